@@ -1,0 +1,199 @@
+#include "common/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <boost/process/extend.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/error.h"
+
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+
+namespace famlab {
+namespace {
+
+// Runs in the child between fork and exec: own process group, and death
+// with the parent. The getppid check closes the race where the parent died
+// before prctl took effect.
+struct DieWithParent : bp::extend::handler {
+  pid_t parent = getpid();
+  template <class Executor>
+  void on_exec_setup(Executor&) const {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+  }
+};
+
+bp::environment make_env(const ProcessOptions& opts) {
+  bp::environment env = boost::this_process::environment();
+  for (const auto& [k, v] : opts.env) env[k] = v;
+  return env;
+}
+
+std::string tail(const std::string& s, size_t n = 4000) {
+  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
+}
+
+}  // namespace
+
+fs::path find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) {
+    if (access(name.c_str(), X_OK) != 0) throw Error("program not found or not executable: " + name);
+    return name;
+  }
+  auto p = bp::search_path(name);
+  if (p.empty()) throw Error("program '" + name + "' not found in PATH (run 'make deps')");
+  return fs::path(p.string());
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opts) {
+  if (argv.empty()) throw Error("run_process: empty command");
+  fs::path exe = find_program(argv[0]);
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+
+  // Output goes to a temporary file rather than a pipe: no deadlock when a
+  // tool writes a lot to both streams, and no reader thread.
+  char tmpl[] = "/tmp/famlab-out-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd < 0) throw Error("cannot create a temporary file for process output");
+  close(fd);
+  fs::path out_file = opts.stdout_file.value_or(fs::path(tmpl));
+  fs::path err_file = opts.stderr_file.value_or(out_file);
+
+  int code;
+  try {
+    bp::opstream in;
+    bp::child c;
+    fs::path cwd = opts.cwd.empty() ? fs::current_path() : opts.cwd;
+    if (err_file == out_file) {
+      c = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(), make_env(opts),
+                    (bp::std_out & bp::std_err) > out_file.string(), bp::std_in < in, DieWithParent{});
+    } else {
+      c = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(), make_env(opts),
+                    bp::std_out > out_file.string(), bp::std_err > err_file.string(), bp::std_in < in,
+                    DieWithParent{});
+    }
+    if (!opts.stdin_data.empty()) in << opts.stdin_data;
+    in.flush();
+    in.pipe().close();
+    c.wait();
+    code = c.native_exit_code();
+  } catch (const std::exception& e) {
+    fs::remove(tmpl);
+    throw Error("cannot run " + argv[0] + ": " + e.what());
+  }
+  ProcessResult r;
+  r.exit_code = WIFEXITED(code) ? WEXITSTATUS(code) : 128 + WTERMSIG(code);
+  if (!opts.stdout_file) {
+    std::ifstream f(out_file, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    r.output = ss.str();
+  }
+  fs::remove(tmpl);
+  return r;
+}
+
+std::string run_checked(const std::vector<std::string>& argv, const std::string& what,
+                        const ProcessOptions& opts) {
+  ProcessResult r = run_process(argv, opts);
+  if (r.exit_code != 0)
+    throw Error(what + " failed (" + argv[0] + " exit " + std::to_string(r.exit_code) + ")\n" + tail(r.output));
+  return r.output;
+}
+
+struct Child::Impl {
+  bp::child child;
+  std::unique_ptr<bp::pipe> out;
+  bool reaped = false;
+  int status = 0;
+};
+
+Child::Child(const std::vector<std::string>& argv, const ProcessOptions& opts) : impl_(new Impl) {
+  if (argv.empty()) throw Error("Child: empty command");
+  fs::path exe = find_program(argv[0]);
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  fs::path cwd = opts.cwd.empty() ? fs::current_path() : opts.cwd;
+  try {
+    if (opts.inherit_stdio) {
+      impl_->child = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(),
+                               make_env(opts), DieWithParent{});
+    } else if (opts.stdout_file) {
+      std::string err = opts.stderr_file.value_or(*opts.stdout_file).string();
+      if (err == opts.stdout_file->string())
+        impl_->child = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(),
+                                 make_env(opts), (bp::std_out & bp::std_err) > err, bp::std_in < bp::null,
+                                 DieWithParent{});
+      else
+        impl_->child = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(),
+                                 make_env(opts), bp::std_out > opts.stdout_file->string(), bp::std_err > err,
+                                 bp::std_in < bp::null, DieWithParent{});
+    } else {
+      impl_->out = std::make_unique<bp::pipe>();
+      impl_->child = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(),
+                               make_env(opts), (bp::std_out & bp::std_err) > *impl_->out,
+                               bp::std_in < bp::null, DieWithParent{});
+      impl_->out->assign_sink(-1);  // Boost closed our copy of the write end on launch
+      fcntl(impl_->out->native_source(), F_SETFL, O_NONBLOCK);
+    }
+  } catch (const std::exception& e) {
+    throw Error("cannot start " + argv[0] + ": " + e.what());
+  }
+}
+
+Child::~Child() {
+  if (!impl_->reaped) {
+    kill_group(SIGKILL);
+    wait();
+  }
+}
+
+pid_t Child::pid() const { return impl_->child.id(); }
+
+int Child::output_fd() const { return impl_->out ? impl_->out->native_source() : -1; }
+
+bool Child::running() { return !wait_for(std::chrono::milliseconds(0)).has_value(); }
+
+std::optional<int> Child::wait_for(std::chrono::milliseconds timeout) {
+  if (impl_->reaped) return impl_->status;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int st = 0;
+    pid_t r = waitpid(pid(), &st, WNOHANG);
+    if (r == pid()) {
+      impl_->reaped = true;
+      impl_->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      // The group may hold grandchildren; take them down with the leader.
+      ::kill(-pid(), SIGKILL);
+      return impl_->status;
+    }
+    if (r < 0) {  // already reaped elsewhere
+      impl_->reaped = true;
+      return impl_->status;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+int Child::wait() {
+  while (!impl_->reaped) wait_for(std::chrono::hours(1));
+  return impl_->status;
+}
+
+void Child::kill_group(int sig) {
+  if (impl_->reaped) return;
+  ::kill(-pid(), sig);
+  ::kill(pid(), sig);
+}
+
+}  // namespace famlab

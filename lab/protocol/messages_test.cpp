@@ -1,0 +1,101 @@
+#include "protocol/messages.h"
+
+#include <gtest/gtest.h>
+
+#include "protocol/pattern.h"
+
+using namespace famlab::protocol;
+
+TEST(Protocol, RequestRoundTripsWithPlan) {
+  Request r;
+  r.id = 7;
+  r.op = Op::Bringup;
+  GuestPlan p;
+  p.modules = {"cxl_acpi"};
+  p.memdevs.push_back({"mem0", 11, 256u << 20, 0});
+  PlannedRegion reg;
+  reg.index = 0;
+  reg.window = 1;
+  reg.targets = {11, 12};
+  reg.granularity = 256;
+  reg.size = 512u << 20;
+  p.regions.push_back(reg);
+  r.plan = p;
+  std::string line = encode(r);
+  ASSERT_EQ(line.back(), '\n');
+  Request back = decode_request(line.substr(0, line.size() - 1));
+  EXPECT_EQ(back.id, 7u);
+  EXPECT_EQ(back.op, Op::Bringup);
+  ASSERT_TRUE(back.plan);
+  EXPECT_EQ(back.plan->memdevs.at(0).serial, 11u);
+  EXPECT_EQ(back.plan->regions.at(0).targets, (std::vector<uint64_t>{11, 12}));
+  EXPECT_EQ(back.plan->regions.at(0).window, 1);
+}
+
+TEST(Protocol, EveryOpRoundTrips) {
+  for (Op op : {Op::Bringup, Op::Exec, Op::WritePattern, Op::VerifyPattern, Op::Dmesg, Op::Shell, Op::Poweroff}) {
+    Request r;
+    r.op = op;
+    r.region = 2;
+    r.bytes = 4096;
+    EXPECT_EQ(decode_request(encode(r)).op, op) << to_string(op);
+  }
+}
+
+TEST(Protocol, MessageRoundTripsAndKeepsBadUtf8) {
+  Message m;
+  m.event = Event::Output;
+  m.id = 3;
+  m.stream = "stdout";
+  m.data = std::string("ok \xff\xfe end");
+  Message back = decode_message(encode(m));
+  EXPECT_EQ(back.event, Event::Output);
+  EXPECT_EQ(back.id, 3u);
+  EXPECT_NE(back.data.find("end"), std::string::npos);
+
+  Message f;
+  f.event = Event::Finished;
+  f.ok = true;
+  f.exit_code = 4;
+  f.result = {{"dax", "/dev/dax0.0"}};
+  Message fb = decode_message(encode(f));
+  EXPECT_TRUE(fb.ok);
+  EXPECT_EQ(fb.exit_code, 4);
+  EXPECT_EQ(fb.result["dax"], "/dev/dax0.0");
+}
+
+TEST(Protocol, DecodersRejectGarbageWithReason) {
+  EXPECT_THROW(decode_request("not json"), std::invalid_argument);
+  EXPECT_THROW(decode_request("{\"op\":\"fly\"}"), std::invalid_argument);
+  EXPECT_THROW(decode_request("{\"op\":\"exec\",\"argv\":5}"), std::invalid_argument);
+  EXPECT_THROW(decode_message("[1,2]"), std::invalid_argument);
+  EXPECT_THROW(decode_message("{\"ev\":\"nope\"}"), std::invalid_argument);
+}
+
+TEST(Protocol, LineBufferSplitsAcrossFeeds) {
+  LineBuffer lb;
+  lb.feed("ab", 2);
+  EXPECT_FALSE(lb.next());
+  lb.feed("c\nde\n\nf", 7);
+  EXPECT_EQ(lb.next(), "abc");
+  EXPECT_EQ(lb.next(), "de");
+  EXPECT_EQ(lb.next(), "");
+  EXPECT_FALSE(lb.next());
+  lb.feed("\n", 1);
+  EXPECT_EQ(lb.next(), "f");
+}
+
+TEST(Protocol, LineBufferCutsOverlongLines) {
+  LineBuffer lb(4);
+  lb.feed("abcdefghij", 10);
+  EXPECT_EQ(lb.next(), "abcd");
+  EXPECT_EQ(lb.next(), "efgh");
+  EXPECT_FALSE(lb.next());
+}
+
+TEST(Pattern, WordsDependOnSeedAndOffset) {
+  EXPECT_NE(pattern_word(1, 0), pattern_word(1, 8));
+  EXPECT_NE(pattern_word(1, 0), pattern_word(2, 0));
+  EXPECT_NE(pattern_word(0, 0), 0u);
+  EXPECT_EQ(pattern_word(5, 4096), pattern_word(5, 4096));
+}
