@@ -24,10 +24,12 @@ namespace {
 // with the parent. The getppid check closes the race where the parent died
 // before prctl took effect.
 struct DieWithParent : bp::extend::handler {
+  explicit DieWithParent(bool in_own_group = true) : own_group(in_own_group) {}
+  bool own_group;
   pid_t parent = getpid();
   template <class Executor>
   void on_exec_setup(Executor&) const {
-    setpgid(0, 0);
+    if (own_group) setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
   }
@@ -126,7 +128,7 @@ Child::Child(const std::vector<std::string>& argv, const ProcessOptions& opts) :
   try {
     if (opts.inherit_stdio) {
       impl_->child = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(),
-                               make_env(opts), DieWithParent{});
+                               make_env(opts), DieWithParent{opts.own_process_group});
     } else if (opts.stdout_file) {
       std::string err = opts.stderr_file.value_or(*opts.stdout_file).string();
       if (err == opts.stdout_file->string())
@@ -172,8 +174,9 @@ std::optional<int> Child::wait_for(std::chrono::milliseconds timeout) {
     if (r == pid()) {
       impl_->reaped = true;
       impl_->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      // The group may hold grandchildren; take them down with the leader.
-      ::kill(-pid(), SIGKILL);
+      // The group may hold grandchildren; take them down with the leader
+      // (only when it is a group of its own, never famlab's).
+      if (pid() != getpgrp()) ::kill(-pid(), SIGKILL);
       return impl_->status;
     }
     if (r < 0) {  // already reaped elsewhere
@@ -192,7 +195,7 @@ int Child::wait() {
 
 void Child::kill_group(int sig) {
   if (impl_->reaped) return;
-  ::kill(-pid(), sig);
+  if (getpgid(pid()) == pid()) ::kill(-pid(), sig);
   ::kill(pid(), sig);
 }
 

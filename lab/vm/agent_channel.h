@@ -1,0 +1,37 @@
+#pragma once
+// The host end of the virtio-serial agent port: a unix socket that QEMU
+// serves in the run directory. Non-blocking; the session's poll loop reads
+// it.
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "protocol/messages.h"
+
+namespace famlab::vm {
+
+class AgentChannel {
+ public:
+  AgentChannel() = default;
+  ~AgentChannel();
+  AgentChannel(const AgentChannel&) = delete;
+  AgentChannel& operator=(const AgentChannel&) = delete;
+
+  // One connection attempt; false while the socket does not exist yet.
+  bool try_connect(const std::filesystem::path& socket);
+  bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+
+  void send(const protocol::Request& r);
+  // Reads what is available; false on EOF (the guest went away).
+  bool read_available();
+  // Next complete line from the agent, if any.
+  std::optional<std::string> next_line() { return lines_.next(); }
+
+ private:
+  int fd_ = -1;
+  protocol::LineBuffer lines_;
+};
+
+}  // namespace famlab::vm

@@ -1,0 +1,204 @@
+#include "vm/guest_session.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "common/error.h"
+#include "vm/interrupt.h"
+
+namespace famlab::vm {
+
+const char* to_string(Outcome o) {
+  switch (o) {
+    case Outcome::Finished: return "finished";
+    case Outcome::Timeout: return "timeout";
+    case Outcome::Panic: return "kernel panic";
+    case Outcome::VmExited: return "vm exited";
+    case Outcome::Interrupted: return "interrupted";
+  }
+  return "?";
+}
+
+GuestSession::GuestSession(Backend& backend, VmSpec spec, SessionLogs logs)
+    : backend_(backend), spec_(std::move(spec)) {
+  serial_.open(logs.serial, std::ios::binary);
+  dmesg_.open(logs.dmesg);
+  agent_.open(logs.agent);
+  if (!serial_ || !dmesg_ || !agent_)
+    throw Error(Location{logs.serial.parent_path().string()}, "cannot create the run's log files");
+}
+
+GuestSession::~GuestSession() {
+  if (started_) backend_.kill();
+}
+
+double GuestSession::elapsed() const {
+  return std::chrono::duration<double>(Clock::now() - start_).count();
+}
+
+void GuestSession::log_agent(const char* dir, const std::string& line) {
+  char stamp[32];
+  std::snprintf(stamp, sizeof stamp, "%9.3f ", started_ ? elapsed() : 0.0);
+  agent_ << stamp << dir << ' ' << line << (line.ends_with('\n') ? "" : "\n");
+  agent_.flush();
+}
+
+void GuestSession::read_console() {
+  int fd = backend_.console_fd();
+  if (fd < 0) return;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    serial_.write(buf, n);
+    console_partial_.append(buf, static_cast<size_t>(n));
+    size_t nl;
+    while ((nl = console_partial_.find('\n')) != std::string::npos) {
+      console_.feed(console_partial_.substr(0, nl));
+      console_partial_.erase(0, nl + 1);
+    }
+  }
+  serial_.flush();
+}
+
+void GuestSession::handle_line(const std::string& line,
+                               const std::function<bool(const protocol::Message&)>& done, bool* finished) {
+  protocol::Message m;
+  try {
+    m = protocol::decode_message(line);
+  } catch (const std::invalid_argument& e) {
+    log_agent("??", std::string(e.what()) + ": " + line);
+    return;
+  }
+  if (m.event == protocol::Event::Kmsg) {
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "[%5llu.%06llu] ", static_cast<unsigned long long>(m.ts_us / 1000000),
+                  static_cast<unsigned long long>(m.ts_us % 1000000));
+    dmesg_ << stamp << m.text << "\n";
+    dmesg_.flush();
+    kernel_.feed(m.text);
+  } else {
+    log_agent("<-", line);
+  }
+  if (done && done(m)) *finished = true;
+}
+
+Outcome GuestSession::pump(Clock::time_point deadline,
+                           const std::function<bool(const protocol::Message&)>& done) {
+  bool finished = false;
+  for (;;) {
+    // Drain what is already buffered before waiting again.
+    while (channel_.connected()) {
+      auto line = channel_.next_line();
+      if (!line) break;
+      handle_line(*line, done, &finished);
+      if (finished) return Outcome::Finished;
+    }
+    if (interrupted()) return Outcome::Interrupted;
+    if (auto st = backend_.exited()) {
+      read_console();
+      if (console_.panicked()) return Outcome::Panic;
+      return Outcome::VmExited;
+    }
+    if (console_.panicked()) return Outcome::Panic;
+    if (Clock::now() >= deadline) return Outcome::Timeout;
+    if (!channel_.connected()) channel_.try_connect(spec_.agent_socket);
+
+    pollfd fds[2];
+    nfds_t n = 0;
+    if (backend_.console_fd() >= 0) fds[n++] = {backend_.console_fd(), POLLIN, 0};
+    if (channel_.connected()) fds[n++] = {channel_.fd(), POLLIN, 0};
+    poll(fds, n, 20);
+    read_console();
+    if (channel_.connected() && !channel_.read_available()) {
+      // EOF from the guest's port: it is powering off or gone. Keep
+      // pumping the console until QEMU exits or the deadline passes.
+      log_agent("--", "agent channel closed");
+    }
+  }
+}
+
+CallResult GuestSession::boot(double timeout_s) {
+  start_ = Clock::now();
+  backend_.start(spec_);
+  started_ = true;
+  CallResult r;
+  auto t0 = Clock::now();
+  r.outcome = pump(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s)),
+                   [&](const protocol::Message& m) {
+                     if (m.event != protocol::Event::Hello) return false;
+                     hello_ = m;
+                     return true;
+                   });
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.splats = kernel_.take();
+  if (r.outcome == Outcome::Panic) r.detail = console_.panic_text();
+  if (r.outcome == Outcome::VmExited) r.detail = "QEMU exited before the agent said hello (see serial.log)";
+  if (r.outcome == Outcome::Timeout)
+    r.detail = "no hello from the agent within " + std::to_string(static_cast<int>(timeout_s)) + " s";
+  return r;
+}
+
+CallResult GuestSession::call(protocol::Request request, double timeout_s, const OutputFn& on_output) {
+  request.id = next_id_++;
+  CallResult r;
+  auto t0 = Clock::now();
+  if (!channel_.connected()) {
+    r.outcome = Outcome::VmExited;
+    r.detail = "the agent is not connected";
+    return r;
+  }
+  std::string line = protocol::encode(request);
+  log_agent("->", line);
+  channel_.send(request);
+  r.outcome = pump(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s)),
+                   [&](const protocol::Message& m) {
+                     if (m.id != request.id) return false;
+                     if (m.event == protocol::Event::Output) {
+                       r.output += m.data;
+                       if (on_output) on_output(m);
+                     }
+                     if (m.event != protocol::Event::Finished) return false;
+                     r.finished = m;
+                     return true;
+                   });
+  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  for (auto& s : kernel_.flush()) r.splats.push_back(std::move(s));
+  switch (r.outcome) {
+    case Outcome::Panic: r.detail = console_.panic_text(); break;
+    case Outcome::Timeout: r.detail = "no answer within " + std::to_string(static_cast<int>(timeout_s)) + " s"; break;
+    case Outcome::VmExited: r.detail = "the VM stopped during the step (see serial.log)"; break;
+    case Outcome::Interrupted: r.detail = "interrupted by signal " + std::to_string(interrupt_signal()); break;
+    case Outcome::Finished: break;
+  }
+  return r;
+}
+
+void GuestSession::shutdown(double timeout_s) {
+  if (!started_) return;
+  try {
+    if (channel_.connected() && !backend_.exited() && !interrupted()) {
+      protocol::Request off;
+      off.op = protocol::Op::Poweroff;
+      off.id = next_id_++;
+      log_agent("->", protocol::encode(off));
+      channel_.send(off);
+      auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+      while (!backend_.exited() && Clock::now() < deadline) pump(Clock::now() + std::chrono::milliseconds(100), {});
+    }
+  } catch (const std::exception&) {
+    // Teardown must not fail; kill below.
+  }
+  read_console();
+  backend_.kill();
+  started_ = false;
+}
+
+Outcome GuestSession::wait_exit() {
+  return pump(Clock::time_point::max(), {});
+}
+
+}  // namespace famlab::vm

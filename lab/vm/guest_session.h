@@ -1,0 +1,84 @@
+#pragma once
+// One running guest, seen from the host: starts it through a Backend, waits
+// for the agent, sends requests and collects everything that comes back.
+// Writes the raw serial console, the kernel log and the agent traffic to the
+// run's artifact files as they arrive, so a hung or crashed guest still
+// leaves its evidence behind.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "protocol/messages.h"
+#include "vm/agent_channel.h"
+#include "vm/backend.h"
+#include "vm/splat_detector.h"
+
+namespace famlab::vm {
+
+struct SessionLogs {
+  std::filesystem::path serial;  // console bytes as QEMU printed them
+  std::filesystem::path dmesg;   // kernel log records from the agent
+  std::filesystem::path agent;   // protocol lines, both directions, timed
+};
+
+enum class Outcome { Finished, Timeout, Panic, VmExited, Interrupted };
+const char* to_string(Outcome o);
+
+struct CallResult {
+  Outcome outcome = Outcome::Finished;
+  protocol::Message finished;  // valid when outcome == Finished
+  std::string output;          // Output events' data, in order
+  std::vector<Splat> splats;   // kernel splats while the call ran
+  double seconds = 0;          // host wall time of the call
+  std::string detail;          // why it did not finish: panic text, exit status
+};
+
+class GuestSession {
+ public:
+  GuestSession(Backend& backend, VmSpec spec, SessionLogs logs);
+  ~GuestSession();  // kills the VM if it still runs
+  GuestSession(const GuestSession&) = delete;
+  GuestSession& operator=(const GuestSession&) = delete;
+
+  // Starts the VM and waits for the agent's hello.
+  CallResult boot(double timeout_s);
+  const protocol::Message& hello() const { return hello_; }
+
+  using OutputFn = std::function<void(const protocol::Message&)>;
+  CallResult call(protocol::Request request, double timeout_s, const OutputFn& on_output = {});
+
+  // Asks the agent to power off, waits, then kills. Never throws.
+  void shutdown(double timeout_s = 10);
+  // Waits for the VM to stop on its own (interactive shell).
+  Outcome wait_exit();
+
+  double elapsed() const;  // seconds since start
+  std::string panic_text() const { return console_.panic_text(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  // Waits for events until `done` returns true for a message, the deadline
+  // passes, or the VM stops.
+  Outcome pump(Clock::time_point deadline, const std::function<bool(const protocol::Message&)>& done);
+  void read_console();
+  void handle_line(const std::string& line, const std::function<bool(const protocol::Message&)>& done,
+                   bool* finished);
+  void log_agent(const char* dir, const std::string& line);
+
+  Backend& backend_;
+  VmSpec spec_;
+  AgentChannel channel_;
+  std::ofstream serial_, dmesg_, agent_;
+  SplatDetector console_;  // console lines: panics even when the agent is dead
+  SplatDetector kernel_;   // kmsg records: splats attributed to the running call
+  std::string console_partial_;
+  protocol::Message hello_;
+  Clock::time_point start_;
+  uint64_t next_id_ = 1;
+  bool started_ = false;
+};
+
+}  // namespace famlab::vm

@@ -1,0 +1,23 @@
+#pragma once
+// The direct backend: qemu-system-x86_64 as a child of famlab, in its own
+// process group, killed with famlab (see common/process.h).
+#include <memory>
+
+#include "common/process.h"
+#include "vm/backend.h"
+
+namespace famlab::vm {
+
+class QemuBackend : public Backend {
+ public:
+  void start(const VmSpec& spec) override;
+  int console_fd() const override;
+  std::optional<int> exited() override;
+  void kill() override;
+  std::string describe() const override;
+
+ private:
+  std::unique_ptr<Child> child_;
+};
+
+}  // namespace famlab::vm

@@ -1,0 +1,121 @@
+#include "vm/splat_detector.h"
+
+#include <array>
+#include <regex>
+
+namespace famlab::vm {
+namespace {
+
+struct Trigger {
+  const char* needle;
+  const char* kind;
+};
+
+// Order matters: the first match names the kind.
+constexpr std::array<Trigger, 16> kTriggers{{
+    {"Kernel panic - not syncing", "panic"},
+    {"WARNING: possible circular locking dependency", "lockdep"},
+    {"WARNING: possible recursive locking", "lockdep"},
+    {"WARNING: suspicious RCU usage", "lockdep"},
+    {"WARNING:", "WARNING"},
+    {"BUG: KASAN:", "KASAN"},
+    {"BUG: KFENCE:", "KFENCE"},
+    {"UBSAN:", "UBSAN"},
+    {"kernel BUG at", "BUG"},
+    {"BUG:", "BUG"},
+    {"Oops:", "Oops"},
+    {"general protection fault", "Oops"},
+    {"INFO: task ", "hung-task"},
+    {"Unable to handle kernel", "Oops"},
+    {"------------[ cut here ]------------", "WARNING"},
+    {"Call Trace:", "trace"},
+}};
+
+// A splat's block ends at this marker or after this many lines.
+constexpr const char* kEndMarker = "---[ end trace";
+constexpr int kMaxLines = 80;
+
+bool starts_splat(const std::string& line, const char** kind) {
+  for (const auto& t : kTriggers) {
+    if (line.find(t.needle) != std::string::npos) {
+      *kind = t.kind;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string normalize_log_line(const std::string& raw) {
+  std::string line;
+  line.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '\x1b') {  // CSI ... final byte, or a two-byte escape
+      if (i + 1 < raw.size() && raw[i + 1] == '[') {
+        i += 2;
+        while (i < raw.size() && !(raw[i] >= '@' && raw[i] <= '~')) ++i;
+      } else {
+        ++i;
+      }
+      continue;
+    }
+    if (c == '\r') continue;
+    line += c;
+  }
+  static const std::regex ts(R"(^\s*\[\s*\d+\.\d+\]\s?)");
+  return std::regex_replace(line, ts, "", std::regex_constants::format_first_only);
+}
+
+void SplatDetector::feed(const std::string& raw) {
+  std::string line = normalize_log_line(raw);
+  const char* kind = nullptr;
+  bool trigger = starts_splat(line, &kind);
+
+  if (current_) {
+    // "cut here" is followed by the WARNING line that names the splat.
+    if (trigger && current_->title.find("cut here") != std::string::npos && std::string(kind) != "trace") {
+      current_->kind = kind;
+      current_->title = line;
+    } else if (trigger && std::string(kind) != "trace" && std::string(kind) != current_->kind &&
+               std::string(kind) == "panic") {
+      // A panic ends whatever it interrupted and starts its own block.
+      finish_current();
+    } else {
+      current_->text += line + "\n";
+      if (line.find(kEndMarker) != std::string::npos || ++lines_in_current_ >= kMaxLines) finish_current();
+      return;
+    }
+    if (current_) {
+      current_->text += line + "\n";
+      return;
+    }
+  }
+  if (!trigger) return;
+  current_ = Splat{kind, line, line + "\n"};
+  lines_in_current_ = 1;
+  if (std::string(kind) == "panic") {
+    panicked_ = true;
+    if (panic_text_.empty()) panic_text_ = line;
+  }
+}
+
+void SplatDetector::finish_current() {
+  if (current_) done_.push_back(std::move(*current_));
+  current_.reset();
+  lines_in_current_ = 0;
+}
+
+std::vector<Splat> SplatDetector::take() {
+  std::vector<Splat> out;
+  out.swap(done_);
+  return out;
+}
+
+std::vector<Splat> SplatDetector::flush() {
+  finish_current();
+  return take();
+}
+
+}  // namespace famlab::vm
