@@ -1,0 +1,46 @@
+#include "report/json_report.h"
+
+#include "report/write_file.h"
+
+namespace famlab::report {
+
+using nlohmann::json;
+
+nlohmann::json to_json(const RunResult& run) {
+  json scenarios = json::array();
+  for (const auto& sc : run.scenarios) {
+    json steps = json::array();
+    for (const auto& st : sc.steps) {
+      json splats = json::array();
+      for (const auto& sp : st.splats) splats.push_back({{"kind", sp.kind}, {"title", sp.title}, {"text", sp.text}});
+      json s = {{"name", st.name},     {"action", st.action},   {"status", to_string(st.status)},
+                {"seconds", st.seconds}, {"output", st.output}, {"message", st.message},
+                {"splats", splats}};
+      if (!st.data.is_null()) s["data"] = st.data;
+      steps.push_back(std::move(s));
+    }
+    scenarios.push_back({{"name", sc.name},
+                         {"file", sc.file},
+                         {"kernel", sc.kernel},
+                         {"kernel_release", sc.kernel_release},
+                         {"topology", sc.topology},
+                         {"backend", sc.backend},
+                         {"status", to_string(sc.status)},
+                         {"seconds", sc.seconds},
+                         {"boot_to_ready_seconds", sc.boot_to_ready},
+                         {"message", sc.message},
+                         {"artifacts", sc.artifacts.string()},
+                         {"steps", steps}});
+  }
+  return {{"tool", "famlab"},
+          {"started_at", run.started_at},
+          {"seconds", run.seconds},
+          {"exit_code", run.exit_code()},
+          {"scenarios", scenarios}};
+}
+
+void write_json(const RunResult& run, const std::filesystem::path& file) {
+  write_file_atomically(file, to_json(run).dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+}
+
+}  // namespace famlab::report

@@ -1,0 +1,92 @@
+#include "report/junit.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "report/write_file.h"
+
+namespace famlab::report {
+namespace {
+
+std::string seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s);
+  return buf;
+}
+
+std::string failure_text(const ScenarioResult& sc) {
+  std::ostringstream out;
+  out << sc.message << "\n";
+  for (const auto& st : sc.steps) {
+    if (st.status != Status::Failed && st.status != Status::Error) continue;
+    out << "\nstep '" << st.name << "' " << to_string(st.status) << ": " << st.message << "\n";
+    for (const auto& sp : st.splats) out << "\nkernel " << sp.kind << ":\n" << sp.text;
+    if (!st.output.empty()) out << "\noutput:\n" << st.output << "\n";
+  }
+  if (!sc.artifacts.empty()) out << "\nartifacts: " << sc.artifacts.string() << "\n";
+  return out.str();
+}
+
+}  // namespace
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') break;  // not allowed in XML 1.0
+        out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string junit_xml(const RunResult& run) {
+  int failures = 0, errors = 0, skipped = 0;
+  for (const auto& sc : run.scenarios) {
+    failures += sc.status == Status::Failed;
+    errors += sc.status == Status::Error;
+    skipped += sc.status == Status::Skipped;
+  }
+  std::ostringstream x;
+  x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x << "<testsuites name=\"famlab\" tests=\"" << run.scenarios.size() << "\" failures=\"" << failures
+    << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\"" << seconds(run.seconds) << "\">\n";
+  x << "  <testsuite name=\"famlab\" tests=\"" << run.scenarios.size() << "\" failures=\"" << failures
+    << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\"" << seconds(run.seconds)
+    << "\" timestamp=\"" << xml_escape(run.started_at) << "\">\n";
+  for (const auto& sc : run.scenarios) {
+    x << "    <testcase classname=\"famlab." << xml_escape(sc.kernel) << "\" name=\"" << xml_escape(sc.name)
+      << "\" file=\"" << xml_escape(sc.file) << "\" time=\"" << seconds(sc.seconds) << "\">\n";
+    if (sc.status == Status::Failed)
+      x << "      <failure message=\"" << xml_escape(sc.message) << "\">" << xml_escape(failure_text(sc))
+        << "</failure>\n";
+    else if (sc.status == Status::Error)
+      x << "      <error message=\"" << xml_escape(sc.message) << "\">" << xml_escape(failure_text(sc))
+        << "</error>\n";
+    else if (sc.status == Status::Skipped)
+      x << "      <skipped message=\"" << xml_escape(sc.message) << "\"/>\n";
+    std::ostringstream steps;
+    for (const auto& st : sc.steps)
+      steps << to_string(st.status) << "  " << st.name << " (" << seconds(st.seconds) << " s)"
+            << (st.message.empty() ? "" : ": " + st.message) << "\n";
+    x << "      <system-out>" << xml_escape("kernel " + sc.kernel_release + ", topology " + sc.topology +
+                                           ", backend " + sc.backend + "\n" + steps.str())
+      << "</system-out>\n";
+    x << "    </testcase>\n";
+  }
+  x << "  </testsuite>\n</testsuites>\n";
+  return x.str();
+}
+
+void write_junit(const RunResult& run, const std::filesystem::path& file) {
+  write_file_atomically(file, junit_xml(run));
+}
+
+}  // namespace famlab::report

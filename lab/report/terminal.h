@@ -1,0 +1,25 @@
+#pragma once
+// Live lines on the terminal: one per step as it ends, one per scenario,
+// and a summary. Plain ASCII so CI logs read well.
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+#include "report/results.h"
+
+namespace famlab::report {
+
+class Terminal {
+ public:
+  explicit Terminal(std::ostream& out) : out_(out) {}
+  void info(const std::string& line);
+  void scenario_start(const ScenarioResult& sc);
+  void step_done(const StepResult& st);
+  void scenario_done(const ScenarioResult& sc);
+  void summary(const RunResult& run, const std::filesystem::path& report_dir);
+
+ private:
+  std::ostream& out_;
+};
+
+}  // namespace famlab::report
