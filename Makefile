@@ -1,0 +1,48 @@
+# famlab: every target installs what it needs first (Debian packages only).
+#   make run    build everything, boot the default scenarios on the lab kernel
+#   make test   unit tests (ASan+UBSan) and end-to-end tests in real QEMU
+#   make bench  boot-to-devdax-ready and suite timings, as JSON lines
+
+BUILD     ?= build/release
+ASAN      ?= build/asan
+FAMLAB     = $(BUILD)/lab/famlab
+SCENARIOS ?= scenarios
+KERNEL    ?= plain
+JOBS      ?= $(shell nproc)
+
+.PHONY: all deps build unit e2e test run bench format clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j$(JOBS)
+
+$(ASAN)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFAMLAB_SANITIZE=ON >/dev/null
+
+unit: deps $(ASAN)/build.ninja
+	cmake --build $(ASAN) -j$(JOBS)
+	cd $(ASAN) && ctest --output-on-failure -j$(JOBS)
+
+e2e: build
+	FAMLAB=$(FAMLAB) python3 -m pytest -v harness/tests
+
+test: unit e2e
+
+run: build
+	$(FAMLAB) run --kernel $(KERNEL) --report-dir famlab-report $(SCENARIOS)
+
+bench: build
+	FAMLAB=$(FAMLAB) python3 harness/bench/bench.py
+
+format:
+	find lab harness -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build famlab-report

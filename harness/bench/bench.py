@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""make bench: famlab's figures as JSON lines.
+
+- boot_to_devdax_ready: host seconds from QEMU start to the agent reporting
+  every region as devdax, median of 5 boots, per kernel;
+- devdax bandwidth through the agent's mmap pattern writer/reader (MB/s);
+- default_suite_wall: one `famlab run scenarios/` on the lab kernel.
+"""
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FAMLAB = os.environ.get("FAMLAB", str(ROOT / "build/release/lab/famlab"))
+READY = ROOT / "harness/bench/ready.toml"
+RUNS = int(os.environ.get("FAMLAB_BENCH_RUNS", "5"))
+
+
+def famlab_run(*args):
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.monotonic()
+        p = subprocess.run([FAMLAB, "run", "--report-dir", d, *map(str, args)], capture_output=True, text=True)
+        wall = time.monotonic() - t0
+        if p.returncode != 0:
+            sys.exit(f"famlab run {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+        return json.loads(pathlib.Path(d, "report.json").read_text()), wall
+
+
+def emit(**kv):
+    print(json.dumps(kv), flush=True)
+
+
+def main():
+    for kernel in os.environ.get("FAMLAB_BENCH_KERNELS", "plain stock").split():
+        famlab_run("--kernel", kernel, READY)  # warm the kernel and image caches
+        ready, write, read = [], [], []
+        for _ in range(RUNS):
+            rep, _ = famlab_run("--kernel", kernel, READY)
+            sc = rep["scenarios"][0]
+            ready.append(sc["boot_to_ready_seconds"])
+            steps = {s["name"]: s for s in sc["steps"]}
+            write.append(steps["write-16M"]["data"]["mb_per_s"])
+            read.append(steps["read-16M"]["data"]["mb_per_s"])
+        emit(metric="boot_to_devdax_ready", kernel=kernel, unit="s", median=round(statistics.median(ready), 3),
+             runs=[round(x, 3) for x in ready])
+        emit(metric="devdax_write_bandwidth", kernel=kernel, unit="MB/s", median=round(statistics.median(write), 1))
+        emit(metric="devdax_read_bandwidth", kernel=kernel, unit="MB/s", median=round(statistics.median(read), 1))
+    rep, wall = famlab_run(ROOT / "scenarios")
+    emit(metric="default_suite_wall", kernel="plain", unit="s", value=round(wall, 1),
+         scenarios=len(rep["scenarios"]))
+
+
+if __name__ == "__main__":
+    main()

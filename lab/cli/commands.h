@@ -1,0 +1,38 @@
+#pragma once
+// The famlab subcommands. Each returns the process exit code: 0 success,
+// 1 a scenario failed, 2 usage or infrastructure error.
+#include <string>
+#include <vector>
+
+#include "kernel/kernel.h"
+
+namespace famlab::cli {
+
+struct KernelArgs {
+  std::vector<std::string> kernels;  // --kernel, repeatable; default plain
+  std::string tree;                  // --kernel-tree
+  std::string modules;               // --modules
+  std::vector<kernel::KernelRequest> requests() const;
+};
+
+int cmd_check(const std::vector<std::string>& files);
+
+struct RunArgs {
+  KernelArgs kernel;
+  std::string report_dir = "famlab-report";
+  double boot_timeout = 180;
+  bool keep_run_dir = false;
+  std::vector<std::string> scenarios;
+};
+int cmd_run(const RunArgs& args);
+
+struct ShellArgs {
+  KernelArgs kernel;
+  std::string topology;
+  bool no_bringup = false;
+};
+int cmd_shell(const ShellArgs& args);
+
+int cmd_kernel_build(const std::string& variant);
+
+}  // namespace famlab::cli

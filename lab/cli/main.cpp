@@ -1,0 +1,72 @@
+// famlab: a virtual CXL/DAX hardware test lab. This file only maps the
+// command line onto the subcommands in this directory.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "vm/interrupt.h"
+
+using namespace famlab;
+
+namespace {
+
+void add_kernel_options(CLI::App* app, cli::KernelArgs& k) {
+  app->add_option("--kernel", k.kernels,
+                  "plain (lab build, default), stock (Debian's 6.12), or a bzImage path; repeatable");
+  app->add_option("--kernel-tree", k.tree, "build and use your own kernel tree (lab fragments merged)");
+  app->add_option("--modules", k.modules, "modules root (holding lib/modules/RELEASE) for a bzImage");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"famlab: boot emulated CXL memory as devdax and run scenarios against it"};
+  app.require_subcommand(1);
+
+  std::vector<std::string> check_files;
+  auto* check = app.add_subcommand("check", "validate topology and scenario files; exit 0 valid, 2 invalid");
+  check->add_option("files", check_files, "topology or scenario files")->required();
+
+  cli::RunArgs run;
+  auto* runc = app.add_subcommand("run", "run scenarios; exit 0 all passed, 1 a scenario failed, 2 error");
+  add_kernel_options(runc, run.kernel);
+  runc->add_option("--report-dir", run.report_dir, "where junit.xml, report.json and artifacts go");
+  runc->add_option("--boot-timeout", run.boot_timeout, "seconds to wait for the guest agent");
+  runc->add_flag("--keep-run-dir", run.keep_run_dir, "keep the private run directory (backing files)");
+  runc->add_option("scenarios", run.scenarios, "scenario files or directories")->required();
+
+  cli::ShellArgs shell;
+  auto* shellc = app.add_subcommand("shell", "boot a topology interactively, devdax ready, shell on the console");
+  add_kernel_options(shellc, shell.kernel);
+  shellc->add_option("--topology", shell.topology, "topology file")->required();
+  shellc->add_flag("--no-bringup", shell.no_bringup, "leave the CXL regions for you to build");
+
+  std::string variant = "plain";
+  auto* kernelc = app.add_subcommand("kernel", "kernel management");
+  kernelc->require_subcommand(1);
+  auto* buildc = kernelc->add_subcommand("build", "build (or find cached) a lab kernel variant");
+  buildc->add_option("--variant", variant, "kernel variant");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  vm::install_interrupt_handlers();
+  try {
+    if (*check) return cli::cmd_check(check_files);
+    if (*runc) return cli::cmd_run(run);
+    if (*shellc) return cli::cmd_shell(shell);
+    if (*buildc) return cli::cmd_kernel_build(variant);
+  } catch (const Error& e) {
+    std::cerr << "famlab: error: " << e.what() << std::endl;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "famlab: internal error: " << e.what() << std::endl;
+    return 2;
+  }
+  return 2;
+}

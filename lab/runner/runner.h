@@ -1,0 +1,55 @@
+#pragma once
+// Runs scenarios on kernels: for each (scenario, kernel) pair it prepares
+// the kernel and the image (both cached), plans the VM from the topology,
+// boots it, executes the steps and records a ScenarioResult with its
+// artifact folder. One pair's failure never stops the others.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "image/initramfs.h"
+#include "kernel/kernel.h"
+#include "report/results.h"
+#include "report/terminal.h"
+#include "scenario/scenario.h"
+
+namespace famlab::runner {
+
+struct RunOptions {
+  std::vector<kernel::KernelRequest> kernels;  // at least one
+  std::filesystem::path report_dir = "famlab-report";
+  double boot_timeout_s = 180;
+  bool keep_run_dirs = false;  // keep backing files and sockets for debugging
+};
+
+// Expands directories into the scenario files they hold (*.toml, sorted).
+std::vector<std::filesystem::path> expand_scenario_args(const std::vector<std::string>& args);
+
+// Everything a guest needs that does not depend on the scenario.
+struct GuestSoftware {
+  kernel::Kernel kernel;
+  image::Image image;
+};
+
+// Resolves (building when needed) the kernel and the image for it.
+GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Terminal& term);
+
+class Runner {
+ public:
+  Runner(RunOptions options, report::Terminal& terminal);
+  report::RunResult run(const std::vector<std::filesystem::path>& scenario_files);
+
+ private:
+  report::ScenarioResult run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq);
+  const GuestSoftware& software(const kernel::KernelRequest& kreq);
+
+  RunOptions options_;
+  report::Terminal& term_;
+  std::map<std::string, GuestSoftware> software_;  // by kernel spec
+};
+
+std::string kernel_label(const kernel::KernelRequest& k);
+
+}  // namespace famlab::runner

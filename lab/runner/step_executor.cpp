@@ -1,0 +1,151 @@
+#include "runner/step_executor.h"
+
+#include <chrono>
+#include <regex>
+
+#include "common/error.h"
+#include "runner/placement_check.h"
+
+namespace famlab::runner {
+namespace {
+
+using report::Status;
+using scenario::Action;
+
+const char* action_name(Action a) {
+  switch (a) {
+    case Action::Bringup: return "bringup";
+    case Action::Run: return "run";
+    case Action::WritePattern: return "write_pattern";
+    case Action::VerifyPattern: return "verify_pattern";
+    case Action::CheckPlacement: return "check_placement";
+    case Action::Dmesg: return "dmesg";
+  }
+  return "?";
+}
+
+// Copies a guest call's result into the step, failing it when the VM did
+// not answer or the kernel complained.
+void absorb_call(const vm::CallResult& call, StepOutcome& out) {
+  auto& r = out.result;
+  r.seconds = call.seconds;
+  r.output = call.output;
+  for (const auto& s : call.splats) r.splats.push_back({s.kind, s.title, s.text});
+  if (call.outcome != vm::Outcome::Finished) {
+    r.status = Status::Failed;
+    r.message = std::string(vm::to_string(call.outcome)) + ": " + call.detail;
+    out.vm_alive = false;
+    out.interrupted = call.outcome == vm::Outcome::Interrupted;
+    if (out.interrupted) r.status = Status::Error;
+    return;
+  }
+  r.data = call.finished.result;
+  r.status = call.finished.ok ? Status::Passed : Status::Failed;
+  if (!call.finished.ok) r.message = call.finished.error.empty() ? "the agent reported failure" : call.finished.error;
+}
+
+void fail_on_splats(StepOutcome& out) {
+  auto& r = out.result;
+  if (r.splats.empty() || r.status != Status::Passed) return;
+  r.status = Status::Failed;
+  r.message = "kernel " + r.splats.front().kind + " during the step: " + r.splats.front().title;
+}
+
+void judge_run(const scenario::Step& step, const vm::CallResult& call, StepOutcome& out) {
+  auto& r = out.result;
+  if (r.status != Status::Passed) return;
+  int code = call.finished.exit_code;
+  r.data = {{"exit", code}};
+  if (code != step.expect_exit) {
+    r.status = Status::Failed;
+    r.message = "exit status " + std::to_string(code) + ", expected " + std::to_string(step.expect_exit);
+    return;
+  }
+  for (const auto& re : step.expect_output) {
+    if (!std::regex_search(r.output, std::regex(re))) {
+      r.status = Status::Failed;
+      r.message = "output does not match /" + re + "/";
+      return;
+    }
+  }
+  for (const auto& re : step.reject_output) {
+    std::smatch m;
+    if (std::regex_search(r.output, m, std::regex(re))) {
+      r.status = Status::Failed;
+      r.message = "output matches rejected /" + re + "/: '" + m.str() + "'";
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
+  StepOutcome out;
+  out.result.name = step.name;
+  out.result.action = action_name(step.action);
+  protocol::Request req;
+  switch (step.action) {
+    case Action::Bringup:
+      req.op = protocol::Op::Bringup;
+      req.plan = ctx.guest_plan;
+      break;
+    case Action::Run:
+      req.op = protocol::Op::Exec;
+      req.shell = step.command;
+      req.timeout_s = step.timeout_s;
+      break;
+    case Action::WritePattern:
+    case Action::VerifyPattern:
+      req.op = step.action == Action::WritePattern ? protocol::Op::WritePattern : protocol::Op::VerifyPattern;
+      req.region = step.region;
+      req.bytes = step.bytes;
+      req.seed = step.seed;
+      req.timeout_s = step.timeout_s;
+      break;
+    case Action::Dmesg:
+      req.op = protocol::Op::Dmesg;
+      break;
+    case Action::CheckPlacement: {
+      auto t0 = std::chrono::steady_clock::now();
+      auto it = ctx.written.find(step.region);
+      if (it == ctx.written.end()) {
+        out.result.status = Status::Failed;
+        out.result.message = "no write_pattern step wrote region " + std::to_string(step.region) + " before";
+        return out;
+      }
+      try {
+        PlacementReport rep =
+            check_placement(ctx.topology, ctx.qemu.backing, step.region, it->second.first, it->second.second);
+        out.result.output = rep.summary();
+        out.result.data = {{"granules", rep.granules_checked},
+                           {"words", rep.words_checked},
+                           {"misplaced", rep.mismatches}};
+        out.result.status = rep.mismatches == 0 && rep.words_checked > 0 ? Status::Passed : Status::Failed;
+        if (rep.mismatches) out.result.message = rep.summary();
+        if (rep.words_checked == 0) out.result.message = "nothing to check";
+      } catch (const Error& e) {
+        out.result.status = Status::Failed;
+        out.result.message = e.what();
+      }
+      out.result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return out;
+    }
+  }
+  // A step's own timeout bounds the guest's work; give the reply a margin.
+  vm::CallResult call = ctx.session.call(req, step.timeout_s + 15);
+  absorb_call(call, out);
+  if (step.action == Action::Run) judge_run(step, call, out);
+  if (step.action == Action::WritePattern && out.result.status == Status::Passed)
+    ctx.written[step.region] = {step.bytes, step.seed};
+  if (step.action == Action::VerifyPattern && out.result.status == Status::Passed &&
+      out.result.data.value("mismatches", uint64_t{0}) != 0) {
+    out.result.status = Status::Failed;
+    out.result.message = "read back " + std::to_string(out.result.data.value("mismatches", uint64_t{0})) +
+                         " words that differ from what was written";
+  }
+  fail_on_splats(out);
+  return out;
+}
+
+}  // namespace famlab::runner

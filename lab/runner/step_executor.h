@@ -1,0 +1,34 @@
+#pragma once
+// Turns one scenario step into agent requests (or a host check) and judges
+// the outcome. Kernel splats that appear while a step runs fail it.
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include "plan/qemu_args.h"
+#include "protocol/guest_plan.h"
+#include "report/results.h"
+#include "scenario/scenario.h"
+#include "topology/model.h"
+#include "vm/guest_session.h"
+
+namespace famlab::runner {
+
+struct StepContext {
+  vm::GuestSession& session;
+  const topology::Topology& topology;
+  const plan::QemuPlan& qemu;
+  const protocol::GuestPlan& guest_plan;
+  // What the last write_pattern put in each region: (bytes, seed).
+  std::map<int, std::pair<uint64_t, uint64_t>> written;
+};
+
+struct StepOutcome {
+  report::StepResult result;
+  bool vm_alive = true;  // false after a panic, timeout or VM exit
+  bool interrupted = false;
+};
+
+StepOutcome execute_step(const scenario::Step& step, StepContext& ctx);
+
+}  // namespace famlab::runner
