@@ -1,0 +1,40 @@
+#include "scenario/scenario.h"
+
+#include <algorithm>
+
+namespace famlab::scenario {
+
+namespace {
+struct ActionName {
+  Action action;
+  const char* name;
+};
+constexpr ActionName kActionNames[] = {
+    {Action::Bringup, "bringup"},
+    {Action::Run, "run"},
+    {Action::WritePattern, "write_pattern"},
+    {Action::VerifyPattern, "verify_pattern"},
+    {Action::CheckPlacement, "check_placement"},
+    {Action::Dmesg, "dmesg"},
+};
+}  // namespace
+
+std::string action_name(Action action) {
+  for (const auto& a : kActionNames) {
+    if (a.action == action) return a.name;
+  }
+  return "unknown";
+}
+
+std::optional<Action> action_from_name(const std::string& name) {
+  for (const auto& a : kActionNames) {
+    if (name == a.name) return a.action;
+  }
+  return std::nullopt;
+}
+
+bool Scenario::applies_to(const std::string& kernel) const {
+  return kernels.empty() || std::find(kernels.begin(), kernels.end(), kernel) != kernels.end();
+}
+
+}  // namespace famlab::scenario

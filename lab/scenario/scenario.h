@@ -1,0 +1,54 @@
+#pragma once
+// A scenario file as plain data: which topology to boot, on which kernels,
+// and the steps to run there with what each must show. The runner
+// (runner.h) turns steps into agent requests and judges the replies.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/units.h"
+
+namespace famlab::scenario {
+
+enum class Action {
+  Bringup,         // build the topology's regions and devdax devices in the guest
+  Run,             // run a shell command in the guest
+  WritePattern,    // write the offset-tagged pattern through a region's dax device
+  VerifyPattern,   // read it back in the guest
+  CheckPlacement,  // host side: find it in the backing files where the interleave puts it
+  Dmesg,           // the guest kernel log
+};
+
+// "bringup", "run", "write_pattern", ...
+std::string action_name(Action action);
+std::optional<Action> action_from_name(const std::string& name);
+
+struct Step {
+  std::string name;
+  Action action = Action::Run;
+  std::string command;  // Run: given to /bin/sh -c
+  int expect_exit = 0;  // Run
+  // ECMAScript regexes (validated at load) searched in the output: Run and Dmesg.
+  std::vector<std::string> expect_output, reject_output;
+  int region = 0;            // patterns and placement: topology region index
+  uint64_t bytes = 1 * MiB;  // patterns; CheckPlacement and VerifyPattern take the last write's
+  uint64_t seed = 1;         // likewise
+  double timeout_s = 60;
+  famlab::Location where;
+};
+
+struct Scenario {
+  std::string name, description;
+  std::filesystem::path file, topology_file;  // topology_file resolved against the scenario's folder
+  std::vector<std::string> kernels;           // empty: any kernel
+  double timeout_s = 300;
+  std::vector<Step> steps;
+  famlab::Location where;
+
+  bool applies_to(const std::string& kernel) const;
+};
+
+}  // namespace famlab::scenario

@@ -1,0 +1,104 @@
+#include "scenario/scenario_check.h"
+
+#include <gtest/gtest.h>
+
+#include "topology/load.h"
+
+using namespace famlab;
+using namespace famlab::scenario;
+
+namespace {
+
+std::filesystem::path testdata(const std::string& name) {
+  return std::filesystem::path(FAMLAB_SOURCE_DIR) / "lab/scenario/testdata" / name;
+}
+
+struct BadScenario {
+  std::string file;
+  std::string where_file;  // where the problem is: the scenario or its topology
+  int line;
+  std::string message;
+};
+
+const BadScenario kBad[] = {
+    {"syntax_error.toml", "syntax_error.toml", 2,
+     "TOML syntax error: Error while parsing table header: expected ']', saw '\\n'"},
+    {"unknown_key.toml", "unknown_key.toml", 6,
+     "unknown key 'expect_outptu' in [[step]] (did you mean 'expect_output'?)"},
+    {"bad_regex.toml", "bad_regex.toml", 6,
+     "step 'list': expect_output[1] = \"(unclosed\" is not a valid regular expression (Mismatched '(' and "
+     "')' in "
+     "regular expression)"},
+    {"duplicate_step.toml", "duplicate_step.toml", 8, "duplicate step name 'up'"},
+    {"unknown_action.toml", "unknown_action.toml", 5,
+     "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, check_placement, "
+     "dmesg)"},
+    {"run_without_command.toml", "run_without_command.toml", 3,
+     "step 'list': action \"run\" needs run = \"command\""},
+    {"key_not_for_action.toml", "key_not_for_action.toml", 6,
+     "step 'list': 'size' does not apply to action \"run\""},
+    {"bad_size.toml", "bad_size.toml", 10, "step 'write': size 1000 must be a non-zero multiple of 4K"},
+    {"pattern_before_bringup.toml", "pattern_before_bringup.toml", 3,
+     "step 'write' (write_pattern) needs a bringup step before it"},
+    {"placement_before_write.toml", "placement_before_write.toml", 7,
+     "step 'placement' (check_placement) comes before any write_pattern for region 0"},
+    {"no_kernels.toml", "no_kernels.toml", 2,
+     "kernels = [] would never run; leave it out to run on any kernel"},
+    {"no_steps.toml", "no_steps.toml", 1, "the scenario has no [[step]]"},
+    {"region_out_of_range.toml", "region_out_of_range.toml", 7,
+     "step 'write': region 1 does not exist in topology 'cxl1' (regions count from 0; it has 1)"},
+    {"too_big.toml", "too_big.toml", 7, "step 'write': 1G does not fit in region 0 (256M)"},
+    {"uses_broken_topology.toml", "broken-topology.toml", 3, "'root_ports' = 0 is out of range (1..16)"},
+};
+
+}  // namespace
+
+TEST(CheckScenario, EveryBadFileFailsAtTheRightPlace) {
+  for (const auto& bad : kBad) {
+    SCOPED_TRACE(bad.file);
+    auto problems = check_scenario(testdata(bad.file));
+    ASSERT_FALSE(problems.empty());
+    EXPECT_EQ(problems[0].where.file, testdata(bad.where_file).lexically_normal().string());
+    EXPECT_EQ(problems[0].where.line, bad.line);
+    EXPECT_EQ(problems[0].message, bad.message);
+    EXPECT_THROW(load_scenario(testdata(bad.file)), Error);
+  }
+}
+
+TEST(CheckScenario, MissingTopologyFileNamesTheResolvedPath) {
+  auto problems = check_scenario(testdata("missing_topology.toml"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].where.line, 2);
+  EXPECT_EQ(
+      problems[0].message,
+      "topology file " + testdata("topologies/nowhere.toml").lexically_normal().string() + " does not exist");
+}
+
+TEST(CheckScenario, PlacementNeedsFileBackedDevices) {
+  auto problems = check_scenario(testdata("placement_not_file_backed.toml"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].where.line, 11);
+  EXPECT_EQ(problems[0].message,
+            "step 'placement': check_placement reads the backing files, but device 'mem0' of "
+            "region 0 is not backing = \"file\" in " +
+                testdata("ram-backed.toml").lexically_normal().string());
+}
+
+TEST(CheckScenario, ShippedScenariosAreValidAndWriteSeveralGranulesPerDevice) {
+  const std::filesystem::path dir = std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios";
+  for (const char* name : {"boot-and-devdax.toml", "interleave-2way-1hb.toml", "interleave-2way-2hb.toml"}) {
+    SCOPED_TRACE(name);
+    for (const auto& p : check_scenario(dir / name)) ADD_FAILURE() << p.str();
+    Scenario sc = load_scenario(dir / name);
+    auto topo = topology::load_topology(sc.topology_file);
+    bool placement = false;
+    for (const auto& s : sc.steps) {
+      if (s.action != Action::CheckPlacement) continue;
+      placement = true;
+      const auto& region = topo.regions[static_cast<size_t>(s.region)];
+      // Every device must receive more than one granule for the check to mean anything.
+      EXPECT_GE(s.bytes / region.granularity / region.devices.size(), 2u);
+    }
+    EXPECT_TRUE(placement);
+  }
+}

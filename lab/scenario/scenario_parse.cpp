@@ -1,0 +1,205 @@
+#include "scenario/scenario_parse.h"
+
+#include <cctype>
+#include <cstdint>
+#include <map>
+#include <set>
+
+#include "scenario/regex_check.h"
+#include "topology/toml_table.h"
+
+namespace famlab::scenario {
+
+namespace {
+
+using topology::TomlTable;
+
+bool is_valid_name(const std::string& name) {
+  if (name.empty() || !std::isalnum(static_cast<unsigned char>(name[0]))) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+// The keys each action takes besides name, action and timeout.
+const std::map<Action, std::set<std::string>>& action_keys() {
+  static const std::map<Action, std::set<std::string>> keys = {
+      {Action::Bringup, {}},
+      {Action::Run, {"run", "expect_exit", "expect_output", "reject_output"}},
+      {Action::WritePattern, {"region", "size", "seed"}},
+      {Action::VerifyPattern, {"region", "size", "seed"}},
+      {Action::CheckPlacement, {"region"}},
+      {Action::Dmesg, {"expect_output", "reject_output"}},
+  };
+  return keys;
+}
+
+const char* const kStepKeys[] = {"run",    "expect_exit", "expect_output", "reject_output",
+                                 "region", "size",        "seed"};
+
+std::vector<std::string> read_regexes(TomlTable& t, const std::string& key, const std::string& step) {
+  auto patterns = t.get_strings(key);
+  if (!patterns) return {};
+  for (size_t i = 0; i < patterns->size(); ++i) {
+    if (auto problem = regex_problem((*patterns)[i])) {
+      t.error(key, "step '" + step + "': " + key + "[" + std::to_string(i) + "] = \"" + (*patterns)[i] +
+                       "\" is not a valid regular expression (" + *problem + ")");
+    }
+  }
+  return *patterns;
+}
+
+// Reads the action: `action = "..."`, or implied by `run = "..."`.
+std::optional<Action> read_action(TomlTable& t, const std::string& step) {
+  auto name = t.get_string("action");
+  if (!name) {
+    if (t.has("run")) return Action::Run;
+    if (!t.has("action")) t.error_here("step '" + step + "' needs an action (or run = \"command\")");
+    return std::nullopt;
+  }
+  auto action = action_from_name(*name);
+  if (!action) {
+    t.error("action", "step '" + step + "': unknown action \"" + *name +
+                          "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg)");
+  }
+  return action;
+}
+
+std::optional<Step> read_step(TomlTable& t) {
+  Step s;
+  s.where = t.where();
+  if (auto name = t.required_string("name")) {
+    if (is_valid_name(*name)) {
+      s.name = *name;
+    } else {
+      t.error("name", "step name '" + *name + "' must match [A-Za-z0-9][A-Za-z0-9_.-]*");
+    }
+  }
+  auto action = read_action(t, s.name);
+  if (auto v = t.get_string("run")) {
+    s.command = *v;
+    if (v->empty()) t.error("run", "step '" + s.name + "': run must not be empty");
+  }
+  if (auto v = t.get_integer("expect_exit", 0, 255)) s.expect_exit = static_cast<int>(*v);
+  s.expect_output = read_regexes(t, "expect_output", s.name);
+  s.reject_output = read_regexes(t, "reject_output", s.name);
+  if (auto v = t.get_integer("region", 0, 1000)) s.region = static_cast<int>(*v);
+  if (auto v = t.get_size("size")) {
+    if (*v == 0 || *v % (4 * KiB) != 0) {
+      t.error("size",
+              "step '" + s.name + "': size " + format_size(*v) + " must be a non-zero multiple of 4K");
+    } else {
+      s.bytes = *v;
+    }
+  }
+  if (auto v = t.get_integer("seed", 0, INT64_MAX)) s.seed = static_cast<uint64_t>(*v);
+  if (auto v = t.get_seconds("timeout")) s.timeout_s = *v;
+  int unknown = t.report_unknown_keys();
+  if (!action) return std::nullopt;
+  s.action = *action;
+
+  if (s.action == Action::Run && !t.has("run")) {
+    t.error_here("step '" + s.name + "': action \"run\" needs run = \"command\"");
+  }
+  const auto& allowed = action_keys().at(s.action);
+  for (const char* key : kStepKeys) {
+    if (t.has(key) && !allowed.count(key)) {
+      t.error(key, "step '" + s.name + "': '" + key + "' does not apply to action \"" +
+                       action_name(s.action) + "\"");
+    }
+  }
+  if (unknown > 0) return std::nullopt;
+  return s;
+}
+
+// Step order: the guest must be brought up before patterns, and a pattern
+// must be written before it is verified or looked for on the host. Verify
+// and placement take the size and seed of the last write to their region.
+void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable*>& tables) {
+  bool brought_up = false;
+  std::map<int, const Step*> last_write;
+  std::set<std::string> names;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    Step& s = steps[i];
+    TomlTable& t = *tables.at(i);
+    if (!s.name.empty() && !names.insert(s.name).second) {
+      t.error("name", "duplicate step name '" + s.name + "'");
+    }
+    bool is_pattern = s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
+                      s.action == Action::CheckPlacement;
+    if (s.action == Action::Bringup) brought_up = true;
+    if (is_pattern && !brought_up) {
+      t.error_here("step '" + s.name + "' (" + action_name(s.action) + ") needs a bringup step before it");
+    }
+    if (s.action == Action::WritePattern) last_write[s.region] = &s;
+    if (s.action == Action::VerifyPattern || s.action == Action::CheckPlacement) {
+      auto write = last_write.find(s.region);
+      if (write == last_write.end()) {
+        t.error_here("step '" + s.name + "' (" + action_name(s.action) +
+                     ") comes before any write_pattern for region " + std::to_string(s.region));
+        continue;
+      }
+      if (!t.has("size")) s.bytes = write->second->bytes;
+      if (!t.has("seed")) s.seed = write->second->seed;
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::vector<Diagnostic>& out) {
+  auto root = topology::parse_toml_file(path, out);
+  if (!root) return std::nullopt;
+  const std::string file = path.string();
+  Scenario sc;
+  sc.file = path;
+  sc.name = path.stem().string();
+  sc.where = famlab::Location{file};
+  TomlTable top(*root, file, "the scenario", out);
+  if (auto v = top.get_string("name")) {
+    if (is_valid_name(*v)) {
+      sc.name = *v;
+    } else {
+      top.error("name", "scenario name '" + *v + "' must match [A-Za-z0-9][A-Za-z0-9_.-]*");
+    }
+  }
+  if (auto v = top.get_string("description")) sc.description = *v;
+  if (auto v = top.required_string("topology")) {
+    std::filesystem::path topo = *v;
+    sc.topology_file = (topo.is_absolute() ? topo : path.parent_path() / topo).lexically_normal();
+    if (!std::filesystem::is_regular_file(sc.topology_file)) {
+      top.error("topology", "topology file " + sc.topology_file.string() + " does not exist");
+    }
+  }
+  if (auto v = top.get_strings("kernels")) {
+    if (v->empty()) top.error("kernels", "kernels = [] would never run; leave it out to run on any kernel");
+    for (const auto& k : *v) {
+      if (k.empty()) top.error("kernels", "kernels must not hold an empty name");
+    }
+    sc.kernels = *v;
+  }
+  if (auto v = top.get_seconds("timeout")) sc.timeout_s = *v;
+
+  std::vector<TomlTable> tables;
+  if (const toml::array* steps = top.get_table_array("step")) {
+    tables.reserve(steps->size());
+    for (size_t i = 0; i < steps->size(); ++i)
+      tables.emplace_back(*steps->get(i)->as_table(), file, "[[step]]", out);
+  } else if (!top.has("step")) {
+    top.error_here("the scenario has no [[step]]");
+  }
+  top.report_unknown_keys();
+
+  std::map<size_t, TomlTable*> table_of_step;
+  for (auto& t : tables) {
+    if (auto step = read_step(t)) {
+      table_of_step[sc.steps.size()] = &t;
+      sc.steps.push_back(*step);
+    }
+  }
+  check_step_order(sc.steps, table_of_step);
+  return sc;
+}
+
+}  // namespace famlab::scenario

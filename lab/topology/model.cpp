@@ -1,0 +1,10 @@
+#include "topology/model.h"
+
+namespace famlab::topology {
+
+famlab::Location KeyLocations::of(const std::string& key) const {
+  auto it = keys.find(key);
+  return it == keys.end() ? table : it->second;
+}
+
+}  // namespace famlab::topology
