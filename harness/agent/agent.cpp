@@ -1,0 +1,319 @@
+#include "agent.h"
+
+#include <poll.h>
+
+#include <chrono>
+#include <vector>
+
+#include "child_reaper.h"
+#include "common/error.h"
+#include "console_shell.h"
+#include "dax_device.h"
+#include "format.h"
+#include "pattern_io.h"
+#include "system_info.h"
+#include "tool_runner.h"
+
+namespace famlab::agent {
+
+using protocol::Event;
+using protocol::Message;
+using protocol::Op;
+using protocol::Request;
+
+namespace {
+
+constexpr size_t kOutputChunk = 64 * 1024;
+constexpr int kIdlePollMs = 250;
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Agent::Agent(int port_fd, AgentOptions opts) : opts_(std::move(opts)), channel_(port_fd) {
+  // Opened before Hello so the boot log is forwarded from its first record.
+  if (!opts_.kmsg_path.empty()) kmsg_ = std::make_unique<KmsgReader>(opts_.kmsg_path);
+}
+
+Agent::~Agent() = default;
+
+void Agent::run() {
+  Message hello;
+  hello.event = Event::Hello;
+  hello.kernel_release = kernel_release();
+  hello.uptime = uptime_seconds();
+  channel_.send(hello);
+  forward_kmsg();
+  while (!stop_) {
+    if (auto line = channel_.next_line()) {
+      if (line->find_first_not_of(" \t\r") != std::string::npos) handle_line(*line);
+      continue;
+    }
+    int timeout = shell_pid_ ? 100 : kIdlePollMs;
+    poll_once(timeout, nullptr);
+    reap_children();  // PID 1 inherits every orphan in the guest
+    check_console_shell();
+  }
+}
+
+void Agent::poll_once(int timeout_ms, ChildProcess* child) {
+  auto now = Channel::Clock::now();
+  std::vector<pollfd> fds;
+  short port_events = channel_.poll_events(now);
+  if (port_events) fds.push_back({channel_.fd(), port_events, 0});
+  if (kmsg_) fds.push_back({kmsg_->fd(), POLLIN, 0});
+  if (child)
+    for (Stream s : {Stream::Out, Stream::Err})
+      if (child->fd(s) >= 0) fds.push_back({child->fd(s), POLLIN, 0});
+  int backoff = channel_.backoff_ms(now);
+  if (backoff >= 0 && (timeout_ms < 0 || backoff < timeout_ms)) timeout_ms = backoff;
+
+  int n = ::poll(fds.data(), fds.size(), timeout_ms);
+  if (n <= 0) return;
+  for (const auto& p : fds) {
+    if (!p.revents) continue;
+    if (p.fd == channel_.fd()) {
+      channel_.on_poll(p.revents);
+    } else if (kmsg_ && p.fd == kmsg_->fd()) {
+      forward_kmsg();
+    } else if (child) {
+      Stream s = p.fd == child->fd(Stream::Out) ? Stream::Out : Stream::Err;
+      if (auto data = child->read_available(s); data && !data->empty())
+        send_output(s == Stream::Out ? "stdout" : "stderr", *data);
+    }
+  }
+}
+
+void Agent::forward_kmsg() {
+  if (!kmsg_) return;
+  for (auto& r : kmsg_->read_available()) {
+    Message m;
+    m.event = Event::Kmsg;
+    m.level = r.level;
+    m.seq = r.seq;
+    m.ts_us = r.ts_us;
+    m.text = std::move(r.text);
+    channel_.send(m);
+  }
+}
+
+void Agent::send_output(const std::string& stream, const std::string& data) {
+  for (size_t off = 0; off < data.size(); off += kOutputChunk) {
+    Message m;
+    m.event = Event::Output;
+    m.id = current_id_;
+    m.stream = stream;
+    m.data = data.substr(off, kOutputChunk);
+    channel_.send(m);
+  }
+}
+
+void Agent::handle_line(const std::string& line) {
+  Request req;
+  try {
+    req = protocol::decode_request(line);
+  } catch (const std::exception& e) {
+    reject(line, e.what());
+    return;
+  }
+  current_id_ = req.id;
+  double started_at = now_s();
+  Message started;
+  started.event = Event::Started;
+  started.id = req.id;
+  started.uptime = uptime_seconds();
+  channel_.send(started);
+
+  Message fin;
+  fin.event = Event::Finished;
+  fin.id = req.id;
+  try {
+    switch (req.op) {
+      case Op::Bringup:
+        do_bringup(req, fin);
+        break;
+      case Op::Exec:
+        do_exec(req, fin);
+        break;
+      case Op::WritePattern:
+      case Op::VerifyPattern:
+        do_pattern(req, fin);
+        break;
+      case Op::Dmesg:
+        do_dmesg(fin);
+        break;
+      case Op::Shell:
+        do_shell(fin);
+        break;
+      case Op::Poweroff:
+        do_poweroff(fin);
+        return;  // finished there, before the lights go out
+    }
+  } catch (const std::exception& e) {
+    fin.ok = false;
+    fin.error = std::string(protocol::to_string(req.op)) + ": " + e.what();
+  }
+  finish(fin, started_at);
+}
+
+// A line that is not a valid request still gets an answer, under its id if
+// one can be read from it.
+void Agent::reject(const std::string& line, const std::string& why) {
+  Message fin;
+  fin.event = Event::Finished;
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_object() && j.contains("id") && j["id"].is_number_unsigned()) fin.id = j["id"].get<uint64_t>();
+  fin.ok = false;
+  fin.exit_code = -1;
+  fin.error = "bad request: " + why;
+  finish(fin, now_s());
+}
+
+void Agent::finish(Message& fin, double started_at) {
+  // Kernel messages the request caused must reach the host before its
+  // Finished, so the host can pin a splat on the step that ran.
+  forward_kmsg();
+  fin.seconds = now_s() - started_at;
+  fin.uptime = uptime_seconds();
+  channel_.send(fin);
+  current_id_ = 0;
+}
+
+void Agent::do_bringup(const Request& req, Message& fin) {
+  if (!req.plan) throw Error("the request carries no plan");
+  BringupEnv env;
+  env.roots = opts_.roots;
+  env.modules_dir = opts_.modules_dir;
+  env.device_timeout_s = opts_.device_timeout_s;
+  env.idle = [this] { pump(); };
+  env.info = [this](const std::string& line) { info(line); };
+  env.run_tool = [this](const std::vector<std::string>& argv, double timeout_s) {
+    return run_tool(argv, timeout_s, [this] { pump(); });
+  };
+  BringupOutcome out = run_bringup(*req.plan, env);
+  // Merged, not replaced: a failed second bringup must not forget devices
+  // an earlier one made.
+  for (const auto& [index, target] : out.regions) region_dax_[index] = target;
+  for (const auto& [index, target] : out.pmem) pmem_dax_[index] = target;
+  fin.ok = out.ok;
+  fin.error = out.error;
+  fin.result = out.result;
+}
+
+void Agent::do_exec(const Request& req, Message& fin) {
+  std::vector<std::string> argv = req.argv;
+  if (!req.shell.empty()) argv = {"/bin/sh", "-c", req.shell};
+  if (argv.empty()) throw Error("neither argv nor shell given");
+  ChildProcess child(argv);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(req.timeout_s);
+  for (;;) {
+    poll_once(20, &child);
+    if (auto st = child.exit_status()) {
+      drain_child(child);
+      fin.ok = true;  // it ran; the host judges the exit code
+      fin.exit_code = *st;
+      return;
+    }
+    if (req.timeout_s > 0 && std::chrono::steady_clock::now() >= deadline) {
+      child.kill_group();
+      fin.exit_code = child.wait();
+      drain_child(child);
+      fin.ok = false;
+      fin.error = "timed out after " + format_seconds(req.timeout_s) + " s: " + command_line(argv);
+      return;
+    }
+  }
+}
+
+void Agent::drain_child(ChildProcess& child) {
+  for (Stream s : {Stream::Out, Stream::Err})
+    while (auto data = child.read_available(s)) {
+      if (data->empty()) break;
+      send_output(s == Stream::Out ? "stdout" : "stderr", *data);
+    }
+}
+
+void Agent::do_pattern(const Request& req, Message& fin) {
+  // Regions by their topology index; memmap pmem ranges by their position
+  // in the plan when no CXL region has that index.
+  const DaxTarget* target = nullptr;
+  if (auto it = region_dax_.find(req.region); it != region_dax_.end())
+    target = &it->second;
+  else if (auto jt = pmem_dax_.find(req.region); jt != pmem_dax_.end())
+    target = &jt->second;
+  if (!target) {
+    std::string known;
+    for (const auto& [i, t] : region_dax_) known += " " + std::to_string(i) + "=" + t.path;
+    for (const auto& [i, t] : pmem_dax_) known += " pmem" + std::to_string(i) + "=" + t.path;
+    throw Error("no devdax device for region " + std::to_string(req.region) +
+                " (did bringup run? known:" + (known.empty() ? std::string(" none") : known) + ")");
+  }
+  PatternJob job{target->path, target->size, target->align, req.bytes, req.seed, req.timeout_s};
+  bool verify = req.op == Op::VerifyPattern;
+  PatternRun run = verify ? verify_pattern(job, [this] { pump(); }) : write_pattern(job, [this] { pump(); });
+  fin.result = {{"dax", target->path},          {"bytes", run.bytes},
+                {"seconds", run.seconds},       {"mb_per_s", run.mb_per_s},
+                {"mismatches", run.mismatches}, {"first_mismatches", run.first_mismatches}};
+  fin.ok = run.mismatches == 0;
+  if (!fin.ok) {
+    std::string offsets;
+    for (uint64_t off : run.first_mismatches) offsets += " " + hex(off);
+    fin.error = std::to_string(run.mismatches) + " of " + std::to_string(run.bytes / 8) + " words in " +
+                target->path + " differ from the pattern (seed " + std::to_string(req.seed) +
+                "); first at offsets" + offsets;
+  }
+}
+
+void Agent::do_dmesg(Message& fin) {
+  if (opts_.kmsg_path.empty()) throw Error("this agent has no kernel log");
+  std::string log = read_kernel_log(opts_.kmsg_path);
+  send_output("stdout", log);
+  fin.ok = true;
+  fin.result = {{"bytes", log.size()}};
+}
+
+std::string Agent::dax_banner() const {
+  std::string s = "\r\nfamlab shell: exit it to power the guest off.\r\ndax devices:";
+  bool any = false;
+  for (const auto& d : DaxDevice::all(opts_.roots.sys)) {
+    any = true;
+    std::string size;
+    try {
+      size = format_bytes(d.size());
+    } catch (const std::exception&) {
+      size = "?";
+    }
+    s += "\r\n  " + d.char_device(opts_.roots.dev).string() + "  " + size + "  " + d.mode();
+  }
+  if (!any) s += " none";
+  return s + "\r\n\r\n";
+}
+
+void Agent::do_shell(Message& fin) {
+  if (shell_pid_) throw Error("a console shell is already running (pid " + std::to_string(*shell_pid_) + ")");
+  shell_pid_ = start_console_shell(opts_.console, dax_banner());
+  fin.ok = true;
+  fin.result = {{"console", opts_.console}, {"pid", *shell_pid_}};
+}
+
+void Agent::check_console_shell() {
+  if (!shell_pid_) return;
+  if (!child_exit_status(*shell_pid_)) return;
+  forget_child(*shell_pid_);
+  shell_pid_.reset();
+  channel_.flush();
+  if (opts_.power_off) opts_.power_off();
+}
+
+void Agent::do_poweroff(Message& fin) {
+  fin.ok = true;
+  finish(fin, now_s());
+  // Give the host up to 2 s to take the reply; the guest stops either way.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (channel_.pending_bytes() > 0 && std::chrono::steady_clock::now() < deadline) poll_once(50, nullptr);
+  if (opts_.power_off) opts_.power_off();
+}
+
+}  // namespace famlab::agent

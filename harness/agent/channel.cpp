@@ -1,0 +1,87 @@
+#include "channel.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace famlab::agent {
+namespace {
+constexpr auto kBackoff = std::chrono::milliseconds(100);
+}
+
+Channel::Channel(int fd) : fd_(fd) {
+  int flags = fcntl(fd_, F_GETFL);
+  if (flags >= 0) fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+  fcntl(fd_, F_SETFD, FD_CLOEXEC);
+}
+
+Channel::~Channel() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Channel::send(const protocol::Message& m) {
+  if (m.event == protocol::Event::Kmsg && pending_bytes() > kMaxPending) {
+    ++dropped_kmsg_;
+    return;
+  }
+  out_ += protocol::encode(m);
+  if (Clock::now() >= retry_at_) flush();
+}
+
+void Channel::flush() {
+  while (out_pos_ < out_.size()) {
+    size_t chunk = std::min<size_t>(out_.size() - out_pos_, 64 * 1024);
+    ssize_t n = ::write(fd_, out_.data() + out_pos_, chunk);
+    if (n > 0) {
+      out_pos_ += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;  // full: poll says when it drains
+    // EPIPE, ENODEV, ...: nobody on the other side right now. Keep the data.
+    back_off();
+    return;
+  }
+  out_.clear();
+  out_pos_ = 0;
+}
+
+short Channel::poll_events(Clock::time_point now) const {
+  if (now < retry_at_) return 0;
+  return static_cast<short>(POLLIN | (pending_bytes() > 0 ? POLLOUT : 0));
+}
+
+int Channel::backoff_ms(Clock::time_point now) const {
+  if (now >= retry_at_) return -1;
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count()) + 1;
+}
+
+void Channel::on_poll(short revents) {
+  if (revents & POLLIN) receive();
+  if (revents & POLLOUT) flush();
+  // HUP without data: the host end is not connected. Retry later.
+  if ((revents & (POLLHUP | POLLERR | POLLNVAL)) && !(revents & POLLIN)) back_off();
+}
+
+void Channel::receive() {
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n > 0) {
+      in_.feed(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    back_off();  // 0: host not connected (virtio) or peer closed (socket)
+    return;
+  }
+}
+
+std::optional<std::string> Channel::next_line() { return in_.next(); }
+
+void Channel::back_off() { retry_at_ = Clock::now() + kBackoff; }
+
+}  // namespace famlab::agent

@@ -1,0 +1,106 @@
+#include "child_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/process.hpp>
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include "child_reaper.h"
+#include "common/error.h"
+#include "die_with_parent.h"
+
+namespace bp = boost::process;
+
+namespace famlab::agent {
+
+std::string find_program(const std::string& name) {
+  if (name.find('/') != std::string::npos) {
+    if (access(name.c_str(), X_OK) != 0) throw Error("program not found or not executable: " + name);
+    return name;
+  }
+  auto p = bp::search_path(name);
+  if (p.empty()) throw Error("program '" + name + "' not found in PATH");
+  return p.string();
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+  if (argv.empty()) throw Error("cannot run an empty command");
+  std::string exe = find_program(argv[0]);
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  try {
+    bp::pipe out, err;
+    bp::child c(bp::exe = exe, bp::args = args, bp::std_out > out, bp::std_err > err, bp::std_in < bp::null,
+                DieWithParent{});
+    pid_ = c.id();
+    track_child(pid_);
+    c.detach();  // the reaper owns the exit status from here on
+    out_fd_ = out.native_source();
+    err_fd_ = err.native_source();
+    out.assign_source(-1);  // keep the read ends past the pipes' lifetime
+    err.assign_source(-1);
+  } catch (const std::exception& e) {
+    throw Error("cannot start " + argv[0] + ": " + e.what());
+  }
+  for (int fd : {out_fd_, err_fd_}) {
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);  // later children must not hold our pipes open
+  }
+}
+
+ChildProcess::~ChildProcess() {
+  if (!exit_status()) {
+    kill_group(SIGKILL);
+    wait();
+  }
+  if (out_fd_ >= 0) close(out_fd_);
+  if (err_fd_ >= 0) close(err_fd_);
+  forget_child(pid_);
+}
+
+std::optional<std::string> ChildProcess::read_available(Stream s) {
+  int& fd = s == Stream::Out ? out_fd_ : err_fd_;
+  if (fd < 0) return std::nullopt;
+  std::string data;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      data.append(buf, static_cast<size_t>(n));
+      if (data.size() >= (1u << 20)) return data;  // let the caller send it
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return data;
+    // End of file (or a broken pipe): nothing more will come.
+    close(fd);
+    fd = -1;
+    if (data.empty()) return std::nullopt;
+    return data;
+  }
+}
+
+std::optional<int> ChildProcess::exit_status() {
+  if (!status_) {
+    status_ = child_exit_status(pid_);
+    // The group may hold grandchildren; take them down with the leader.
+    if (status_) ::kill(-pid_, SIGKILL);
+  }
+  return status_;
+}
+
+int ChildProcess::wait() {
+  while (!exit_status()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return *status_;
+}
+
+void ChildProcess::kill_group(int sig) {
+  if (status_) return;
+  ::kill(-pid_, sig);
+  ::kill(pid_, sig);
+}
+
+}  // namespace famlab::agent
