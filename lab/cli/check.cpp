@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "scenario/scenario_check.h"
-#include "topology/validate.h"
+#include "topology/load.h"
 
 namespace famlab::cli {
 namespace {

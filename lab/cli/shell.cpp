@@ -10,7 +10,7 @@
 #include "plan/qemu_args.h"
 #include "report/terminal.h"
 #include "runner/runner.h"
-#include "topology/parse.h"
+#include "topology/load.h"
 #include "vm/guest_session.h"
 #include "vm/qemu_backend.h"
 

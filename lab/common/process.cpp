@@ -70,6 +70,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   close(fd);
   fs::path out_file = opts.stdout_file.value_or(fs::path(tmpl));
   fs::path err_file = opts.stderr_file.value_or(out_file);
+  // Boost opens redirect targets without O_TRUNC: start them empty.
+  std::error_code ignored;
+  if (opts.stdout_file) fs::remove(out_file, ignored);
+  if (opts.stderr_file) fs::remove(err_file, ignored);
 
   int code;
   try {

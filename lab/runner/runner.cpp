@@ -12,7 +12,7 @@
 #include "report/junit.h"
 #include "runner/artifacts.h"
 #include "runner/step_executor.h"
-#include "topology/parse.h"
+#include "topology/load.h"
 #include "vm/interrupt.h"
 #include "vm/qemu_backend.h"
 

@@ -13,7 +13,7 @@
 #include "kernel/kernel.h"
 #include "report/results.h"
 #include "report/terminal.h"
-#include "scenario/scenario.h"
+#include "scenario/scenario_check.h"
 
 namespace famlab::runner {
 

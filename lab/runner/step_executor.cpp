@@ -12,18 +12,6 @@ namespace {
 using report::Status;
 using scenario::Action;
 
-const char* action_name(Action a) {
-  switch (a) {
-    case Action::Bringup: return "bringup";
-    case Action::Run: return "run";
-    case Action::WritePattern: return "write_pattern";
-    case Action::VerifyPattern: return "verify_pattern";
-    case Action::CheckPlacement: return "check_placement";
-    case Action::Dmesg: return "dmesg";
-  }
-  return "?";
-}
-
 // Copies a guest call's result into the step, failing it when the VM did
 // not answer or the kernel complained.
 void absorb_call(const vm::CallResult& call, StepOutcome& out) {
@@ -51,7 +39,7 @@ void fail_on_splats(StepOutcome& out) {
   r.message = "kernel " + r.splats.front().kind + " during the step: " + r.splats.front().title;
 }
 
-void judge_run(const scenario::Step& step, const vm::CallResult& call, StepOutcome& out) {
+void judge_exit(const scenario::Step& step, const vm::CallResult& call, StepOutcome& out) {
   auto& r = out.result;
   if (r.status != Status::Passed) return;
   int code = call.finished.exit_code;
@@ -59,8 +47,14 @@ void judge_run(const scenario::Step& step, const vm::CallResult& call, StepOutco
   if (code != step.expect_exit) {
     r.status = Status::Failed;
     r.message = "exit status " + std::to_string(code) + ", expected " + std::to_string(step.expect_exit);
-    return;
   }
+}
+
+// expect_output / reject_output apply to any step with guest output (run,
+// dmesg).
+void judge_output(const scenario::Step& step, StepOutcome& out) {
+  auto& r = out.result;
+  if (r.status != Status::Passed) return;
   for (const auto& re : step.expect_output) {
     if (!std::regex_search(r.output, std::regex(re))) {
       r.status = Status::Failed;
@@ -83,7 +77,7 @@ void judge_run(const scenario::Step& step, const vm::CallResult& call, StepOutco
 StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
   StepOutcome out;
   out.result.name = step.name;
-  out.result.action = action_name(step.action);
+  out.result.action = scenario::action_name(step.action);
   protocol::Request req;
   switch (step.action) {
     case Action::Bringup:
@@ -135,7 +129,8 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
   // A step's own timeout bounds the guest's work; give the reply a margin.
   vm::CallResult call = ctx.session.call(req, step.timeout_s + 15);
   absorb_call(call, out);
-  if (step.action == Action::Run) judge_run(step, call, out);
+  if (step.action == Action::Run) judge_exit(step, call, out);
+  judge_output(step, out);
   if (step.action == Action::WritePattern && out.result.status == Status::Passed)
     ctx.written[step.region] = {step.bytes, step.seed};
   if (step.action == Action::VerifyPattern && out.result.status == Status::Passed &&

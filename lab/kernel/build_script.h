@@ -1,0 +1,29 @@
+#pragma once
+// Runs kernel-config/build-kernel.sh, the one place a kernel is configured
+// and compiled, with its output in a log file that errors point at.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace famlab::kernel {
+
+struct BuildScriptRun {
+  std::filesystem::path script;     // kernel-config/build-kernel.sh
+  std::filesystem::path source;     // linux-source tarball or a kernel tree
+  std::filesystem::path src_cache;  // where the tarball is unpacked (shared)
+  std::filesystem::path work;       // object tree + patched source (per variant)
+  std::filesystem::path out;        // receives bzImage, config, release
+  std::filesystem::path ccache;     // CCACHE_DIR
+  std::vector<std::string> fragments;
+  std::vector<std::filesystem::path> patches;
+  std::filesystem::path log;  // stdout+stderr of the whole build
+};
+
+// Runs the script at low priority. A failure throws an Error that names
+// the log and shows its last lines (for a patch: the rejected hunks).
+void run_build_script(const BuildScriptRun& run);
+
+// The last `lines` lines of a text file ("" if unreadable).
+std::string file_tail(const std::filesystem::path& file, size_t lines);
+
+}  // namespace famlab::kernel

@@ -1,0 +1,31 @@
+#include "kernel/file_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.h"
+
+namespace famlab::kernel {
+
+FileLock::FileLock(const std::filesystem::path& file, const std::function<void()>& on_wait) {
+  fd_ = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(Location{file.string()}, std::string("cannot open lock file: ") + strerror(errno));
+  if (flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+  if (on_wait) on_wait();
+  while (flock(fd_, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    int err = errno;
+    close(fd_);
+    throw Error(Location{file.string()}, std::string("cannot lock: ") + strerror(err));
+  }
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) close(fd_);  // closing releases the lock
+}
+
+}  // namespace famlab::kernel

@@ -1,0 +1,22 @@
+#pragma once
+// An exclusive flock(2) on a file, held for the object's lifetime. Two famlab
+// runs building the same kernel would otherwise share one object tree.
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace famlab::kernel {
+
+class FileLock {
+ public:
+  // Blocks until the lock is ours; `on_wait` is called once if it is not free.
+  FileLock(const std::filesystem::path& file, const std::function<void()>& on_wait = {});
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace famlab::kernel

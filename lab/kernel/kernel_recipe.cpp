@@ -1,0 +1,116 @@
+#include "kernel/kernel_recipe.h"
+
+#ifndef TOML_HEADER_ONLY
+#define TOML_HEADER_ONLY 0  // the compiled libtomlplusplus
+#endif
+#include <toml++/toml.h>
+
+#include <fstream>
+
+#include "common/error.h"
+
+namespace fs = std::filesystem;
+
+namespace famlab::kernel {
+namespace {
+
+Location where(const fs::path& file, const toml::node& node) {
+  const auto& src = node.source();
+  return Location{file.string(), static_cast<int>(src.begin.line), static_cast<int>(src.begin.column)};
+}
+
+std::string need_string(const toml::table& t, const char* key, const fs::path& file) {
+  const toml::node* n = t.get(key);
+  if (!n) throw Error(where(file, t), std::string("missing key '") + key + "'");
+  auto v = n->value<std::string>();
+  if (!v) throw Error(where(file, *n), std::string("'") + key + "' must be a string");
+  return *v;
+}
+
+// kernel-config/patches/<variant>/series: one patch file name per line, in
+// the order they apply. A patch directory without a series file is an
+// error rather than a guess at the order.
+std::vector<fs::path> read_series(const fs::path& dir) {
+  std::vector<fs::path> out;
+  if (!fs::is_directory(dir)) return out;
+  fs::path series = dir / "series";
+  std::ifstream in(series);
+  if (!in)
+    throw Error(Location{series.string()}, "patch directory has no series file listing the patch order");
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    size_t b = line.find_first_not_of(" \t\r");
+    if (b == std::string::npos || line[b] == '#') continue;
+    size_t e = line.find_last_not_of(" \t\r");
+    fs::path patch = dir / line.substr(b, e - b + 1);
+    if (!fs::is_regular_file(patch))
+      throw Error(Location{series.string(), n}, "no such patch: " + patch.string());
+    out.push_back(patch);
+  }
+  return out;
+}
+
+Variant read_variant(const std::string& name, const toml::node& node, const fs::path& file,
+                     const fs::path& config_dir) {
+  const toml::table* t = node.as_table();
+  if (!t) throw Error(where(file, node), "variant '" + name + "' must be a table");
+  // These would be ambiguous with --kernel stock and --kernel PATH.
+  if (name == "stock" || name.find('/') != std::string::npos || name.find('.') != std::string::npos)
+    throw Error(where(file, node), "variant name '" + name + "' is reserved or looks like a path");
+  const toml::array* frags = t->get_as<toml::array>("fragments");
+  if (!frags || frags->empty())
+    throw Error(where(file, node), "variant '" + name + "' needs a non-empty 'fragments' list");
+  Variant v;
+  v.name = name;
+  for (const toml::node& f : *frags) {
+    auto s = f.value<std::string>();
+    if (!s) throw Error(where(file, f), "fragment names must be strings");
+    fs::path frag = config_dir / (*s + ".config");
+    if (!fs::is_regular_file(frag)) throw Error(where(file, f), "no such fragment: " + frag.string());
+    v.fragments.push_back(frag.string());
+  }
+  v.patches = read_series(config_dir / "patches" / name);
+  return v;
+}
+
+}  // namespace
+
+KernelRecipe load_kernel_recipe(const fs::path& root) {
+  fs::path file = root / "images" / "kernels.toml";
+  toml::table doc;
+  try {
+    doc = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    Location loc{file.string(), static_cast<int>(e.source().begin.line),
+                 static_cast<int>(e.source().begin.column)};
+    throw Error(loc, std::string(e.description()));
+  }
+  KernelRecipe r;
+  const toml::table* variants = doc.get_as<toml::table>("variants");
+  if (!variants || variants->empty()) throw Error(Location{file.string()}, "no [variants.NAME] tables");
+  for (const auto& [key, node] : *variants)
+    r.variants.push_back(read_variant(std::string(key.str()), node, file, root / "kernel-config"));
+
+  if (const toml::table* tree = doc.get_as<toml::table>("tree"))
+    r.tree_variant = need_string(*tree, "variant", file);
+  find_variant(r, r.tree_variant);  // must name a real variant
+
+  if (const toml::table* stock = doc.get_as<toml::table>("stock")) {
+    r.stock.metapackage = need_string(*stock, "metapackage", file);
+    r.stock.release = need_string(*stock, "release", file);
+  }
+  return r;
+}
+
+const Variant& find_variant(const KernelRecipe& recipe, const std::string& name) {
+  std::string known;
+  for (const Variant& v : recipe.variants) {
+    if (v.name == name) return v;
+    known += (known.empty() ? "" : ", ") + v.name;
+  }
+  throw Error("unknown kernel variant '" + name + "' (known: " + known + ")");
+}
+
+}  // namespace famlab::kernel

@@ -1,0 +1,36 @@
+#pragma once
+// Which kernels famlab knows how to make, as data (images/kernels.toml), so
+// adding a variant is a data change, not a code change.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace famlab::kernel {
+
+// A lab kernel variant: tinyconfig + fragments in order, then patches.
+struct Variant {
+  std::string name;
+  std::vector<std::string> fragments;          // kernel-config/<name>.config paths, in order
+  std::vector<std::filesystem::path> patches;  // kernel-config/patches/<variant>/, series order
+};
+
+// Debian's packaged kernel: the metapackage in an apt release.
+struct StockSource {
+  std::string metapackage = "linux-image-amd64";
+  std::string release = "bookworm-backports";
+};
+
+struct KernelRecipe {
+  std::vector<Variant> variants;
+  std::string tree_variant = "plain";  // fragments used for --kernel-tree
+  StockSource stock;
+};
+
+// Reads <root>/images/kernels.toml and resolves fragments and patches
+// under <root>/kernel-config. Errors name the file and line.
+KernelRecipe load_kernel_recipe(const std::filesystem::path& root);
+
+// The variant called `name`; an unknown name is an error listing the known ones.
+const Variant& find_variant(const KernelRecipe& recipe, const std::string& name);
+
+}  // namespace famlab::kernel

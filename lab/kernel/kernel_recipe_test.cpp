@@ -1,0 +1,125 @@
+#include "kernel/kernel_recipe.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "common/error.h"
+#include "common/paths.h"
+
+using namespace famlab;
+using namespace famlab::kernel;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A checkout-shaped directory with the given kernels.toml and fragments.
+struct FakeRoot {
+  RunDir dir{"famlab-recipe-"};
+  explicit FakeRoot(const std::string& toml) {
+    fs::create_directories(dir.path() / "images");
+    fs::create_directories(dir.path() / "kernel-config");
+    std::ofstream(dir.path() / "images" / "kernels.toml") << toml;
+    for (const char* f : {"lab", "cxl"})
+      std::ofstream(dir.path() / "kernel-config" / (std::string(f) + ".config")) << "CONFIG_A=y\n";
+  }
+  fs::path patches(const std::string& variant) {
+    fs::path p = dir.path() / "kernel-config" / "patches" / variant;
+    fs::create_directories(p);
+    return p;
+  }
+};
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(KernelRecipe, TheShippedRecipeHasPlainWithItsFourFragmentsInOrder) {
+  KernelRecipe r = load_kernel_recipe(FAMLAB_SOURCE_DIR);
+  const Variant& plain = find_variant(r, "plain");
+  ASSERT_EQ(plain.fragments.size(), 4u);
+  EXPECT_EQ(fs::path(plain.fragments[0]).filename(), "lab.config");
+  EXPECT_EQ(fs::path(plain.fragments[1]).filename(), "cxl.config");
+  EXPECT_EQ(fs::path(plain.fragments[2]).filename(), "pmem.config");
+  EXPECT_EQ(fs::path(plain.fragments[3]).filename(), "fuse.config");
+  for (const auto& f : plain.fragments) EXPECT_TRUE(fs::is_regular_file(f)) << f;
+  EXPECT_EQ(r.tree_variant, "plain");
+  EXPECT_EQ(r.stock.metapackage, "linux-image-amd64");
+  EXPECT_EQ(r.stock.release, "bookworm-backports");
+}
+
+TEST(KernelRecipe, AVariantIsATablePlusAPatchDirectoryInSeriesOrder) {
+  FakeRoot root(
+      "[variants.plain]\nfragments = ['lab', 'cxl']\n[variants.famfs]\nfragments = ['lab', 'cxl']\n");
+  fs::path dir = root.patches("famfs");
+  std::ofstream(dir / "a.patch") << "a";
+  std::ofstream(dir / "b.patch") << "b";
+  std::ofstream(dir / "series") << "# order matters\nb.patch\n\na.patch\n";
+  KernelRecipe r = load_kernel_recipe(root.dir.path());
+  const Variant& famfs = find_variant(r, "famfs");
+  ASSERT_EQ(famfs.patches.size(), 2u);
+  EXPECT_EQ(famfs.patches[0].filename(), "b.patch");
+  EXPECT_EQ(famfs.patches[1].filename(), "a.patch");
+  EXPECT_TRUE(find_variant(r, "plain").patches.empty());
+}
+
+TEST(KernelRecipe, UnknownVariantListsTheKnownOnes) {
+  FakeRoot root("[variants.plain]\nfragments = ['lab']\n[variants.famfs]\nfragments = ['lab', 'cxl']\n");
+  KernelRecipe r = load_kernel_recipe(root.dir.path());
+  std::string what = error_of([&] { find_variant(r, "nope"); });
+  EXPECT_NE(what.find("'nope'"), std::string::npos) << what;
+  EXPECT_NE(what.find("plain"), std::string::npos) << what;
+  EXPECT_NE(what.find("famfs"), std::string::npos) << what;
+}
+
+TEST(KernelRecipe, ErrorsNameTheFileAndLine) {
+  {
+    FakeRoot root("[variants.plain]\nfragments = ['lab', 'missing']\n");
+    std::string what = error_of([&] { load_kernel_recipe(root.dir.path()); });
+    EXPECT_NE(what.find("kernels.toml:2"), std::string::npos) << what;
+    EXPECT_NE(what.find("missing.config"), std::string::npos) << what;
+  }
+  {
+    FakeRoot root("[variants.plain]\nfragments = [\n");
+    std::string what = error_of([&] { load_kernel_recipe(root.dir.path()); });
+    EXPECT_NE(what.find("kernels.toml:"), std::string::npos) << what;
+  }
+  {
+    FakeRoot root("[variants.plain]\nfragments = ['lab']\n[tree]\nvariant = 'famfs'\n");
+    EXPECT_NE(error_of([&] { load_kernel_recipe(root.dir.path()); }).find("'famfs'"), std::string::npos);
+  }
+  {
+    FakeRoot root("[variants.stock]\nfragments = ['lab']\n");
+    EXPECT_NE(error_of([&] { load_kernel_recipe(root.dir.path()); }).find("reserved"), std::string::npos);
+  }
+}
+
+TEST(KernelRecipe, PatchesWithoutASeriesFileAreAnError) {
+  FakeRoot root("[variants.plain]\nfragments = ['lab']\n");
+  std::ofstream(root.patches("plain") / "x.patch") << "x";
+  std::string what = error_of([&] { load_kernel_recipe(root.dir.path()); });
+  EXPECT_NE(what.find("series"), std::string::npos) << what;
+
+  std::ofstream(root.patches("plain") / "series") << "x.patch\ny.patch\n";
+  what = error_of([&] { load_kernel_recipe(root.dir.path()); });
+  EXPECT_NE(what.find("series:2"), std::string::npos) << what;
+  EXPECT_NE(what.find("y.patch"), std::string::npos) << what;
+}
+
+TEST(KernelRecipe, TheShippedFamfsVariantsApplyTheCommonPatchFirst) {
+  KernelRecipe r = load_kernel_recipe(FAMLAB_SOURCE_DIR);
+  for (const char* name : {"famfs", "famfs-v3", "famfs-rfc"}) {
+    const Variant& v = find_variant(r, name);
+    ASSERT_EQ(v.patches.size(), 2u) << name;
+    EXPECT_EQ(v.patches[0].filename(), "0001-fuse-famfs-abi-and-init-report.patch") << name;
+    EXPECT_EQ(v.fragments.size(), 5u) << name;
+    EXPECT_EQ(fs::path(v.fragments.back()).filename(), "famfs.config") << name;
+  }
+}

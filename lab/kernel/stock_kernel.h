@@ -1,0 +1,25 @@
+#pragma once
+// Debian's packaged kernel ("stock"): the image behind the metapackage in
+// bookworm-backports, with its modules, unpacked into
+// cache_dir()/stock/<package>_<version>/. Once there it resolves without
+// running apt at all (stock/current names the entry).
+#include <filesystem>
+#include <string>
+
+#include "kernel/kernel.h"
+#include "kernel/kernel_recipe.h"
+
+namespace famlab::kernel {
+
+struct StockPackage {
+  std::string name;     // linux-image-6.12.95+deb12-amd64
+  std::string version;  // 6.12.95-1~bpo12+1
+};
+
+// From `apt-cache show META/RELEASE` output: the linux-image package its
+// Depends pins. Errors name the metapackage.
+StockPackage parse_metapackage_depends(const std::string& apt_cache_show, const std::string& metapackage);
+
+Kernel resolve_stock_kernel(const StockSource& source, const std::filesystem::path& cache, const Log& log);
+
+}  // namespace famlab::kernel
