@@ -9,6 +9,8 @@ FAMLAB     = $(BUILD)/lab/famlab
 SCENARIOS ?= scenarios
 KERNEL    ?= plain
 JOBS      ?= $(shell nproc)
+# Debian's python3 (python3-pytest); a python3 earlier in PATH may lack pytest.
+PYTHON    ?= /usr/bin/python3
 
 .PHONY: all deps build unit e2e test run bench format clean
 
@@ -31,7 +33,7 @@ unit: deps $(ASAN)/build.ninja
 	cd $(ASAN) && ctest --output-on-failure -j$(JOBS)
 
 e2e: build
-	FAMLAB=$(FAMLAB) python3 -m pytest -v harness/tests
+	FAMLAB=$(FAMLAB) $(PYTHON) -m pytest -v harness/tests
 
 test: unit e2e
 
@@ -39,7 +41,7 @@ run: build
 	$(FAMLAB) run --kernel $(KERNEL) --report-dir famlab-report $(SCENARIOS)
 
 bench: build
-	FAMLAB=$(FAMLAB) python3 harness/bench/bench.py
+	FAMLAB=$(FAMLAB) $(PYTHON) harness/bench/bench.py
 
 format:
 	find lab harness -name '*.cpp' -o -name '*.h' | xargs clang-format -i

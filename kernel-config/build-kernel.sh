@@ -43,10 +43,12 @@ fi
 # Patched variants get a hard-linked copy: patch(1) writes a new file for
 # each one it touches, so the pristine tree stays pristine and unchanged
 # files keep their mtimes (make rebuilds only what the patches touched).
-tree=$pristine
+# Every variant, patched or not, builds from WORK_DIR/src: with the same
+# layout everywhere, ccache (CCACHE_BASEDIR below) sees the same relative
+# paths in every variant and reuses one variant's objects for the others.
+tree=$work/src
+rm -rf "$tree" && cp -al "$pristine" "$tree"
 if [ -n "$patches" ]; then
-  tree=$work/src
-  rm -rf "$tree" && cp -al "$pristine" "$tree"
   IFS=, read -ra plist <<<"$patches"
   for p in "${plist[@]}"; do
     echo "famlab: applying $p"
@@ -65,6 +67,8 @@ export ARCH=x86_64
 # Fixed identity in the version string: same inputs, same bytes in init/version.
 export KBUILD_BUILD_USER=famlab KBUILD_BUILD_HOST=famlab
 export CCACHE_DIR=${CCACHE_DIR:-$src_cache/../ccache}
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(cd "$work/.." && pwd)}
+export CCACHE_NOHASHDIR=true
 cc="gcc"
 command -v ccache >/dev/null && cc="ccache gcc"
 jobs=${FAMLAB_JOBS:-$(nproc)}

@@ -1,0 +1,29 @@
+#include "cli/arguments.h"
+
+#include "common/error.h"
+#include "common/units.h"
+
+namespace famlab::famfs::cli {
+
+uint64_t parse_size_option(const std::string& text, const std::string& option) {
+  auto v = parse_size(text);
+  if (!v) throw Error(option + ": '" + text + "' is not a size (like 4096, 2M, 1G)");
+  return *v;
+}
+
+uint32_t parse_mode_option(const std::string& text, const std::string& option) {
+  if (text.empty() || text.size() > 5 || text.find_first_not_of("01234567") != std::string::npos)
+    throw Error(option + ": '" + text + "' is not an octal mode (like 0644)");
+  uint32_t mode = static_cast<uint32_t>(std::stoul(text, nullptr, 8));
+  if (mode > 07777) throw Error(option + ": '" + text + "' has bits beyond 07777");
+  return mode;
+}
+
+format::Layout make_layout(uint32_t strips, const std::string& chunk_text) {
+  format::Layout layout;
+  layout.strips = strips;
+  if (strips > 0) layout.chunk_size = parse_size_option(chunk_text, "--chunk");
+  return layout;
+}
+
+}  // namespace famlab::famfs::cli

@@ -1,0 +1,128 @@
+#include "cli/famfs_cli.h"
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+
+#include "cli/arguments.h"
+#include "cli/inspect_commands.h"
+#include "cli/mount_command.h"
+#include "cli/tool_commands.h"
+#include "common/error.h"
+
+namespace famlab::famfs::cli {
+namespace {
+
+// Options shared by the commands that make something.
+struct OwnerText {
+  std::string mode;
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+
+  void add_to(CLI::App* cmd) {
+    cmd->add_option("--mode,-m", mode, "permission bits, octal");
+    cmd->add_option("--uid,-u", uid, "owner");
+    cmd->add_option("--gid,-g", gid, "group");
+  }
+  Ownership parse() const {
+    Ownership o;
+    if (!mode.empty()) o.mode = parse_mode_option(mode, "--mode");
+    o.uid = uid;
+    o.gid = gid;
+    return o;
+  }
+};
+
+struct LayoutText {
+  uint32_t strips = 0;
+  std::string chunk = "2M";
+
+  void add_to(CLI::App* cmd) {
+    cmd->add_option("--strips,-N", strips, "interleave over N strips (1..16); default: one extent");
+    cmd->add_option("--chunk,-C", chunk, "interleave chunk size, power of two >= 2M (default 2M)");
+  }
+};
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "famfs: the lab's famfs tools and FUSE server, on a dax device (or a file standing in for one)",
+      "famfs"};
+  app.require_subcommand(1);
+  std::string device, path, size_text, log_size = "8M", source;
+  bool force = false, parents = false, recursive = false, json = false;
+  OwnerText owner;
+  LayoutText layout;
+
+  CLI::App* mkfs = app.add_subcommand("mkfs", "make a filesystem on DEVICE");
+  mkfs->add_option("--log-size", log_size, "metadata log size, a multiple of 2M (default 8M)");
+  mkfs->add_flag("--force,-f", force, "overwrite an existing famfs");
+  mkfs->add_option("device", device, "dax device or file")->required();
+
+  CLI::App* creat = app.add_subcommand("creat", "create a file of fixed size (zero-filled)");
+  creat->add_option("--size,-s", size_text, "file size (4096, 2M, 1G)")->required();
+  layout.add_to(creat);
+  owner.add_to(creat);
+  creat->add_option("device", device)->required();
+  creat->add_option("path", path, "path inside famfs")->required();
+
+  CLI::App* cp = app.add_subcommand("cp", "copy a host file into a new famfs file");
+  layout.add_to(cp);
+  owner.add_to(cp);
+  cp->add_option("device", device)->required();
+  cp->add_option("source", source, "host file")->required();
+  cp->add_option("path", path, "path inside famfs")->required();
+
+  CLI::App* mkdir = app.add_subcommand("mkdir", "create a directory");
+  mkdir->add_flag("--parents,-p", parents, "create missing parents; an existing directory is fine");
+  owner.add_to(mkdir);
+  mkdir->add_option("device", device)->required();
+  mkdir->add_option("path", path)->required();
+
+  CLI::App* ls = app.add_subcommand("ls", "list a directory (default: the root)");
+  ls->add_flag("--recursive,-R", recursive);
+  ls->add_option("device", device)->required();
+  ls->add_option("path", path);
+
+  CLI::App* getmap = app.add_subcommand("getmap", "print a file's map");
+  getmap->add_flag("--json", json);
+  getmap->add_option("device", device)->required();
+  getmap->add_option("path", path)->required();
+
+  CLI::App* fsck = app.add_subcommand("fsck", "check the superblock, the log and that no files overlap");
+  fsck->add_flag("--json", json);
+  fsck->add_option("device", device)->required();
+
+  MountArgs mount_args;
+  CLI::App* mount = add_mount_command(app, mount_args);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e, out, err) == 0 ? 0 : 2;  // help is success; every usage error is 2
+  }
+
+  try {
+    if (mkfs->parsed()) mkfs_command(device, parse_size_option(log_size, "--log-size"), force, out);
+    if (creat->parsed())
+      creat_command(device, path, parse_size_option(size_text, "--size"),
+                    make_layout(layout.strips, layout.chunk), owner.parse(), out);
+    if (cp->parsed())
+      cp_command(device, source, path, make_layout(layout.strips, layout.chunk), owner.parse(), out);
+    if (mkdir->parsed()) mkdir_command(device, path, parents, owner.parse(), out);
+    if (ls->parsed()) ls_command(device, path.empty() ? "/" : path, recursive, out);
+    if (getmap->parsed()) getmap_command(device, path, json, out);
+    if (fsck->parsed()) return fsck_command(device, json, out);
+    if (mount->parsed()) return mount_command(mount_args, out, err);
+  } catch (const Error& e) {
+    err << "famfs: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    err << "famfs: unexpected failure: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace famlab::famfs::cli

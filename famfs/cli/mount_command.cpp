@@ -1,0 +1,84 @@
+#include "cli/mount_command.h"
+
+#include "common/error.h"
+#include "fuse/famfs_wire.h"
+#include "server/server.h"
+
+namespace famlab::famfs::cli {
+
+CLI::App* add_mount_command(CLI::App& app, MountArgs& a) {
+  CLI::App* m = app.add_subcommand("mount", "serve DEVICE's famfs at MOUNTPOINT over FUSE (runs the server)");
+  m->add_option("--abi", a.abi, "famfs kernel ABI: rfc-v2 (bit 42, opcodes 53/54) or v3 (bit 43, 54/55)");
+  m->add_option("--dax-fmap", a.dax_fmap,
+                "FUSE_DAX_FMAP: accept (when offered), decline, force (even unoffered)");
+  m->add_flag("--decline-dax-fmap", a.decline_dax_fmap, "same as --dax-fmap decline");
+  m->add_option("--cap-drop", a.cap_drop, "give up privilege before mounting: " + server::cap_drop_words());
+  m->add_option("--as-uid", a.uid, "user for --cap-drop user|user-fd (default 1000)");
+  m->add_option("--as-gid", a.gid, "group for --cap-drop user|user-fd (default 1000)");
+  m->add_option("--mount-via", a.mount_via, "auto (mount(2) when privileged), mount, fusermount3");
+  m->add_option("--device-fd", a.device_fd, "use this already-open descriptor for DEVICE");
+  m->add_option("--daxdev-name", a.daxdev_name, "path GET_DAXDEV answers (default: DEVICE)");
+  m->add_flag("--allow-other", a.allow_other, "let other users use the mount");
+  m->add_option("--status", a.status, "status file (JSON), rewritten atomically");
+  m->add_option("--status-every", a.status_every, "rewrite the status after this many requests (default 64)");
+  m->add_option("--bad-fmap", a.bad_fmap, "send malformed GET_FMAP replies: " + server::fmap_fault_words());
+  m->add_option("--late", a.late,
+                "answer OPCODE (or all) MILLISECONDS late, e.g. get_fmap:3000 (repeatable)");
+  m->add_option("--die-on", a.die_on, "exit without answering when OPCODE[:N] arrives (the Nth time)");
+  m->add_option("--die-after", a.die_after, "exit without answering the Nth request after INIT");
+  m->add_flag("--daemon", a.daemon,
+              "return once mounted and INIT is answered; keep serving in the background");
+  m->add_flag("--debug", a.debug, "log every request");
+  m->add_option("--log", a.log, "append the server's messages to this file instead of stderr");
+  m->add_option("device", a.device, "dax device or file")->required();
+  m->add_option("mountpoint", a.mountpoint)->required();
+  return m;
+}
+
+server::ServerOptions to_server_options(const MountArgs& a) {
+  server::ServerOptions o;
+  o.device = a.device;
+  o.mountpoint = a.mountpoint;
+  auto abi = fuse::parse_abi_generation(a.abi);
+  if (!abi) throw Error("--abi: '" + a.abi + "' is not rfc-v2 or v3");
+  o.abi = *abi;
+  auto policy = server::parse_dax_fmap_policy(a.dax_fmap);
+  if (!policy) throw Error("--dax-fmap: '" + a.dax_fmap + "' is not accept, decline or force");
+  o.dax_fmap = a.decline_dax_fmap ? fuse::DaxFmapPolicy::Decline : *policy;
+  auto drop = server::parse_cap_drop(a.cap_drop);
+  if (!drop) throw Error("--cap-drop: '" + a.cap_drop + "' is not one of " + server::cap_drop_words());
+  o.cap_drop = *drop;
+  o.user_uid = a.uid;
+  o.user_gid = a.gid;
+  auto via = server::parse_mount_method(a.mount_via);
+  if (!via) throw Error("--mount-via: '" + a.mount_via + "' is not auto, mount or fusermount3");
+  o.mount_method = *via;
+  o.device_fd = a.device_fd;
+  o.daxdev_name = a.daxdev_name.empty() ? a.device : a.daxdev_name;
+  if (o.daxdev_name.size() >= fuse::kDaxdevNameMax)
+    throw Error("--daxdev-name: '" + o.daxdev_name + "' does not fit GET_DAXDEV's 256 bytes");
+  o.allow_other = a.allow_other;
+  o.status_path = a.status;
+  o.status_every = a.status_every == 0 ? 1 : a.status_every;
+  auto fault = server::parse_fmap_fault(a.bad_fmap);
+  if (!fault) throw Error("--bad-fmap: '" + a.bad_fmap + "' is not one of " + server::fmap_fault_words());
+  o.fmap_fault = *fault;
+  const fuse::FamfsAbi& famfs = fuse::famfs_abi(o.abi);
+  for (const auto& l : a.late) o.late.push_back(server::parse_late_reply(l, famfs));
+  if (!a.die_on.empty()) {
+    auto [op, count] = server::parse_die_on(a.die_on, famfs);
+    o.die_on_opcode = op;
+    o.die_on_count = count;
+  }
+  o.die_after_requests = a.die_after;
+  o.daemon = a.daemon;
+  o.debug = a.debug;
+  o.log_path = a.log;
+  return o;
+}
+
+int mount_command(const MountArgs& args, std::ostream& out, std::ostream& err) {
+  return server::run_server(to_server_options(args), out, err);
+}
+
+}  // namespace famlab::famfs::cli

@@ -1,0 +1,207 @@
+#include "format/filesystem.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "common/error.h"
+#include "format/file_io.h"
+#include "format/fsck.h"
+#include "format/test_device.h"
+#include "format/test_log_writer.h"
+
+namespace famlab::famfs::format {
+namespace {
+
+constexpr uint64_t M2 = kAllocUnit;
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void fill_with(uint64_t, std::span<uint8_t> d) { std::memset(d.data(), 0x5a, d.size()); }
+
+// The whole metadata (superblock and log), to prove a failure changed nothing.
+std::vector<uint8_t> metadata(const Device& dev, const Superblock& sb) {
+  auto b = dev.bytes().first(sb.data_offset);
+  return {b.begin(), b.end()};
+}
+
+TEST(Mkfs, RefusesATooSmallDevice) {
+  TempDeviceFile f(11ull << 20);
+  auto dev = f.open();
+  std::string e = error_of([&] { mkfs(*dev, {}); });
+  EXPECT_NE(e.find(f.path() + ": device is 11M; famfs needs at least 12M"), std::string::npos) << e;
+  EXPECT_NE(error_of([&] { Filesystem fs(*dev); }).find("bad magic"), std::string::npos);  // nothing written
+}
+
+TEST(Mkfs, RefusesAnImpossibleLogSize) {
+  TempDeviceFile f(64ull << 20);
+  auto dev = f.open();
+  EXPECT_NE(error_of([&] {
+              mkfs(*dev, {3ull << 20, false});
+            }).find("log size 3M must be a multiple of 2M"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { mkfs(*dev, {0, false}); }).find("log size"), std::string::npos);
+}
+
+TEST(Mkfs, RefusesToOverwriteWithoutForce) {
+  TempDeviceFile f(64ull << 20);
+  auto dev = f.open();
+  Superblock first = mkfs(*dev, {});
+  {
+    Filesystem fs(*dev);
+    fs.mkdir("keep", {});
+  }
+  EXPECT_NE(error_of([&] { mkfs(*dev, {}); }).find("already holds a famfs; use --force"), std::string::npos);
+  EXPECT_NE(Filesystem(*dev).tree().find("keep"), nullptr);
+  Superblock second = mkfs(*dev, {kDefaultLogSize, true});
+  EXPECT_NE(first.uuid, second.uuid);
+  EXPECT_EQ(Filesystem(*dev).tree().find("keep"), nullptr);
+}
+
+TEST(Mkfs, GeometryRoundsTheDeviceDownToWholeUnits) {
+  TempDeviceFile f((64ull << 20) + 12345);
+  auto dev = f.open();
+  Superblock sb = mkfs(*dev, {4ull << 20, false});
+  EXPECT_EQ(sb.device_size, 64ull << 20);
+  EXPECT_EQ(sb.log_offset, M2);
+  EXPECT_EQ(sb.data_offset, 3 * M2);
+  Filesystem fs(*dev);
+  EXPECT_EQ(fs.state().allocator.data_bytes(), (64ull << 20) - 3 * M2);
+}
+
+TEST(Filesystem, CreateWritesDataThenLogs) {
+  TempDeviceFile f(64ull << 20);
+  auto dev = f.open();
+  mkfs(*dev, {});
+  Filesystem fs(*dev);
+  fs.mkdir("dir", {0700, 1000, 1000});
+  const Node& n = fs.create_file("dir/file", 3 * M2 + 5, {}, {0600, 1000, 100}, fill_with);
+  EXPECT_EQ(n.size, 3 * M2 + 5);
+  EXPECT_EQ(n.uid, 1000u);
+  EXPECT_EQ(n.mode, 0600u);
+  std::vector<uint8_t> back(n.size);
+  ASSERT_EQ(read_file(dev->bytes(), n, 0, back), n.size);
+  EXPECT_TRUE(std::all_of(back.begin(), back.end(), [](uint8_t b) { return b == 0x5a; }));
+
+  // A fresh open of the device sees the same thing.
+  auto again = f.open(false);
+  Filesystem fs2(*again);
+  ASSERT_NE(fs2.tree().find("dir/file"), nullptr);
+  EXPECT_EQ(fs2.tree().find("dir/file")->map, n.map);
+  EXPECT_EQ(fs2.tree().find("dir")->mode, 0700u);
+}
+
+TEST(Filesystem, InterleavedFileContentFollowsTheMap) {
+  TempDeviceFile f(64ull << 20);
+  auto dev = f.open();
+  mkfs(*dev, {});
+  Filesystem fs(*dev);
+  const Node& n = fs.create_file("striped", 5 * M2, {2, M2}, {}, [](uint64_t pos, std::span<uint8_t> d) {
+    for (size_t i = 0; i < d.size(); ++i) d[i] = static_cast<uint8_t>((pos + i) / M2);  // chunk number
+  });
+  ASSERT_EQ(n.map.kind, FileMap::Kind::Interleaved);
+  // Chunk 3 lives in strip 1, row 1.
+  EXPECT_EQ(dev->bytes()[n.map.extents[1].offset + M2], 3);
+  EXPECT_EQ(dev->bytes()[n.map.extents[0].offset + 2 * M2], 4);
+}
+
+TEST(Filesystem, BadRequestsLeaveTheFilesystemUnchanged) {
+  TempDeviceFile f(32ull << 20);  // 22 MiB of data
+  auto dev = f.open();
+  Superblock sb = mkfs(*dev, {});
+  Filesystem fs(*dev);
+  fs.mkdir("d", {});
+  fs.create_file("d/f", 10, {}, {}, fill_with);
+  std::vector<uint8_t> before = metadata(*dev, sb);
+
+  EXPECT_NE(error_of([&] { fs.create_file("d/f", 10, {}, {}, fill_with); }).find("'d/f' already exists"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { fs.mkdir("d", {}); }).find("'d' already exists"), std::string::npos);
+  EXPECT_NE(error_of([&] { fs.mkdir("x/y", {}); }).find("'x' does not exist"), std::string::npos);
+  EXPECT_NE(error_of([&] { fs.mkdir("d/f/z", {}); }).find("'d/f' is not a directory"), std::string::npos);
+  EXPECT_NE(error_of([&] { fs.create_file("big", 100ull << 20, {}, {}, fill_with); }).find("no room"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { fs.create_file("zero", 0, {}, {}, fill_with); }).find("more than 0"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              fs.create_file("s", M2, {17, M2}, {}, fill_with);
+            }).find("strip count 17"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              fs.create_file("s", M2, {2, 3 * M2}, {}, fill_with);
+            }).find("power of two"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { fs.create_file("bad/../x", 1, {}, {}, fill_with); }).find("uses '..'"),
+            std::string::npos);
+  std::string e = error_of([&] {
+    fs.create_file("fails", M2, {}, {},
+                   [](uint64_t, std::span<uint8_t>) { throw Error("source went away"); });
+  });
+  EXPECT_EQ(e, "source went away");
+
+  EXPECT_EQ(metadata(*dev, sb), before);
+  EXPECT_EQ(fs.tree().find("fails"), nullptr);
+  // The failed attempts reserved no space.
+  EXPECT_EQ(fs.state().allocator.free_bytes(), fs.state().allocator.data_bytes() - M2);
+  EXPECT_TRUE(fsck(*dev).clean());
+}
+
+TEST(Filesystem, LogFullIsAnErrorAndChangesNothing) {
+  TempDeviceFile f(16ull << 20);
+  auto dev = f.open();
+  Superblock sb = mkfs(*dev, {kMinLogSize, false});
+  // Fill the log directly with long directory names until no such entry fits.
+  LogEntry e;
+  e.type = EntryType::Mkdir;
+  uint64_t pos = 0;
+  for (uint64_t seq = 1;; ++seq) {
+    e.seq = seq;
+    e.path = std::string(240, 'a') + std::to_string(seq);
+    if (pos + encode_log_entry(e).size() > sb.log_size) break;
+    pos = write_raw_entry(*dev, sb, pos, e);
+  }
+  Filesystem fs(*dev);
+  EXPECT_FALSE(fs.state().torn);
+  uint64_t entries = fs.state().entries;
+  std::vector<uint8_t> before = metadata(*dev, sb);
+  std::string err = error_of([&] { fs.mkdir(std::string(250, 'z'), {}); });
+  EXPECT_NE(err.find("metadata log is full: " + std::to_string(entries) + " entries"), std::string::npos)
+      << err;
+  err = error_of([&] { fs.create_file(std::string(250, 'f'), 1, {}, {}, fill_with); });
+  EXPECT_NE(err.find("metadata log is full"), std::string::npos) << err;
+  EXPECT_EQ(metadata(*dev, sb), before);
+  EXPECT_EQ(Filesystem(*dev).state().entries, entries);
+}
+
+TEST(Filesystem, CorruptSuperblockIsRefusedWithTheDeviceName) {
+  TempDeviceFile f(32ull << 20);
+  auto dev = f.open();
+  mkfs(*dev, {});
+  dev->bytes()[33] ^= 0x01;
+  std::string e = error_of([&] { Filesystem fs(*dev); });
+  EXPECT_NE(e.find(f.path() + ": superblock: checksum mismatch"), std::string::npos) << e;
+}
+
+TEST(Filesystem, RefreshSeesAppendsFromAnotherOpen) {
+  TempDeviceFile f(32ull << 20);
+  auto dev = f.open();
+  mkfs(*dev, {});
+  Filesystem reader(*dev);
+  EXPECT_FALSE(reader.refresh());
+  auto other_dev = f.open();
+  Filesystem writer(*other_dev);
+  writer.mkdir("new", {});
+  EXPECT_EQ(reader.tree().find("new"), nullptr);
+  EXPECT_TRUE(reader.refresh());
+  EXPECT_NE(reader.tree().find("new"), nullptr);
+}
+
+}  // namespace
+}  // namespace famlab::famfs::format

@@ -1,0 +1,22 @@
+#pragma once
+// Tests use a sparse regular file as the "dax device".
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "format/device.h"
+
+namespace famlab::famfs::format {
+
+class TempDeviceFile {
+ public:
+  explicit TempDeviceFile(uint64_t size);
+  ~TempDeviceFile();
+  const std::string& path() const { return path_; }
+  std::unique_ptr<Device> open(bool writable = true) const { return Device::open(path_, writable); }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace famlab::famfs::format

@@ -1,0 +1,29 @@
+#pragma once
+// The GET_FMAP answer for a file: its map in the famfs wire form, or a
+// deliberately malformed one when the server is told to misbehave.
+#include <cstdint>
+#include <vector>
+
+#include "format/tree.h"
+#include "fuse/abi.h"
+#include "fuse/fmap_message.h"
+#include "server/server_options.h"
+
+namespace famlab::famfs::server {
+
+// The correct message: one simple extent per map extent, or one
+// interleaved extent carrying every strip.
+fuse::FmapMessage fmap_for(const format::Node& file);
+
+// `good` changed so that it breaks exactly the rule `fault` names (see
+// FmapFault). Faults about strips or chunks turn a simple map into a
+// one-extent interleaved map first, so they apply to any file.
+fuse::FmapMessage malformed_fmap(const fuse::FmapMessage& good, FmapFault fault, const fuse::FamfsAbi& abi,
+                                 uint64_t device_size);
+
+// The bytes to send: the encoded (maybe malformed) message, cut short for
+// FmapFault::ShortReply.
+std::vector<uint8_t> fmap_reply_bytes(const format::Node& file, FmapFault fault, const fuse::FamfsAbi& abi,
+                                      uint64_t device_size);
+
+}  // namespace famlab::famfs::server

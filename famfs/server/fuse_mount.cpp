@@ -1,0 +1,104 @@
+#include "server/fuse_mount.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.h"
+#include "common/process.h"
+#include "server/capabilities.h"
+#include "server/fd_passing.h"
+
+namespace famlab::famfs::server {
+namespace {
+
+std::string errno_text() { return std::strerror(errno); }
+
+FuseMount mount_with_syscall(const std::string& source, const std::string& mountpoint, bool allow_other) {
+  int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fd < 0) throw Error("/dev/fuse: cannot open: " + errno_text());
+  std::string options = syscall_mount_options(fd, getuid(), getgid(), allow_other);
+  if (mount(source.c_str(), mountpoint.c_str(), "fuse.famfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
+    std::string why = errno_text();
+    close(fd);
+    throw Error(mountpoint + ": mount(2) failed: " + why + " (options " + options + ")");
+  }
+  return FuseMount{fd, MountMethod::Syscall};
+}
+
+FuseMount mount_with_fusermount(const std::string& source, const std::string& mountpoint, bool allow_other) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+    throw Error("socketpair for fusermount3: " + errno_text());
+  // Our end closes on exec; fusermount3 inherits its end by number.
+  fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+  ProcessOptions opts;
+  opts.env["_FUSE_COMMFD"] = std::to_string(sv[1]);
+  ProcessResult r;
+  try {
+    r = run_process({"fusermount3", "-o", fusermount_options(source, allow_other), "--", mountpoint}, opts);
+  } catch (...) {
+    close(sv[0]);
+    close(sv[1]);
+    throw;
+  }
+  close(sv[1]);
+  if (r.exit_code != 0) {
+    close(sv[0]);
+    throw Error(mountpoint + ": fusermount3 failed (exit " + std::to_string(r.exit_code) + "): " + r.output);
+  }
+  int fd;
+  try {
+    fd = receive_fd(sv[0]);
+  } catch (...) {
+    close(sv[0]);
+    throw;
+  }
+  close(sv[0]);
+  return FuseMount{fd, MountMethod::Fusermount};
+}
+
+}  // namespace
+
+std::string syscall_mount_options(int fd, uint32_t uid, uint32_t gid, bool allow_other) {
+  return "fd=" + std::to_string(fd) + ",rootmode=40000,user_id=" + std::to_string(uid) +
+         ",group_id=" + std::to_string(gid) + ",default_permissions" + (allow_other ? ",allow_other" : "");
+}
+
+std::string fusermount_options(const std::string& fsname, bool allow_other) {
+  // ',' separates options; a path containing one would split fsname.
+  std::string name = fsname;
+  for (char& c : name)
+    if (c == ',') c = '_';
+  return "fsname=" + name + ",subtype=famfs,default_permissions" + (allow_other ? ",allow_other" : "");
+}
+
+MountMethod choose_mount_method(MountMethod requested) {
+  if (requested != MountMethod::Auto) return requested;
+  return read_credentials().sys_admin.effective ? MountMethod::Syscall : MountMethod::Fusermount;
+}
+
+FuseMount mount_fuse(const std::string& source, const std::string& mountpoint, MountMethod method,
+                     bool allow_other) {
+  return choose_mount_method(method) == MountMethod::Syscall
+             ? mount_with_syscall(source, mountpoint, allow_other)
+             : mount_with_fusermount(source, mountpoint, allow_other);
+}
+
+void unmount_fuse(const std::string& mountpoint, MountMethod method) {
+  if (method == MountMethod::Syscall) {
+    umount2(mountpoint.c_str(), MNT_DETACH);
+    return;
+  }
+  try {
+    run_process({"fusermount3", "-u", "-z", "-q", "--", mountpoint});
+  } catch (const Error&) {
+    // Nothing more to do: the kernel drops the mount when our fd closes.
+  }
+}
+
+}  // namespace famlab::famfs::server

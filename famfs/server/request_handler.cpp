@@ -1,0 +1,284 @@
+#include "server/request_handler.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "format/file_io.h"
+#include "fuse/famfs_wire.h"
+#include "fuse/init_negotiation.h"
+#include "server/fmap_reply.h"
+
+namespace famlab::famfs::server {
+namespace {
+
+using fuse::Bytes;
+using fuse::reply_error;
+using fuse::reply_ok;
+using fuse::reply_record;
+
+constexpr uint64_t kCacheSeconds = 1;  // short: the CLI may add files while mounted
+constexpr uint32_t kBlockSize = 4096;  // fs-dax needs i_blkbits == PAGE_SHIFT
+constexpr uint32_t kMaxRead = 1u << 20;
+
+bool changes_namespace(uint32_t opcode) {
+  switch (opcode) {
+    case fuse::kMkdir:
+    case fuse::kMknod:
+    case fuse::kCreate:
+    case fuse::kSymlink:
+    case fuse::kLink:
+    case fuse::kUnlink:
+    case fuse::kRmdir:
+    case fuse::kRename:
+    case fuse::kRename2:
+    case fuse::kTmpfile:
+    case fuse::kSetxattr:
+    case fuse::kRemovexattr:
+    case fuse::kFallocate:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+RequestHandler::RequestHandler(format::Filesystem& fs, const ServerOptions& options, StatusRecorder& recorder)
+    : fs_(fs), options_(options), recorder_(recorder), abi_(fuse::famfs_abi(options.abi)) {}
+
+Bytes RequestHandler::error(uint64_t unique, int errno_value) {
+  ++recorder_.status().error_replies;
+  return reply_error(unique, errno_value);
+}
+
+fuse::Attr RequestHandler::attr_of(const format::Node& n) const {
+  fuse::Attr a{};
+  a.ino = n.ino;
+  a.size = n.is_dir ? kBlockSize : n.size;
+  a.blocks = n.is_dir ? 8 : format::map_capacity(n.map) / 512;
+  a.atime = a.mtime = a.ctime = n.mtime;
+  a.mode = (n.is_dir ? S_IFDIR : S_IFREG) | n.mode;
+  uint32_t subdirs = 0;
+  for (const auto& [name, ino] : n.children) subdirs += fs_.tree().node(ino)->is_dir;
+  a.nlink = n.is_dir ? 2 + subdirs : 1;
+  a.uid = n.uid;
+  a.gid = n.gid;
+  a.blksize = kBlockSize;
+  return a;
+}
+
+const format::Node* RequestHandler::file_node(uint64_t nodeid, int& err) const {
+  const format::Node* n = fs_.tree().node(nodeid);
+  err = !n ? ENOENT : n->is_dir ? EISDIR : 0;
+  return err ? nullptr : n;
+}
+
+std::optional<Bytes> RequestHandler::handle(const fuse::Request& req) {
+  const fuse::InHeader& h = req.header;
+  const auto& a = req.args;
+  if (h.opcode == abi_.get_fmap_opcode) return get_fmap(h, std::get<fuse::GetFmapArgs>(a));
+  if (h.opcode == abi_.get_daxdev_opcode) return get_daxdev(h);
+  switch (h.opcode) {
+    case fuse::kInit:
+      return init(h, std::get<fuse::InitIn>(a));
+    case fuse::kLookup:
+      return lookup(h, std::get<fuse::NameArgs>(a));
+    case fuse::kForget:
+    case fuse::kBatchForget:
+    case fuse::kInterrupt:
+      return std::nullopt;  // inodes never go away; requests are answered in order
+    case fuse::kGetattr:
+      return getattr(h);
+    case fuse::kSetattr:
+      return setattr(h, std::get<fuse::SetattrIn>(a));
+    case fuse::kOpen:
+      return open(h, false);
+    case fuse::kOpendir:
+      return open(h, true);
+    case fuse::kReaddir:
+      return readdir(h, std::get<fuse::ReaddirArgs>(a).in);
+    case fuse::kRead:
+      return read(h, std::get<fuse::ReadIn>(a));
+    case fuse::kWrite:
+      return write(h, std::get<fuse::WriteArgs>(a));
+    case fuse::kRelease:
+    case fuse::kReleasedir:
+    case fuse::kFlush:
+    case fuse::kFsync:
+    case fuse::kFsyncdir:
+      return reply_ok(h.unique);
+    case fuse::kStatfs:
+      return statfs(h);
+    case fuse::kDestroy:
+      destroyed_ = true;
+      return reply_ok(h.unique);
+    default:
+      return other(h);
+  }
+}
+
+Bytes RequestHandler::init(const fuse::InHeader& h, const fuse::InitIn& in) {
+  fuse::InitPolicy policy;
+  policy.abi = options_.abi;
+  policy.dax_fmap = options_.dax_fmap;
+  fuse::InitOutcome o = fuse::negotiate_init(in, policy);
+  auto& s = recorder_.status();
+  s.init_seen = true;
+  s.kernel_major = o.kernel_major;
+  s.kernel_minor = o.kernel_minor;
+  s.flags_offered = o.offered;
+  s.flags_replied = o.replied;
+  s.dax_fmap_offered = o.dax_fmap_offered;
+  s.dax_fmap_accepted = o.dax_fmap_replied;
+  s.dax_fmap_decision = o.dax_fmap_decision;
+  if (o.error) {
+    s.last_error = "INIT: kernel protocol major " + std::to_string(in.major) + " is not 7";
+    return error(h.unique, o.error);
+  }
+  s.state = "initialized";
+  // Force may claim the flag unoffered; famfs opcodes are then answered too,
+  // so whatever the kernel does with the claim can be observed.
+  famfs_active_ = o.dax_fmap_replied;
+  return reply_record(h.unique, o.reply);
+}
+
+Bytes RequestHandler::lookup(const fuse::InHeader& h, const fuse::NameArgs& a) {
+  fs_.refresh();
+  const format::Node* dir = fs_.tree().node(h.nodeid);
+  if (!dir) return error(h.unique, ENOENT);
+  if (!dir->is_dir) return error(h.unique, ENOTDIR);
+  const format::Node* n = fs_.tree().child(dir->ino, a.name);
+  if (!n) return error(h.unique, ENOENT);
+  fuse::EntryOut e{};
+  e.nodeid = n->ino;
+  e.generation = 1;  // inode numbers are never reused
+  e.entry_valid = kCacheSeconds;
+  e.attr_valid = kCacheSeconds;
+  e.attr = attr_of(*n);
+  return reply_record(h.unique, e);
+}
+
+Bytes RequestHandler::getattr(const fuse::InHeader& h) {
+  const format::Node* n = fs_.tree().node(h.nodeid);
+  if (!n) return error(h.unique, ENOENT);
+  fuse::AttrOut out{};
+  out.attr_valid = kCacheSeconds;
+  out.attr = attr_of(*n);
+  return reply_record(h.unique, out);
+}
+
+Bytes RequestHandler::setattr(const fuse::InHeader& h, const fuse::SetattrIn& in) {
+  const format::Node* n = fs_.tree().node(h.nodeid);
+  if (!n) return error(h.unique, ENOENT);
+  constexpr uint32_t kOwnership = (1u << 0) | (1u << 1) | (1u << 2);  // FATTR_MODE, _UID, _GID
+  // Sizes are fixed and metadata is only what the log says; times are
+  // accepted and ignored so touch(1) and cp -p do not fail.
+  if ((in.valid & fuse::kSetattrSize) && (n->is_dir || in.size != n->size)) return error(h.unique, EPERM);
+  if (in.valid & kOwnership) return error(h.unique, EPERM);
+  return getattr(h);
+}
+
+Bytes RequestHandler::open(const fuse::InHeader& h, bool want_dir) {
+  if (want_dir) fs_.refresh();
+  const format::Node* n = fs_.tree().node(h.nodeid);
+  if (!n) return error(h.unique, ENOENT);
+  if (n->is_dir != want_dir) return error(h.unique, want_dir ? ENOTDIR : EISDIR);
+  fuse::OpenOut out{};
+  out.fh = n->ino;
+  out.open_flags = want_dir ? fuse::kOpenCacheDir : 0;  // files: drop cached pages on each open
+  return reply_record(h.unique, out);
+}
+
+Bytes RequestHandler::readdir(const fuse::InHeader& h, const fuse::ReadIn& in) {
+  const format::Node* dir = fs_.tree().node(h.nodeid);
+  if (!dir) return error(h.unique, ENOENT);
+  if (!dir->is_dir) return error(h.unique, ENOTDIR);
+  // Offsets: 1 after ".", 2 after "..", then 3, 4, ... after each child.
+  fuse::DirentBuffer buf(std::min(in.size, kMaxRead));
+  uint64_t index = 0;
+  auto add = [&](uint64_t ino, uint32_t type, std::string_view name) {
+    ++index;
+    if (index <= in.offset) return true;
+    return buf.add(ino, index, type, name);
+  };
+  if (add(dir->ino, DT_DIR, ".") && add(dir->parent, DT_DIR, "..")) {
+    for (const auto& [name, ino] : dir->children)
+      if (!add(ino, fs_.tree().node(ino)->is_dir ? DT_DIR : DT_REG, name)) break;
+  }
+  return reply_ok(h.unique, buf.bytes());
+}
+
+Bytes RequestHandler::read(const fuse::InHeader& h, const fuse::ReadIn& in) {
+  int err = 0;
+  const format::Node* n = file_node(h.nodeid, err);
+  if (!n) return error(h.unique, err);
+  std::vector<uint8_t> data(std::min(in.size, kMaxRead));
+  auto got = format::read_file(fs_.device().bytes(), *n, in.offset, data);
+  if (!got) {
+    recorder_.status().last_error =
+        "READ inode " + std::to_string(n->ino) + ": map points outside the device";
+    return error(h.unique, EIO);
+  }
+  data.resize(*got);
+  return reply_ok(h.unique, data);
+}
+
+Bytes RequestHandler::write(const fuse::InHeader& h, const fuse::WriteArgs& a) {
+  int err = 0;
+  const format::Node* n = file_node(h.nodeid, err);
+  if (!n) return error(h.unique, err);
+  if (a.in.offset >= n->size && !a.data.empty()) return error(h.unique, EFBIG);  // files never grow
+  auto put = format::write_file(fs_.device().bytes(), *n, a.in.offset, a.data);
+  if (!put) {
+    recorder_.status().last_error =
+        "WRITE inode " + std::to_string(n->ino) + ": map points outside the device";
+    return error(h.unique, EIO);
+  }
+  fuse::WriteOut out{static_cast<uint32_t>(*put), 0};
+  return reply_record(h.unique, out);
+}
+
+Bytes RequestHandler::statfs(const fuse::InHeader& h) {
+  const auto& st = fs_.state();
+  fuse::Kstatfs k{};
+  k.bsize = kBlockSize;
+  k.frsize = kBlockSize;
+  k.blocks = st.allocator.data_bytes() / kBlockSize;
+  k.bfree = st.allocator.free_bytes() / kBlockSize;
+  k.bavail = k.bfree;
+  k.files = st.entries + 1;
+  k.ffree = (fs_.superblock().log_size - st.log_used) / 64;  // a rough guess: entries still loggable
+  k.namelen = 255;
+  return reply_record(h.unique, k);
+}
+
+Bytes RequestHandler::get_fmap(const fuse::InHeader& h, const fuse::GetFmapArgs& a) {
+  if (!famfs_active_) return error(h.unique, ENOSYS);
+  int err = 0;
+  const format::Node* n = file_node(h.nodeid, err);
+  if (!n) return error(h.unique, err);
+  std::vector<uint8_t> body = fmap_reply_bytes(*n, options_.fmap_fault, abi_, fs_.superblock().device_size);
+  if (a.reply_buffer_size && body.size() > *a.reply_buffer_size) {
+    // RFC V2: too big for the kernel's buffer; say how much is needed.
+    uint32_t needed = static_cast<uint32_t>(body.size());
+    return reply_record(h.unique, needed);
+  }
+  return reply_ok(h.unique, body);
+}
+
+Bytes RequestHandler::get_daxdev(const fuse::InHeader& h) {
+  if (!famfs_active_) return error(h.unique, ENOSYS);
+  if (h.nodeid != 0) return error(h.unique, EINVAL);  // one device, index 0
+  fuse::DaxdevOut out{};
+  std::strncpy(out.name, options_.daxdev_name.c_str(), sizeof(out.name) - 1);
+  return reply_record(h.unique, out);
+}
+
+Bytes RequestHandler::other(const fuse::InHeader& h) {
+  return error(h.unique, changes_namespace(h.opcode) ? EPERM : ENOSYS);
+}
+
+}  // namespace famlab::famfs::server

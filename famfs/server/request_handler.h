@@ -1,0 +1,54 @@
+#pragma once
+// Answers decoded FUSE requests from the filesystem on the device. No I/O
+// on /dev/fuse here: a request in, the reply bytes out, so all of it is
+// testable without a mount.
+#include <optional>
+
+#include "format/filesystem.h"
+#include "fuse/reply.h"
+#include "fuse/request.h"
+#include "server/server_options.h"
+#include "server/status_recorder.h"
+
+namespace famlab::famfs::server {
+
+class RequestHandler {
+ public:
+  RequestHandler(format::Filesystem& fs, const ServerOptions& options, StatusRecorder& recorder);
+
+  // The reply to write, or nullopt for requests that take none (FORGET,
+  // BATCH_FORGET, INTERRUPT).
+  std::optional<fuse::Bytes> handle(const fuse::Request& request);
+
+  const fuse::FamfsAbi& abi() const { return abi_; }
+  // The kernel and the server agreed on FUSE_DAX_FMAP in INIT.
+  bool famfs_active() const { return famfs_active_; }
+  bool destroyed() const { return destroyed_; }
+
+ private:
+  fuse::Bytes init(const fuse::InHeader& h, const fuse::InitIn& in);
+  fuse::Bytes lookup(const fuse::InHeader& h, const fuse::NameArgs& a);
+  fuse::Bytes getattr(const fuse::InHeader& h);
+  fuse::Bytes setattr(const fuse::InHeader& h, const fuse::SetattrIn& in);
+  fuse::Bytes open(const fuse::InHeader& h, bool want_dir);
+  fuse::Bytes readdir(const fuse::InHeader& h, const fuse::ReadIn& in);
+  fuse::Bytes read(const fuse::InHeader& h, const fuse::ReadIn& in);
+  fuse::Bytes write(const fuse::InHeader& h, const fuse::WriteArgs& a);
+  fuse::Bytes statfs(const fuse::InHeader& h);
+  fuse::Bytes get_fmap(const fuse::InHeader& h, const fuse::GetFmapArgs& a);
+  fuse::Bytes get_daxdev(const fuse::InHeader& h);
+  fuse::Bytes other(const fuse::InHeader& h);
+
+  const format::Node* file_node(uint64_t nodeid, int& error) const;
+  fuse::Attr attr_of(const format::Node& n) const;
+  fuse::Bytes error(uint64_t unique, int errno_value);
+
+  format::Filesystem& fs_;
+  const ServerOptions& options_;
+  StatusRecorder& recorder_;
+  const fuse::FamfsAbi& abi_;
+  bool famfs_active_ = false;
+  bool destroyed_ = false;
+};
+
+}  // namespace famlab::famfs::server

@@ -1,0 +1,191 @@
+#include "server/server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "common/error.h"
+#include "format/device.h"
+#include "format/filesystem.h"
+#include "server/capabilities.h"
+#include "server/fuse_mount.h"
+#include "server/kernel_famfs_report.h"
+#include "server/privilege_drop.h"
+#include "server/request_handler.h"
+#include "server/session.h"
+#include "server/status_recorder.h"
+
+namespace famlab::famfs::server {
+namespace {
+
+volatile int g_stop = 0;
+void on_stop_signal(int) { g_stop = 1; }
+
+// Without SA_RESTART, so poll() and read() return EINTR and the loop sees
+// the flag at once.
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+void apply_cap_drop(const ServerOptions& o) {
+  switch (o.cap_drop) {
+    case CapDrop::None:
+      break;
+    case CapDrop::Bounding:
+      drop_rawio_from_bounding_set();
+      break;
+    case CapDrop::Capset:
+      drop_rawio_with_capset();
+      break;
+    case CapDrop::User:
+    case CapDrop::UserFd:
+      become_user(o.user_uid, o.user_gid);
+      break;
+  }
+}
+
+// --daemon: the parent returns once the child has answered INIT (or says
+// why it could not); the child serves on in its own session.
+class Daemonizer {
+ public:
+  // Returns in the child; in the parent, exits the process.
+  void fork_and_wait(std::ostream& out, std::ostream& err, const ServerOptions& o) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) throw Error(std::string("--daemon: pipe failed: ") + std::strerror(errno));
+    pid_t pid = fork();
+    if (pid < 0) throw Error(std::string("--daemon: fork failed: ") + std::strerror(errno));
+    if (pid == 0) {
+      close(p[0]);
+      ready_fd_ = p[1];
+      setsid();
+      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+      dup2(null, 0);
+      dup2(null, 1);
+      if (o.log_path.empty()) dup2(null, 2);  // nobody reads the parent's stderr any more
+      return;
+    }
+    close(p[1]);
+    char byte = 0;
+    ssize_t n;
+    do {
+      n = read(p[0], &byte, 1);  // the child writes once INIT is answered
+    } while (n < 0 && errno == EINTR);
+    if (n == 1) {
+      out << "famfs: serving " << o.device << " at " << o.mountpoint << " (pid " << pid << ")" << std::endl;
+      std::_Exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    err << "famfs: the server stopped before INIT was answered (exit "
+        << (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) << ")" << std::endl;
+    std::_Exit(1);
+  }
+  void ready() {
+    if (ready_fd_ < 0) return;
+    char byte = 'I';
+    (void)!write(ready_fd_, &byte, 1);
+    close(ready_fd_);
+    ready_fd_ = -1;
+  }
+
+ private:
+  int ready_fd_ = -1;
+};
+
+void fill_static_status(protocol::FamfsStatus& s, const ServerOptions& o) {
+  const fuse::FamfsAbi& abi = fuse::famfs_abi(o.abi);
+  s.device = o.device;
+  s.mountpoint = o.mountpoint;
+  s.abi = abi.name;
+  for (uint32_t bit = 0; bit < 64; ++bit)
+    if (abi.dax_fmap_flag == 1ULL << bit) s.dax_fmap_bit = bit;
+  s.cap_drop = to_string(o.cap_drop);
+  s.dax_fmap_policy = to_string(o.dax_fmap);
+  s.fmap_fault = to_string(o.fmap_fault);
+  s.at_start = read_credentials();
+}
+
+}  // namespace
+
+int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
+  std::ofstream log_file;
+  if (!o.log_path.empty()) {
+    log_file.open(o.log_path, std::ios::app);
+    if (!log_file) throw Error("--log: cannot open " + o.log_path);
+  }
+  std::ostream& log = o.log_path.empty() ? err : log_file;
+
+  StatusRecorder recorder(o.status_path, o.status_every);
+  protocol::FamfsStatus& s = recorder.status();
+  fill_static_status(s, o);
+  install_stop_handlers();
+  g_stop = 0;
+
+  std::unique_ptr<format::Device> dev;
+  std::unique_ptr<format::Filesystem> fs;
+  FuseMount mount;
+  try {
+    // The device is opened before privilege goes, except for a plain user:
+    // that one must manage with the user's own rights.
+    if (o.device_fd)
+      dev = format::Device::from_fd(*o.device_fd, o.device, true);
+    else if (o.cap_drop != CapDrop::User)
+      dev = format::Device::open(o.device, true);
+    apply_cap_drop(o);
+    if (!dev) dev = format::Device::open(o.device, true);
+    fs = std::make_unique<format::Filesystem>(*dev);
+    s.at_mount = read_credentials();
+    mount = mount_fuse(o.device, o.mountpoint, o.mount_method, o.allow_other);
+  } catch (const Error& e) {
+    s.state = "failed";
+    s.last_error = e.what();
+    s.exit_reason = "could not mount";
+    recorder.write_now();
+    throw;
+  }
+  s.mount_method = mount.method == MountMethod::Syscall ? "mount" : "fusermount3";
+  s.state = "mounted";
+  recorder.write_now();
+
+  Daemonizer daemon;
+  if (o.daemon) {
+    try {
+      daemon.fork_and_wait(out, err, o);
+    } catch (const Error&) {
+      unmount_fuse(o.mountpoint, mount.method);
+      throw;
+    }
+    s.pid = getpid();
+  }
+
+  RequestHandler handler(*fs, o, recorder);
+  Session session(mount.fd, handler, recorder, o, log);
+  char canonical[PATH_MAX];
+  std::string mountpoint = realpath(o.mountpoint.c_str(), canonical) ? canonical : o.mountpoint;
+  auto initialized = [&] {
+    s.kernel_famfs = protocol::parse_kernel_famfs_line(read_kernel_famfs_line(mountpoint));
+    recorder.write_now();
+    daemon.ready();
+  };
+  std::string why = session.run(initialized, g_stop);
+  if (g_stop) unmount_fuse(o.mountpoint, mount.method);
+  close(mount.fd);
+  s.state = "unmounted";
+  s.exit_reason = why;
+  recorder.write_now();
+  log << "famfs: " << o.mountpoint << ": " << why << std::endl;
+  return why == "unmounted" || why == "DESTROY received" || why == "stopped by a signal" ? 0 : 1;
+}
+
+}  // namespace famlab::famfs::server

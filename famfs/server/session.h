@@ -1,0 +1,43 @@
+#pragma once
+// The request loop on a /dev/fuse connection: read one request, decode,
+// count, misbehave if told to, answer. Ends when the kernel ends the
+// connection (unmount), on DESTROY, or when a stop signal arrives.
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include "server/misbehaviour.h"
+#include "server/request_handler.h"
+#include "server/status_recorder.h"
+
+namespace famlab::famfs::server {
+
+class Session {
+ public:
+  // `log` receives one line per request with --debug, and problems always.
+  Session(int fuse_fd, RequestHandler& handler, StatusRecorder& recorder, const ServerOptions& options,
+          std::ostream& log);
+
+  // Runs until the end; returns why it ended, in words. `on_initialized`
+  // runs once after the INIT reply is written. `stop` is polled between
+  // requests (a signal handler sets it).
+  std::string run(const std::function<void()>& on_initialized, const volatile int& stop);
+
+  // Handles one request already read; false when the loop should end.
+  // Separate from run() so tests can drive it with crafted bytes.
+  bool serve_one(std::span<const uint8_t> request);
+
+ private:
+  void send(const fuse::Bytes& reply);
+
+  int fd_;
+  RequestHandler& handler_;
+  StatusRecorder& recorder_;
+  const ServerOptions& options_;
+  std::ostream& log_;
+  Misbehaviour misbehaviour_;
+  bool initialized_ = false;
+  std::function<void()> on_initialized_;
+};
+
+}  // namespace famlab::famfs::server
