@@ -66,12 +66,13 @@ bool Session::serve_one(std::span<const uint8_t> bytes) {
   std::optional<fuse::Bytes> reply = handler_.handle(*d.request);
   if (reply) send(*reply);
   if (options_.debug) {
-    auto parsed = reply ? fuse::parse_reply(*reply) : std::nullopt;
-    log_ << "famfs: #" << h.unique << " " << name << " node " << h.nodeid << " -> "
-         << (!reply                           ? "no reply"
-             : parsed && parsed->header.error ? std::strerror(-parsed->header.error)
-                                              : std::to_string(reply->size()) + " bytes")
-         << std::endl;
+    std::string outcome = "no reply";
+    if (reply) {
+      outcome = std::to_string(reply->size()) + " bytes";
+      std::optional<fuse::ParsedReply> parsed = fuse::parse_reply(*reply);
+      if (parsed.has_value() && parsed.value().header.error != 0) outcome = std::strerror(-parsed.value().header.error);
+    }
+    log_ << "famfs: #" << h.unique << " " << name << " node " << h.nodeid << " -> " << outcome << std::endl;
   }
   if (h.opcode == fuse::kInit && !initialized_ && recorder_.status().state == "initialized") {
     initialized_ = true;

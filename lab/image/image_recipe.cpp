@@ -48,12 +48,14 @@ ImageRecipe load_image_recipe(const fs::path& root) {
   ImageRecipe r;
   r.tools = string_list(doc, "tools", file);
   r.modules = string_list(doc, "modules", file);
+  if (doc.contains("setuid")) r.setuid = string_list(doc, "setuid", file);
   return r;
 }
 
 ImageSpec image_spec_from_recipe(const ImageRecipe& recipe, const kernel::Kernel& kernel) {
   ImageSpec spec;
   for (const auto& t : recipe.tools) spec.tools.push_back(find_program(t));
+  spec.setuid = recipe.setuid;
   spec.kernel = &kernel;
   if (!kernel.modules_root.empty()) spec.modules = recipe.modules;
   return spec;

@@ -13,6 +13,7 @@ namespace famlab::image {
 struct ImageRecipe {
   std::vector<std::string> tools;    // program names, found through PATH
   std::vector<std::string> modules;  // for modular kernels, in load order
+  std::vector<std::string> setuid;   // tools installed setuid root (fusermount3)
 };
 
 // Reads <root>/images/initramfs.toml; errors name the file and line.

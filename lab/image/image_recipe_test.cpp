@@ -20,7 +20,7 @@ TEST(ImageRecipe, TheShippedRecipeNamesTheToolsAndTheStockModules) {
 }
 
 TEST(ImageRecipe, ModulesOnlyForAModularKernel) {
-  ImageRecipe r{{"cxl", "kmod"}, {"cxl_acpi"}};
+  ImageRecipe r{{"cxl", "kmod"}, {"cxl_acpi"}, {"kmod"}};
   kernel::Kernel plain;
   ImageSpec a = image_spec_from_recipe(r, plain);
   EXPECT_TRUE(a.modules.empty());
@@ -29,7 +29,8 @@ TEST(ImageRecipe, ModulesOnlyForAModularKernel) {
   kernel::Kernel stock;
   stock.modules_root = "/somewhere";
   EXPECT_EQ(image_spec_from_recipe(r, stock).modules, r.modules);
-  EXPECT_THROW(image_spec_from_recipe({{"no-such-tool-xyz"}, {}}, plain), Error);
+  EXPECT_EQ(a.setuid, r.setuid);
+  EXPECT_THROW(image_spec_from_recipe({{"no-such-tool-xyz"}, {}, {}}, plain), Error);
 }
 
 TEST(ImageRecipe, ErrorsNameTheFileAndLine) {

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <set>
 
@@ -24,15 +26,16 @@ const std::set<std::string> kKmodLinks = {"modprobe", "insmod", "lsmod", "rmmod"
 
 // Adds a host binary at `guest_path` and every library it loads at the
 // library's host path (the loader searches those same paths in the guest).
-void add_binary(CpioWriter& w, const std::string& guest_path, const fs::path& host) {
+void add_binary(CpioWriter& w, const std::string& guest_path, const fs::path& host, uint32_t mode = 0755) {
   if (!fs::is_regular_file(host)) throw Error(Location{host.string()}, "binary for the image not found");
-  w.add_file(guest_path, host, 0755);
+  w.add_file(guest_path, host, mode);
   for (const fs::path& lib : shared_libraries(host))
     if (!w.contains(lib.string())) w.add_file(lib.string(), lib, 0755);
 }
 
 // Returns the command names the tools take, which busybox must not shadow.
-std::set<std::string> add_tools(CpioWriter& w, const std::vector<fs::path>& tools) {
+std::set<std::string> add_tools(CpioWriter& w, const std::vector<fs::path>& tools,
+                                const std::vector<std::string>& setuid) {
   std::set<std::string> names;
   for (const fs::path& tool : tools) {
     fs::path host = find_program(tool.string());
@@ -45,7 +48,8 @@ std::set<std::string> add_tools(CpioWriter& w, const std::vector<fs::path>& tool
         names.insert(link);
       }
     } else {
-      add_binary(w, "/usr/bin/" + name, host);
+      bool suid = std::find(setuid.begin(), setuid.end(), name) != setuid.end();
+      add_binary(w, "/usr/bin/" + name, host, suid ? 04755 : 0755);
     }
   }
   return names;
@@ -74,6 +78,9 @@ void add_base(CpioWriter& w) {
               "famlab:x:1000:1000:famlab unprivileged user:/home/famlab:/bin/sh\n",
               0644);
   w.add_bytes("/etc/group", "root:x:0:\nfamlab:x:1000:\n", 0644);
+  // Lets an unprivileged famfs server mount with allow_other, so root (the
+  // agent) can check the files it serves.
+  w.add_bytes("/etc/fuse.conf", "user_allow_other\n", 0644);
 }
 
 // The closure of the requested modules, for a kernel that has modules, and
@@ -104,7 +111,7 @@ Image build_initramfs(const ImageSpec& spec, const Log& log) {
   CpioWriter w;
   add_base(w);
   add_binary(w, "/init", spec.agent);
-  std::set<std::string> tool_names = add_tools(w, spec.tools);
+  std::set<std::string> tool_names = add_tools(w, spec.tools, spec.setuid);
   for (const auto& [guest, host] : spec.payloads) {
     if (!fs::is_regular_file(host))
       throw Error(Location{host.string()}, "payload for " + guest + " not found");

@@ -17,7 +17,8 @@ using Log = std::function<void(const std::string&)>;
 
 struct ImageSpec {
   std::filesystem::path agent;               // the famlab-agent binary
-  std::vector<std::filesystem::path> tools;  // host binaries: cxl, daxctl, ndctl, kmod (+ later famfs)
+  std::vector<std::filesystem::path> tools;  // host binaries: cxl, daxctl, ndctl, kmod, fusermount3
+  std::vector<std::string> setuid;           // names among tools installed setuid root
   const kernel::Kernel* kernel = nullptr;
   std::vector<std::string> modules;                                     // names, for modular kernels
   std::vector<std::pair<std::string, std::filesystem::path>> payloads;  // guest path -> host file
@@ -31,7 +32,7 @@ struct Image {
 };
 
 // Bump when the layout changes in a way the inputs do not show.
-constexpr const char* kImageLayoutVersion = "famlab-initramfs-1";
+constexpr const char* kImageLayoutVersion = "famlab-initramfs-2";
 
 Image build_initramfs(const ImageSpec& spec, const Log& log);
 

@@ -42,6 +42,14 @@ fs::path agent_binary() {
   return p;
 }
 
+// The famfs tools and server, built with the lab (static: no libraries).
+fs::path famfs_binary() {
+  if (const char* f = std::getenv("FAMLAB_FAMFS"); f && *f) return f;
+  fs::path p = exe_dir().parent_path() / "famfs" / "cli" / "famfs";
+  if (!fs::exists(p)) throw Error("the famfs tools are not built: " + p.string() + " (run 'make build')");
+  return p;
+}
+
 }  // namespace
 
 std::string kernel_label(const kernel::KernelRequest& k) {
@@ -77,6 +85,7 @@ GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Termin
             " " + sw.kernel.image.string());
   image::ImageSpec spec = image::default_image_spec(sw.kernel);
   spec.agent = agent_binary();
+  spec.payloads.push_back({"/usr/bin/famfs", famfs_binary()});
   sw.image = image::build_initramfs(spec, log);
   term.info("image " + sw.image.hash.substr(0, 12) + " " + std::to_string(sw.image.bytes / 1024) + " KiB" +
             (sw.image.cache_hit ? " (cached)" : " (built)"));
