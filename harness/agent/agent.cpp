@@ -10,6 +10,7 @@
 #include "console_shell.h"
 #include "dax_device.h"
 #include "format.h"
+#include "famfs_probe.h"
 #include "pattern_io.h"
 #include "system_info.h"
 #include "tool_runner.h"
@@ -147,6 +148,9 @@ void Agent::handle_line(const std::string& line) {
       case Op::Shell:
         do_shell(fin);
         break;
+      case Op::FamfsMount:
+        do_famfs_mount(req, fin);
+        break;
       case Op::Poweroff:
         do_poweroff(fin);
         return;  // finished there, before the lights go out
@@ -264,6 +268,25 @@ void Agent::do_pattern(const Request& req, Message& fin) {
                 target->path + " differ from the pattern (seed " + std::to_string(req.seed) +
                 "); first at offsets" + offsets;
   }
+}
+
+void Agent::do_famfs_mount(const Request& req, Message& fin) {
+  auto it = region_dax_.find(req.region);
+  if (it == region_dax_.end())
+    throw Error("no devdax device for region " + std::to_string(req.region) + " (did bringup run?)");
+  FamfsProbeJob job;
+  job.device = it->second.path;
+  job.mount_args = req.famfs_args;
+  if (req.bytes) job.probe_bytes = req.bytes;
+  job.seed = req.seed;
+  job.tag = std::to_string(req.id);
+  job.timeout_s = req.timeout_s;
+  FamfsProbeResult r = run_famfs_probe(
+      job, [this](const std::vector<std::string>& argv, double t) { return run_tool(argv, t, [this] { pump(); }); },
+      [this] { pump(); });
+  fin.ok = r.ok;
+  fin.error = r.error;
+  fin.result = r.result;
 }
 
 void Agent::do_dmesg(Message& fin) {

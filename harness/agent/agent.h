@@ -52,6 +52,7 @@ class Agent {
   void do_bringup(const protocol::Request& req, protocol::Message& fin);
   void do_exec(const protocol::Request& req, protocol::Message& fin);
   void do_pattern(const protocol::Request& req, protocol::Message& fin);
+  void do_famfs_mount(const protocol::Request& req, protocol::Message& fin);
   void do_dmesg(protocol::Message& fin);
   void do_shell(protocol::Message& fin);
   void do_poweroff(protocol::Message& fin);

@@ -12,8 +12,12 @@ using namespace famlab;
 namespace {
 
 void add_kernel_options(CLI::App* app, cli::KernelArgs& k) {
+  // One value per --kernel: a repeated option, never a list that swallows
+  // the scenario paths after it.
   app->add_option("--kernel", k.kernels,
-                  "plain (lab build, default), stock (Debian's 6.12), or a bzImage path; repeatable");
+                  "plain (lab build, default), famfs, famfs-v3, famfs-rfc, stock (Debian's 6.12), or a "
+                  "bzImage path; repeatable")
+      ->allow_extra_args(false);
   app->add_option("--kernel-tree", k.tree, "build and use your own kernel tree (lab fragments merged)");
   app->add_option("--modules", k.modules, "modules root (holding lib/modules/RELEASE) for a bzImage");
 }

@@ -14,7 +14,7 @@ struct OpName {
 constexpr OpName kOps[] = {
     {Op::Bringup, "bringup"},          {Op::Exec, "exec"},     {Op::WritePattern, "write_pattern"},
     {Op::VerifyPattern, "verify_pattern"}, {Op::Dmesg, "dmesg"}, {Op::Shell, "shell"},
-    {Op::Poweroff, "poweroff"},
+    {Op::Poweroff, "poweroff"},        {Op::FamfsMount, "famfs_mount"},
 };
 
 struct EventName {
@@ -63,7 +63,8 @@ std::string encode(const Request& r) {
   if (!r.argv.empty()) j["argv"] = r.argv;
   if (!r.shell.empty()) j["shell"] = r.shell;
   j["timeout_s"] = r.timeout_s;
-  if (r.op == Op::WritePattern || r.op == Op::VerifyPattern) {
+  if (!r.famfs_args.empty()) j["famfs_args"] = r.famfs_args;
+  if (r.op == Op::WritePattern || r.op == Op::VerifyPattern || r.op == Op::FamfsMount) {
     j["region"] = r.region;
     j["bytes"] = r.bytes;
     j["seed"] = r.seed;
@@ -93,6 +94,7 @@ Request decode_request(const std::string& line) {
   r.region = field<int>(j, "region", 0);
   r.bytes = field<uint64_t>(j, "bytes", 0);
   r.seed = field<uint64_t>(j, "seed", 0);
+  r.famfs_args = field<std::vector<std::string>>(j, "famfs_args", {});
   return r;
 }
 

@@ -30,6 +30,9 @@ enum class Op {
   VerifyPattern, // read back what WritePattern wrote
   Dmesg,         // the whole kernel log as one output
   Shell,         // start an interactive shell on the console, then idle
+  FamfsMount,    // mkfs + a probe file on a region's dax device, mount the
+                 // famfs server with famfs_args, read the probe back through
+                 // the mount, unmount; result: the server's status
   Poweroff,      // sync and power off
 };
 
@@ -43,6 +46,7 @@ struct Request {
   int region = 0;                      // patterns: topology region index
   uint64_t bytes = 0;                  // patterns
   uint64_t seed = 0;                   // patterns
+  std::vector<std::string> famfs_args; // FamfsMount: extra `famfs mount` options
 };
 
 // ---- agent -> host ----------------------------------------------------------

@@ -33,13 +33,27 @@ TEST(Protocol, RequestRoundTripsWithPlan) {
 }
 
 TEST(Protocol, EveryOpRoundTrips) {
-  for (Op op : {Op::Bringup, Op::Exec, Op::WritePattern, Op::VerifyPattern, Op::Dmesg, Op::Shell, Op::Poweroff}) {
+  for (Op op : {Op::Bringup, Op::Exec, Op::WritePattern, Op::VerifyPattern, Op::Dmesg, Op::Shell, Op::Poweroff,
+                Op::FamfsMount}) {
     Request r;
     r.op = op;
     r.region = 2;
     r.bytes = 4096;
     EXPECT_EQ(decode_request(encode(r)).op, op) << to_string(op);
   }
+}
+
+TEST(Protocol, FamfsMountCarriesItsArguments) {
+  Request r;
+  r.op = Op::FamfsMount;
+  r.region = 1;
+  r.bytes = 65536;
+  r.famfs_args = {"--cap-drop", "user"};
+  Request back = decode_request(encode(r));
+  EXPECT_EQ(back.op, Op::FamfsMount);
+  EXPECT_EQ(back.region, 1);
+  EXPECT_EQ(back.bytes, 65536u);
+  EXPECT_EQ(back.famfs_args, (std::vector<std::string>{"--cap-drop", "user"}));
 }
 
 TEST(Protocol, MessageRoundTripsAndKeepsBadUtf8) {

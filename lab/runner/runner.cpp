@@ -214,12 +214,13 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     return finish(st, "boot: " + boot.message);
   }
 
-  StepContext ctx{session, topo, qemu, guest, {}};
+  StepContext ctx{session, topo, qemu, guest, res.kernel, {}};
   bool alive = true;
   std::string first_failure;
   Status worst = Status::Passed;
   for (const auto& step : sc.steps) {
-    if (!alive || worst != Status::Passed || vm::interrupted() || since(t0) > sc.timeout_s) {
+    bool stop_after_failure = worst != Status::Passed && !sc.keep_going;
+    if (!alive || stop_after_failure || vm::interrupted() || since(t0) > sc.timeout_s) {
       std::string why = vm::interrupted()       ? "interrupted"
                         : since(t0) > sc.timeout_s ? "scenario timeout"
                                                    : "an earlier step failed";
@@ -236,9 +237,13 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     if (step.action == scenario::Action::Bringup && o.result.status == Status::Passed)
       res.boot_to_ready = session.elapsed();
     alive = o.vm_alive;
-    if (o.result.status != Status::Passed && worst == Status::Passed) {
-      worst = o.result.status;
-      first_failure = "step '" + step.name + "': " + o.result.message;
+    if (o.result.status != Status::Passed) {
+      if (worst == Status::Passed) {
+        worst = o.result.status;
+        first_failure = "step '" + step.name + "': " + o.result.message;
+      } else if (sc.keep_going) {
+        first_failure += "; step '" + step.name + "': " + o.result.message;
+      }
     }
     term_.step_done(o.result);
     res.steps.push_back(std::move(o.result));

@@ -19,6 +19,7 @@ struct StepContext {
   const topology::Topology& topology;
   const plan::QemuPlan& qemu;
   const protocol::GuestPlan& guest_plan;
+  std::string kernel;  // the kernel's name as asked: famfs expectations are per kernel
   // What the last write_pattern put in each region: (bytes, seed).
   std::map<int, std::pair<uint64_t, uint64_t>> written;
 };

@@ -16,6 +16,7 @@ constexpr ActionName kActionNames[] = {
     {Action::VerifyPattern, "verify_pattern"},
     {Action::CheckPlacement, "check_placement"},
     {Action::Dmesg, "dmesg"},
+    {Action::FamfsMount, "famfs_mount"},
 };
 }  // namespace
 
@@ -35,6 +36,12 @@ std::optional<Action> action_from_name(const std::string& name) {
 
 bool Scenario::applies_to(const std::string& kernel) const {
   return kernels.empty() || std::find(kernels.begin(), kernels.end(), kernel) != kernels.end();
+}
+
+std::optional<std::string> Step::famfs_expected_on(const std::string& kernel) const {
+  if (auto it = expect_famfs.find(kernel); it != expect_famfs.end()) return it->second;
+  if (auto it = expect_famfs.find("default"); it != expect_famfs.end()) return it->second;
+  return std::nullopt;
 }
 
 }  // namespace famlab::scenario

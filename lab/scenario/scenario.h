@@ -4,6 +4,7 @@
 // (runner.h) turns steps into agent requests and judges the replies.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@ enum class Action {
   VerifyPattern,   // read it back in the guest
   CheckPlacement,  // host side: find it in the backing files where the interleave puts it
   Dmesg,           // the guest kernel log
+  FamfsMount,      // famfs on a region's dax device, mounted by our server with famfs_args
 };
 
 // "bringup", "run", "write_pattern", ...
@@ -37,7 +39,17 @@ struct Step {
   uint64_t bytes = 1 * MiB;  // patterns; CheckPlacement and VerifyPattern take the last write's
   uint64_t seed = 1;         // likewise
   double timeout_s = 60;
+  // FamfsMount: extra `famfs mount` options, and what each kernel must
+  // decide: expect_famfs maps a kernel name (or "default") to "on", "off"
+  // or "not-offered"; expect_decided_by maps a kernel name to the fusectl
+  // decided_by value (which task's capability decided).
+  std::vector<std::string> famfs_args;
+  std::map<std::string, std::string> expect_famfs;
+  std::map<std::string, std::string> expect_decided_by;
   famlab::Location where;
+
+  // The famfs expectation for a kernel, if the step states one.
+  std::optional<std::string> famfs_expected_on(const std::string& kernel) const;
 };
 
 struct Scenario {
@@ -45,6 +57,9 @@ struct Scenario {
   std::filesystem::path file, topology_file;  // topology_file resolved against the scenario's folder
   std::vector<std::string> kernels;           // empty: any kernel
   double timeout_s = 300;
+  // Run every step even after one failed (a matrix whose cells are
+  // independent); by default the first failure skips the rest.
+  bool keep_going = false;
   std::vector<Step> steps;
   famlab::Location where;
 

@@ -31,12 +31,36 @@ const std::map<Action, std::set<std::string>>& action_keys() {
       {Action::VerifyPattern, {"region", "size", "seed"}},
       {Action::CheckPlacement, {"region"}},
       {Action::Dmesg, {"expect_output", "reject_output"}},
+      {Action::FamfsMount, {"region", "size", "seed", "famfs_args", "expect_famfs", "expect_decided_by"}},
   };
   return keys;
 }
 
-const char* const kStepKeys[] = {"run",    "expect_exit", "expect_output", "reject_output",
-                                 "region", "size",        "seed"};
+const char* const kStepKeys[] = {"run",  "expect_exit", "expect_output", "reject_output",    "region",
+                                 "size", "seed",        "famfs_args",    "expect_famfs", "expect_decided_by"};
+
+// A table of kernel name -> string, e.g. expect_famfs = { default = "off" }.
+std::map<std::string, std::string> read_kernel_map(TomlTable& t, const std::string& key, const std::string& step,
+                                                   const std::set<std::string>& allowed) {
+  std::map<std::string, std::string> out;
+  const toml::table* table = t.get_table(key);
+  if (!table) {
+    if (t.has(key)) t.error(key, "step '" + step + "': " + key + " must be a table of kernel = \"value\"");
+    return out;
+  }
+  for (const auto& [k, v] : *table) {
+    auto s = v.value<std::string>();
+    if (!s || (!allowed.empty() && !allowed.count(*s))) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      t.error(key, "step '" + step + "': " + key + "." + std::string(k.str()) + " must be " +
+                       (allowed.empty() ? std::string("a string") : "one of " + list));
+      continue;
+    }
+    out[std::string(k.str())] = *s;
+  }
+  return out;
+}
 
 std::vector<std::string> read_regexes(TomlTable& t, const std::string& key, const std::string& step) {
   auto patterns = t.get_strings(key);
@@ -61,7 +85,7 @@ std::optional<Action> read_action(TomlTable& t, const std::string& step) {
   auto action = action_from_name(*name);
   if (!action) {
     t.error("action", "step '" + step + "': unknown action \"" + *name +
-                          "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg)");
+                          "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg, famfs_mount)");
   }
   return action;
 }
@@ -95,6 +119,9 @@ std::optional<Step> read_step(TomlTable& t) {
   }
   if (auto v = t.get_integer("seed", 0, INT64_MAX)) s.seed = static_cast<uint64_t>(*v);
   if (auto v = t.get_seconds("timeout")) s.timeout_s = *v;
+  if (auto v = t.get_strings("famfs_args")) s.famfs_args = *v;
+  s.expect_famfs = read_kernel_map(t, "expect_famfs", s.name, {"on", "off", "not-offered"});
+  s.expect_decided_by = read_kernel_map(t, "expect_decided_by", s.name, {});
   int unknown = t.report_unknown_keys();
   if (!action) return std::nullopt;
   s.action = *action;
@@ -127,7 +154,7 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
       t.error("name", "duplicate step name '" + s.name + "'");
     }
     bool is_pattern = s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
-                      s.action == Action::CheckPlacement;
+                      s.action == Action::CheckPlacement || s.action == Action::FamfsMount;
     if (s.action == Action::Bringup) brought_up = true;
     if (is_pattern && !brought_up) {
       t.error_here("step '" + s.name + "' (" + action_name(s.action) + ") needs a bringup step before it");
@@ -180,6 +207,7 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
     sc.kernels = *v;
   }
   if (auto v = top.get_seconds("timeout")) sc.timeout_s = *v;
+  if (auto v = top.get_bool("keep_going")) sc.keep_going = *v;
 
   std::vector<TomlTable> tables;
   if (const toml::array* steps = top.get_table_array("step")) {

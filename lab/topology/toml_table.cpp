@@ -150,6 +150,16 @@ std::optional<int64_t> TomlTable::get_integer(std::string_view key, int64_t min,
   return value;
 }
 
+std::optional<bool> TomlTable::get_bool(std::string_view key) {
+  const toml::node* node = find(key);
+  if (!node) return std::nullopt;
+  if (!node->is_boolean()) {
+    wrong_type(key, *node, "true or false");
+    return std::nullopt;
+  }
+  return node->as_boolean()->get();
+}
+
 std::optional<uint64_t> TomlTable::get_size(std::string_view key) {
   const toml::node* node = find(key);
   if (!node) return std::nullopt;

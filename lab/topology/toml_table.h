@@ -42,6 +42,7 @@ class TomlTable {
   std::optional<std::string> get_string(std::string_view key);
   std::optional<std::string> required_string(std::string_view key);
   std::optional<int64_t> get_integer(std::string_view key, int64_t min, int64_t max);
+  std::optional<bool> get_bool(std::string_view key);
   // A size: "256M", "4G", "4096" or an integer number of bytes.
   std::optional<uint64_t> get_size(std::string_view key);
   std::optional<double> get_seconds(std::string_view key);  // > 0, integer or float

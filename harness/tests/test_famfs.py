@@ -1,0 +1,67 @@
+"""famfs in the lab: our server in the guest, on our three kernel variants
+and Debian's stock kernel. The cap-drop matrix is the lab's own acceptance
+test: the strict kernel passes, and each flawed variant fails on exactly the
+cells that let an unprivileged server turn famfs on."""
+import pytest
+
+from conftest import ROOT
+
+MATRIX = ROOT / "scenarios/cap-drop-matrix.toml"
+UNPRIVILEGED = {"capset-effective-drop", "fusermount3-unprivileged", "unprivileged-with-dax-fd"}
+
+
+def cells(run, kernel):
+    sc = run.scenario("cap-drop-matrix", kernel)
+    return {s["name"]: s for s in sc["steps"] if s["action"] == "famfs_mount"}
+
+
+def test_strict_kernel_passes_every_cell(famlab):
+    r = famlab("run", "--kernel", "famfs", MATRIX)
+    assert r.code == 0, r
+    c = cells(r, "famfs")
+    assert {n for n, s in c.items() if s["data"]["famfs"] == "on"} == {"privileged", "bounding-set-only"}
+    assert all(c[n]["data"]["famfs"] == "off" for n in UNPRIVILEGED)
+    # The report explains the seed's misleading experiment.
+    assert "stayed effective" in c["bounding-set-only"]["output"]
+    # Where famfs is off the probe came back through the server's READ.
+    assert c["fusermount3-unprivileged"]["data"]["status"]["opcodes"]["READ"] > 0
+    assert c["fusermount3-unprivileged"]["data"]["status"]["mount_method"] == "fusermount3"
+
+
+@pytest.mark.parametrize("kernel,bad_cells", [
+    ("famfs-v3", {"fusermount3-unprivileged", "unprivileged-with-dax-fd"}),
+    ("famfs-rfc", UNPRIVILEGED),
+])
+def test_flawed_variants_fail_naming_the_cells(famlab, kernel, bad_cells):
+    r = famlab("run", "--kernel", kernel, MATRIX)
+    assert r.code == 1, r
+    c = cells(r, kernel)
+    failed = {n for n, s in c.items() if s["status"] == "failed"}
+    assert failed == bad_cells
+    assert all(c[n]["data"]["famfs"] == "on" for n in bad_cells)
+    text = r.junit.find(".//failure").text
+    for cell in bad_cells:
+        assert f"cell '{cell}' on kernel {kernel}: famfs on, expected off" in text
+
+
+def test_stock_kernel_never_offers_and_falls_back(famlab):
+    r = famlab("run", "--kernel", "stock", MATRIX, ROOT / "scenarios/stock-kernel-fallback.toml",
+               ROOT / "scenarios/reject-dax-fmap.toml")
+    assert r.code == 0, r
+    for name in ["cap-drop-matrix", "stock-kernel-fallback", "reject-dax-fmap"]:
+        sc = r.scenario(name, "stock")
+        for s in sc["steps"]:
+            if s["action"] == "famfs_mount":
+                assert s["data"]["famfs"] == "not-offered", s
+                assert s["data"]["status"]["dax_fmap_offered"] is False
+                assert s["data"]["data_ok"] is True
+
+
+def test_reject_dax_fmap_on_a_kernel_that_offers_it(famlab):
+    r = famlab("run", "--kernel", "famfs", ROOT / "scenarios/reject-dax-fmap.toml")
+    assert r.code == 0, r
+    step = next(s for s in r.scenario("reject-dax-fmap", "famfs")["steps"] if s["name"] == "decline")
+    st = step["data"]["status"]
+    assert st["dax_fmap_offered"] is True and st["dax_fmap_accepted"] is False
+    assert st["kernel_famfs"]["offered"] == "1" and st["kernel_famfs"]["enabled"] == "0"
+    assert st["opcodes"]["READ"] > 0
