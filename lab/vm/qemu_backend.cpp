@@ -10,6 +10,9 @@ void QemuBackend::start(const VmSpec& spec) {
   if (child_) throw Error("QemuBackend: already started");
   ProcessOptions opts;
   opts.inherit_stdio = spec.interactive;
+  // An interactive QEMU reads the terminal, so it must stay in the
+  // foreground process group (it still dies with famlab).
+  opts.own_process_group = !spec.interactive;
   child_ = std::make_unique<Child>(spec.qemu_argv, opts);
 }
 
