@@ -4,7 +4,8 @@
 - boot_to_devdax_ready: host seconds from QEMU start to the agent reporting
   every region as devdax, median of 5 boots, per kernel;
 - devdax bandwidth through the agent's mmap pattern writer/reader (MB/s);
-- default_suite_wall: one `famlab run scenarios/` on the lab kernel.
+- default_suite_wall: one `famlab run scenarios/` on the lab kernel;
+- kernel_no_change_rebuild: `famlab kernel build` with nothing changed.
 """
 import json
 import os
@@ -35,7 +36,17 @@ def emit(**kv):
     print(json.dumps(kv), flush=True)
 
 
+def kernel_cache_hit(variant):
+    """Seconds for `famlab kernel build` when nothing changed (a cache hit)."""
+    subprocess.run([FAMLAB, "kernel", "build", "--variant", variant], capture_output=True, check=True)
+    t0 = time.monotonic()
+    subprocess.run([FAMLAB, "kernel", "build", "--variant", variant], capture_output=True, check=True)
+    return time.monotonic() - t0
+
+
 def main():
+    for variant in ["plain", "famfs", "famfs-v3", "famfs-rfc"]:
+        emit(metric="kernel_no_change_rebuild", kernel=variant, unit="s", value=round(kernel_cache_hit(variant), 3))
     for kernel in os.environ.get("FAMLAB_BENCH_KERNELS", "plain stock").split():
         famlab_run("--kernel", kernel, READY)  # warm the kernel and image caches
         ready, write, read = [], [], []
