@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 
 TEST(ImageRecipe, TheShippedRecipeNamesTheToolsAndTheStockModules) {
   ImageRecipe r = load_image_recipe(FAMLAB_SOURCE_DIR);
-  EXPECT_EQ(r.tools, (std::vector<std::string>{"cxl", "daxctl", "ndctl", "kmod"}));
+  EXPECT_EQ(r.tools, (std::vector<std::string>{"cxl", "daxctl", "ndctl", "kmod", "fusermount3"}));
+  EXPECT_EQ(r.setuid, (std::vector<std::string>{"fusermount3"}));
   EXPECT_EQ(r.modules.front(), "cxl_acpi");
   EXPECT_NE(std::find(r.modules.begin(), r.modules.end(), "device_dax"), r.modules.end());
 }
