@@ -46,8 +46,14 @@ fi
 # Every variant, patched or not, builds from WORK_DIR/src: with the same
 # layout everywhere, ccache (CCACHE_BASEDIR below) sees the same relative
 # paths in every variant and reuses one variant's objects for the others.
+# A user's own tree (SOURCE a directory, no patches) is built in place,
+# out of tree: it may live on another filesystem, where hard links fail.
 tree=$work/src
-rm -rf "$tree" && cp -al "$pristine" "$tree"
+if [ -d "$source" ] && [ -z "$patches" ]; then
+  tree=$pristine
+else
+  rm -rf "$tree" && cp -al "$pristine" "$tree"
+fi
 if [ -n "$patches" ]; then
   IFS=, read -ra plist <<<"$patches"
   for p in "${plist[@]}"; do
