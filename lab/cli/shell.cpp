@@ -50,7 +50,10 @@ int cmd_shell(const ShellArgs& args) {
   }
   protocol::Request sh;
   sh.op = protocol::Op::Shell;
-  session.call(sh, 30);
+  vm::CallResult started = session.call(sh, 30);
+  if (started.outcome != vm::Outcome::Finished || !started.finished.ok)
+    throw Error("the guest shell did not start: " +
+                (started.finished.error.empty() ? started.detail : started.finished.error));
   session.wait_exit();
   return 0;
 }

@@ -35,9 +35,8 @@ bool AgentChannel::try_connect(const std::filesystem::path& socket_path) {
   return true;
 }
 
-void AgentChannel::send(const protocol::Request& r) {
+void AgentChannel::send_line(const std::string& line) {
   if (fd_ < 0) throw Error("agent channel is not connected");
-  std::string line = protocol::encode(r);
   size_t off = 0;
   while (off < line.size()) {
     ssize_t n = write(fd_, line.data() + off, line.size() - off);

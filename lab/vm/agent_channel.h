@@ -23,7 +23,8 @@ class AgentChannel {
   bool connected() const { return fd_ >= 0; }
   int fd() const { return fd_; }
 
-  void send(const protocol::Request& r);
+  // Sends one encoded line (protocol::encode of a request).
+  void send_line(const std::string& line);
   // Reads what is available; false on EOF (the guest went away).
   bool read_available();
   // Next complete line from the agent, if any.

@@ -153,7 +153,7 @@ CallResult GuestSession::call(protocol::Request request, double timeout_s, const
   }
   std::string line = protocol::encode(request);
   log_agent("->", line);
-  channel_.send(request);
+  channel_.send_line(line);
   r.outcome = pump(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s)),
                    [&](const protocol::Message& m) {
                      if (m.id != request.id) return false;
@@ -184,8 +184,9 @@ void GuestSession::shutdown(double timeout_s) {
       protocol::Request off;
       off.op = protocol::Op::Poweroff;
       off.id = next_id_++;
-      log_agent("->", protocol::encode(off));
-      channel_.send(off);
+      std::string line = protocol::encode(off);
+      log_agent("->", line);
+      channel_.send_line(line);
       auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
       while (!backend_.exited() && Clock::now() < deadline) pump(Clock::now() + std::chrono::milliseconds(100), {});
     }
