@@ -5,6 +5,10 @@ set -euo pipefail
 
 # QEMU >= 10 (volatile CXL memory), the stock 6.12 kernel and libvirt 11 come
 # from bookworm-backports; everything else from bookworm itself.
+# libvirt: the daemon and its QEMU driver (the e2e tests start a private
+# libvirtd of their own), virsh and virt-xml-validate (libvirt-clients) and
+# the C API (libvirt-dev). Not libvirt-daemon-system: it brings systemd
+# units, polkit and the default network, none of which famlab uses.
 BACKPORTS=(qemu-system-x86 qemu-utils libvirt-daemon libvirt-daemon-driver-qemu
            libvirt-clients libvirt-dev)
 PACKAGES=(build-essential cmake ninja-build pkg-config ccache clang-format

@@ -22,9 +22,19 @@ struct RunArgs {
   std::string report_dir = "famlab-report";
   double boot_timeout = 180;
   bool keep_run_dir = false;
+  std::string backend;               // --backend qemu|libvirt; "" = qemu, or libvirt with --connect
+  std::vector<std::string> connect;  // --connect URI[#N], repeatable: the libvirt hosts
+  int per_host = 0;                  // --per-host N (0 = not given: 1)
   std::vector<std::string> scenarios;
 };
 int cmd_run(const RunArgs& args);
+
+struct GcArgs {
+  std::vector<std::string> connect;  // "" = libvirt's default URI
+  bool force = false;
+  bool dry_run = false;
+};
+int cmd_gc(const GcArgs& args);
 
 struct ShellArgs {
   KernelArgs kernel;

@@ -38,6 +38,15 @@ int main(int argc, char** argv) {
   runc->add_option("--report-dir", run.report_dir, "where junit.xml, report.json and artifacts go");
   runc->add_option("--boot-timeout", run.boot_timeout, "seconds to wait for the guest agent");
   runc->add_flag("--keep-run-dir", run.keep_run_dir, "keep the private run directory (backing files)");
+  runc->add_option("--backend", run.backend, "qemu (direct, default) or libvirt (default with --connect)")
+      ->check(CLI::IsMember({"qemu", "libvirt"}));
+  // Repeated, one URI per use: never a list that swallows the scenarios.
+  runc->add_option("--connect", run.connect,
+                   "libvirt host URI, repeatable: several form a pool; URI#N runs N guests at a time there")
+      ->allow_extra_args(false);
+  runc->add_option("--per-host", run.per_host,
+                   "guests at a time on each --connect host without #N (default 1)")
+      ->check(CLI::Range(1, 64));
   runc->add_option("scenarios", run.scenarios, "scenario files or directories")->required();
 
   cli::ShellArgs shell;
@@ -45,6 +54,14 @@ int main(int argc, char** argv) {
   add_kernel_options(shellc, shell.kernel);
   shellc->add_option("--topology", shell.topology, "topology file")->required();
   shellc->add_flag("--no-bringup", shell.no_bringup, "leave the CXL regions for you to build");
+
+  cli::GcArgs gc;
+  auto* gcc = app.add_subcommand(
+      "gc", "destroy libvirt domains (and run directories) a killed famlab run left behind");
+  gcc->add_option("--connect", gc.connect, "libvirt host URI, repeatable (default: libvirt's default URI)")
+      ->allow_extra_args(false);
+  gcc->add_flag("--force", gc.force, "also domains whose famlab runs on another machine or still runs here");
+  gcc->add_flag("--dry-run", gc.dry_run, "only say what would be removed");
 
   std::string variant = "plain";
   auto* kernelc = app.add_subcommand("kernel", "kernel management");
@@ -64,6 +81,7 @@ int main(int argc, char** argv) {
     if (*check) return cli::cmd_check(check_files);
     if (*runc) return cli::cmd_run(run);
     if (*shellc) return cli::cmd_shell(shell);
+    if (*gcc) return cli::cmd_gc(gc);
     if (*buildc) return cli::cmd_kernel_build(variant);
   } catch (const Error& e) {
     std::cerr << "famlab: error: " << e.what() << std::endl;

@@ -2,8 +2,11 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/error.h"
 #include "report/terminal.h"
+#include "runner/host_pool.h"
 #include "runner/runner.h"
+#include "vm/interrupt.h"
 
 namespace famlab::cli {
 
@@ -13,10 +16,17 @@ int cmd_run(const RunArgs& args) {
   opts.report_dir = args.report_dir;
   opts.boot_timeout_s = args.boot_timeout;
   opts.keep_run_dirs = args.keep_run_dir;
+  // --connect alone means libvirt; with --backend qemu it is a mistake.
+  opts.backend = !args.backend.empty() ? args.backend : (args.connect.empty() ? "qemu" : "libvirt");
+  if (opts.backend == "qemu" && (!args.connect.empty() || args.per_host != 0))
+    throw Error("--connect and --per-host go with --backend libvirt");
+  if (opts.backend == "libvirt")
+    opts.hosts = runner::parse_hosts(args.connect, args.per_host ? args.per_host : 1);
   report::Terminal term(std::cout);
   runner::Runner r(opts, term);
   auto files = runner::expand_scenario_args(args.scenarios);
-  return r.run(files).exit_code();
+  int code = r.run(files).exit_code();
+  return vm::interrupted() ? 2 : code;
 }
 
 }  // namespace famlab::cli

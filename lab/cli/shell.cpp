@@ -33,8 +33,9 @@ int cmd_shell(const ShellArgs& args) {
   term.info("run directory " + run_dir.path().string() + " (backing files live here while the shell runs)");
 
   vm::QemuBackend backend;
-  vm::GuestSession session(backend, {qemu.argv, qemu.agent_socket, true},
-                           {run_dir.path() / "serial.log", run_dir.path() / "dmesg.log", run_dir.path() / "agent.log"});
+  vm::GuestSession session(
+      backend, {qemu.argv, qemu.agent_socket, true, run_dir.path()},
+      {run_dir.path() / "serial.log", run_dir.path() / "dmesg.log", run_dir.path() / "agent.log"});
   vm::CallResult boot = session.boot(180);
   if (boot.outcome != vm::Outcome::Finished) throw Error("boot failed: " + boot.detail);
   if (!args.no_bringup) {

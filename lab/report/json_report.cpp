@@ -25,6 +25,9 @@ nlohmann::json to_json(const RunResult& run) {
                          {"kernel_release", sc.kernel_release},
                          {"topology", sc.topology},
                          {"backend", sc.backend},
+                         {"host", sc.host},
+                         {"domain", sc.domain},
+                         {"attempts", sc.attempts},
                          {"status", to_string(sc.status)},
                          {"seconds", sc.seconds},
                          {"boot_to_ready_seconds", sc.boot_to_ready},
@@ -32,7 +35,11 @@ nlohmann::json to_json(const RunResult& run) {
                          {"artifacts", sc.artifacts.string()},
                          {"steps", steps}});
   }
+  json hosts = json::array();
+  for (const auto& h : run.hosts)
+    hosts.push_back({{"uri", h.uri}, {"slots", h.slots}, {"down", h.down}, {"scenarios", h.scenarios}});
   return {{"tool", "famlab"},
+          {"hosts", hosts},
           {"started_at", run.started_at},
           {"seconds", run.seconds},
           {"exit_code", run.exit_code()},

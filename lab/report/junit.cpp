@@ -23,6 +23,7 @@ std::string failure_text(const ScenarioResult& sc) {
     for (const auto& sp : st.splats) out << "\nkernel " << sp.kind << ":\n" << sp.text;
     if (!st.output.empty()) out << "\noutput:\n" << st.output << "\n";
   }
+  for (const auto& a : sc.attempts) out << "\nnot run on " << a << "\n";
   if (!sc.artifacts.empty()) out << "\nartifacts: " << sc.artifacts.string() << "\n";
   return out.str();
 }
@@ -64,6 +65,14 @@ std::string junit_xml(const RunResult& run) {
   for (const auto& sc : run.scenarios) {
     x << "    <testcase classname=\"famlab." << xml_escape(sc.kernel) << "\" name=\"" << xml_escape(sc.name)
       << "\" file=\"" << xml_escape(sc.file) << "\" time=\"" << seconds(sc.seconds) << "\">\n";
+    x << "      <properties>\n        <property name=\"backend\" value=\"" << xml_escape(sc.backend)
+      << "\"/>\n";
+    if (!sc.host.empty()) x << "        <property name=\"host\" value=\"" << xml_escape(sc.host) << "\"/>\n";
+    if (!sc.domain.empty())
+      x << "        <property name=\"domain\" value=\"" << xml_escape(sc.domain) << "\"/>\n";
+    for (const auto& a : sc.attempts)
+      x << "        <property name=\"not-run-on\" value=\"" << xml_escape(a) << "\"/>\n";
+    x << "      </properties>\n";
     if (sc.status == Status::Failed)
       x << "      <failure message=\"" << xml_escape(sc.message) << "\">" << xml_escape(failure_text(sc))
         << "</failure>\n";
@@ -76,8 +85,11 @@ std::string junit_xml(const RunResult& run) {
     for (const auto& st : sc.steps)
       steps << to_string(st.status) << "  " << st.name << " (" << seconds(st.seconds) << " s)"
             << (st.message.empty() ? "" : ": " + st.message) << "\n";
-    x << "      <system-out>" << xml_escape("kernel " + sc.kernel_release + ", topology " + sc.topology +
-                                           ", backend " + sc.backend + "\n" + steps.str())
+    std::string where = "backend " + sc.backend + (sc.host.empty() ? "" : " on " + sc.host);
+    for (const auto& a : sc.attempts) where += "\nnot run on " + a;
+    x << "      <system-out>"
+      << xml_escape("kernel " + sc.kernel_release + ", topology " + sc.topology + ", " + where + "\n" +
+                    steps.str())
       << "</system-out>\n";
     x << "    </testcase>\n";
   }

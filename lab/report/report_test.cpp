@@ -81,3 +81,50 @@ TEST(Report, TerminalLinesNameStepAndReason) {
   EXPECT_NE(out.str().find("kernel WARNING"), std::string::npos);
   EXPECT_NE(out.str().find("1 passed, 1 failed, 0 errors"), std::string::npos);
 }
+
+// libvirt runs: every report says which backend and host ran a scenario,
+// and which hosts could not.
+TEST(Report, BackendAndHostInEveryReport) {
+  RunResult run = sample();
+  run.scenarios[0].backend = "libvirt";
+  run.scenarios[0].host = "qemu:///system?socket=/tmp/a&b";
+  run.scenarios[0].domain = "famlab-0123abcd-boot-and-devdax-plain";
+  run.scenarios[0].attempts = {"qemu+ssh://ci-2/system: cannot connect: refused"};
+  run.scenarios[1].backend = "qemu";
+  run.hosts = {{"qemu:///system?socket=/tmp/a&b", 2, "", {"boot-and-devdax [plain]"}},
+               {"qemu+ssh://ci-2/system", 1, "cannot connect: refused", {}}};
+
+  auto j = to_json(run);
+  EXPECT_EQ(j["scenarios"][0]["backend"], "libvirt");
+  EXPECT_EQ(j["scenarios"][0]["host"], "qemu:///system?socket=/tmp/a&b");
+  EXPECT_EQ(j["scenarios"][0]["domain"], "famlab-0123abcd-boot-and-devdax-plain");
+  EXPECT_EQ(j["scenarios"][0]["attempts"][0], "qemu+ssh://ci-2/system: cannot connect: refused");
+  EXPECT_EQ(j["scenarios"][1]["host"], "");
+  EXPECT_EQ(j["hosts"][1]["down"], "cannot connect: refused");
+  EXPECT_EQ(j["hosts"][0]["scenarios"][0], "boot-and-devdax [plain]");
+
+  fs::path dir = fs::temp_directory_path() / ("famlab-report-host-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  write_junit(run, dir / "junit.xml");
+  auto r = famlab::run_process({"xmllint", "--noout", (dir / "junit.xml").string()});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  fs::remove_all(dir);
+  std::string xml = junit_xml(run);
+  EXPECT_NE(xml.find("<property name=\"host\" value=\"qemu:///system?socket=/tmp/a&amp;b\"/>"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<property name=\"backend\" value=\"libvirt\"/>"), std::string::npos);
+  EXPECT_NE(xml.find("<property name=\"not-run-on\""), std::string::npos);
+  EXPECT_NE(xml.find("backend libvirt on qemu:///system"), std::string::npos);
+
+  std::ostringstream out;
+  Terminal t(out);
+  t.scenario_start(run.scenarios[0]);
+  t.scenario_done(run.scenarios[0]);
+  t.summary(run, "rep");
+  EXPECT_NE(out.str().find("(libvirt qemu:///system?socket=/tmp/a&b)"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("not run on qemu+ssh://ci-2/system"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("host qemu+ssh://ci-2/system: 0 scenario(s), DOWN: cannot connect"),
+            std::string::npos)
+      << out.str();
+}

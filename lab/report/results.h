@@ -35,7 +35,10 @@ struct ScenarioResult {
   std::string kernel;         // kernel name as asked: plain, stock, path
   std::string kernel_release;
   std::string topology;
-  std::string backend;        // "qemu" or "libvirt:<uri>"
+  std::string backend;                // "qemu" or "libvirt"
+  std::string host;                   // libvirt: the URI of the host that ran it ("" for qemu)
+  std::string domain;                 // libvirt: the domain's name
+  std::vector<std::string> attempts;  // hosts that could not run it before this one: "URI: why"
   Status status = Status::Skipped;
   double seconds = 0;
   double boot_to_ready = 0;   // host seconds from VM start to devdax ready
@@ -44,8 +47,17 @@ struct ScenarioResult {
   std::vector<StepResult> steps;
 };
 
+// A host of the libvirt pool, as the run saw it.
+struct HostSummary {
+  std::string uri;
+  int slots = 1;
+  std::string down;                    // why it was taken out of the pool ("" = it stayed up)
+  std::vector<std::string> scenarios;  // "name [kernel]" it ran, in order
+};
+
 struct RunResult {
   std::vector<ScenarioResult> scenarios;
+  std::vector<HostSummary> hosts;  // libvirt only
   double seconds = 0;
   std::string started_at;  // ISO 8601 UTC
   // 0 all passed (or skipped), 1 a scenario failed, 2 an infrastructure error.

@@ -1,7 +1,9 @@
 #pragma once
 // Live lines on the terminal: one per step as it ends, one per scenario,
-// and a summary. Plain ASCII so CI logs read well.
+// and a summary. Plain ASCII so CI logs read well. Safe to share between
+// threads: every call writes its lines whole.
 #include <filesystem>
+#include <mutex>
 #include <ostream>
 #include <string>
 
@@ -17,9 +19,12 @@ class Terminal {
   void step_done(const StepResult& st);
   void scenario_done(const ScenarioResult& sc);
   void summary(const RunResult& run, const std::filesystem::path& report_dir);
+  // Text as it is (another Terminal's buffered lines), in one piece.
+  void raw(const std::string& text);
 
  private:
   std::ostream& out_;
+  std::mutex mu_;
 };
 
 }  // namespace famlab::report

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <optional>
+#include <sstream>
 
 #include "common/error.h"
 #include "common/paths.h"
@@ -13,7 +15,9 @@
 #include "runner/artifacts.h"
 #include "runner/step_executor.h"
 #include "topology/load.h"
+#include "vm/domain_metadata.h"
 #include "vm/interrupt.h"
+#include "vm/libvirt_backend.h"
 #include "vm/qemu_backend.h"
 
 namespace fs = std::filesystem;
@@ -47,6 +51,13 @@ fs::path famfs_binary() {
   if (const char* f = std::getenv("FAMLAB_FAMFS"); f && *f) return f;
   fs::path p = exe_dir().parent_path() / "famfs" / "cli" / "famfs";
   if (!fs::exists(p)) throw Error("the famfs tools are not built: " + p.string() + " (run 'make build')");
+  return p;
+}
+
+// The guest side of make bench's bandwidth figures (static).
+fs::path bandwidth_binary() {
+  fs::path p = exe_dir().parent_path() / "harness" / "bench" / "guest" / "famlab-bw";
+  if (!fs::exists(p)) throw Error("famlab-bw is not built: " + p.string() + " (run 'make build')");
   return p;
 }
 
@@ -86,6 +97,7 @@ GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Termin
   image::ImageSpec spec = image::default_image_spec(sw.kernel);
   spec.agent = agent_binary();
   spec.payloads.push_back({"/usr/bin/famfs", famfs_binary()});
+  spec.payloads.push_back({"/usr/bin/famlab-bw", bandwidth_binary()});
   sw.image = image::build_initramfs(spec, log);
   term.info("image " + sw.image.hash.substr(0, 12) + " " + std::to_string(sw.image.bytes / 1024) + " KiB" +
             (sw.image.cache_hit ? " (cached)" : " (built)"));
@@ -95,6 +107,7 @@ GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Termin
 Runner::Runner(RunOptions options, report::Terminal& terminal) : options_(std::move(options)), term_(terminal) {}
 
 const GuestSoftware& Runner::software(const kernel::KernelRequest& kreq) {
+  std::lock_guard<std::mutex> lk(software_mu_);
   std::string key = kernel_label(kreq) + "|" + kreq.modules.string();
   auto it = software_.find(key);
   if (it == software_.end()) it = software_.emplace(key, prepare_guest(kreq, term_)).first;
@@ -111,43 +124,146 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
   std::vector<scenario::Scenario> scenarios;
   for (const auto& f : files) scenarios.push_back(scenario::load_scenario(f));
 
-  for (const auto& kreq : options_.kernels) {
-    for (const auto& sc : scenarios) {
-      if (vm::interrupted()) break;
-      std::string label = kernel_label(kreq);
-      if (!sc.applies_to(label)) continue;
-      report::ScenarioResult r = run_one(sc, kreq);
-      run.scenarios.push_back(r);
-      // Reports are rewritten after every scenario: an interrupted or killed
-      // run still leaves valid files describing what finished.
-      run.seconds = since(t0);
-      report::write_junit(run, options_.report_dir / "junit.xml");
-      report::write_json(run, options_.report_dir / "report.json");
+  struct Job {
+    const scenario::Scenario* sc;
+    const kernel::KernelRequest* kreq;
+  };
+  std::vector<Job> jobs;
+  for (const auto& kreq : options_.kernels)
+    for (const auto& sc : scenarios)
+      if (sc.applies_to(kernel_label(kreq))) jobs.push_back({&sc, &kreq});
+
+  // Direct QEMU is a pool of one local slot; libvirt spreads over its hosts.
+  const bool libvirt = options_.backend == "libvirt";
+  std::vector<HostSpec> hosts =
+      libvirt && !options_.hosts.empty() ? options_.hosts : std::vector<HostSpec>{{"", 1}};
+  HostPool pool(hosts, jobs.size());
+  std::vector<std::shared_ptr<vm::LibvirtConnection>> connections(hosts.size());
+  size_t slots = 0;
+  for (const auto& h : hosts) slots += static_cast<size_t>(h.slots);
+  if (libvirt) {
+    run_id_ = vm::new_run_id();
+    term_.info("run " + run_id_ + ": libvirt domains " + vm::kDomainPrefix + run_id_ + "-*");
+  }
+
+  // Results in job order; the reports are rewritten after every scenario:
+  // an interrupted or killed run still leaves valid files describing what
+  // finished.
+  std::vector<std::optional<report::ScenarioResult>> results(jobs.size());
+  std::mutex results_mu;
+  auto write_reports = [&] {
+    run.scenarios.clear();
+    for (const auto& r : results)
+      if (r) run.scenarios.push_back(*r);
+    run.seconds = since(t0);
+    report::write_junit(run, options_.report_dir / "junit.xml");
+    report::write_json(run, options_.report_dir / "report.json");
+  };
+
+  auto open = [&](size_t h) {
+    if (!libvirt) return;
+    try {
+      connections[h] = std::make_shared<vm::LibvirtConnection>(hosts[h].uri);
+    } catch (const Error& e) {
+      term_.info(std::string("host unavailable: ") + e.what());
+      throw;
+    }
+    term_.info("host " + connections[h]->uri() + ": " + std::to_string(hosts[h].slots) +
+               " guest(s) at a time");
+  };
+  auto work = [&](size_t j, size_t h) {
+    if (vm::interrupted()) {
+      pool.stop();
+      return;
+    }
+    Placement where{libvirt ? "libvirt" : "qemu", libvirt ? connections[h]->uri() : "", connections[h]};
+    // With several guests at once each scenario's lines come out in one block.
+    std::ostringstream buffered;
+    report::Terminal job_term(buffered);
+    report::Terminal& term = slots > 1 ? job_term : term_;
+    if (slots > 1)
+      term_.info("start " + jobs[j].sc->name + " [" + kernel_label(*jobs[j].kreq) + "] on " + where.host);
+    report::ScenarioResult r;
+    try {
+      r = run_one(*jobs[j].sc, *jobs[j].kreq, term, where);
+    } catch (const vm::HostError& e) {
+      term_.info(std::string(e.kind() == vm::HostError::Kind::Down ? "host down: " : "host refused: ") +
+                 e.what() + " (" + jobs[j].sc->name + " goes to another host if one can take it)");
+      throw;
+    }
+    if (slots > 1) term_.raw(buffered.str());
+    r.attempts = pool.attempts(j);
+    std::lock_guard<std::mutex> lk(results_mu);
+    results[j] = std::move(r);
+    write_reports();
+  };
+  run_on_pool(pool, open, work);
+
+  // Jobs that never ran: interrupted, or no host could take them. Never lost.
+  for (size_t j = 0; j < jobs.size(); ++j) {
+    if (results[j]) continue;
+    report::ScenarioResult r;
+    r.name = jobs[j].sc->name;
+    r.file = jobs[j].sc->file.string();
+    r.kernel = kernel_label(*jobs[j].kreq);
+    r.topology = jobs[j].sc->topology_file.stem().string();
+    r.backend = libvirt ? "libvirt" : "qemu";
+    r.attempts = pool.attempts(j);
+    if (vm::interrupted() || pool.stopped()) {
+      r.status = Status::Skipped;
+      r.message = "not run: interrupted";
+    } else {
+      // Every host either failed this job or was down before it came up.
+      std::vector<std::string> why = r.attempts;
+      for (size_t h = 0; h < hosts.size(); ++h) {
+        auto down = pool.down_reason(h);
+        bool named = false;
+        for (const auto& a : r.attempts)
+          named = named || (!hosts[h].uri.empty() && a.find(hosts[h].uri) != std::string::npos);
+        if (down && !named) why.push_back(*down);
+      }
+      r.status = Status::Error;
+      r.message = "no host could run it";
+      for (size_t i = 0; i < why.size(); ++i) r.message += (i ? "; " : ": ") + why[i];
+      term_.scenario_done(r);
+    }
+    results[j] = std::move(r);
+  }
+  if (libvirt) {
+    for (size_t h = 0; h < hosts.size(); ++h) {
+      report::HostSummary hs;
+      hs.uri = connections[h] ? connections[h]->uri() : (hosts[h].uri.empty() ? "(default)" : hosts[h].uri);
+      hs.slots = hosts[h].slots;
+      hs.down = pool.down_reason(h).value_or("");
+      for (size_t j : pool.ran_on(h))
+        if (results[j] && results[j]->host == hs.uri)
+          hs.scenarios.push_back(jobs[j].sc->name + " [" + kernel_label(*jobs[j].kreq) + "]");
+      run.hosts.push_back(std::move(hs));
     }
   }
-  run.seconds = since(t0);
-  report::write_junit(run, options_.report_dir / "junit.xml");
-  report::write_json(run, options_.report_dir / "report.json");
+  write_reports();
   term_.summary(run, options_.report_dir);
   return run;
 }
 
-report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq) {
+report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
+                                       report::Terminal& term, const Placement& where) {
   auto t0 = std::chrono::steady_clock::now();
   report::ScenarioResult res;
   res.name = sc.name;
   res.file = sc.file.string();
   res.kernel = kernel_label(kreq);
   res.topology = sc.topology_file.stem().string();
-  res.backend = "qemu";
+  res.backend = where.backend;
+  res.host = where.host;
   res.artifacts = options_.report_dir / artifact_dir_name(sc.name, res.kernel);
-  term_.scenario_start(res);
+  term.scenario_start(res);
 
   auto finish = [&](Status st, const std::string& msg) {
     res.status = st;
     if (res.message.empty()) res.message = msg;
     res.seconds = since(t0);
-    term_.scenario_done(res);
+    term.scenario_done(res);
     return res;
   };
 
@@ -188,14 +304,44 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   // The scenario's timeout covers the guest (boot and steps), not building
   // the kernel or the image before it.
   const auto guest_start = std::chrono::steady_clock::now();
-  vm::QemuBackend backend;
-  vm::VmSpec spec{qemu.argv, qemu.agent_socket, false};
-  vm::GuestSession session(backend, spec,
-                           {res.artifacts / "serial.log", res.artifacts / "dmesg.log", res.artifacts / "agent.log"});
+  std::unique_ptr<vm::Backend> backend;
+  if (where.connection) {
+    vm::LibvirtBackend::Options lv;
+    lv.connection = where.connection;
+    lv.domain.name = vm::kDomainPrefix + run_id_ + "-" + artifact_dir_name(sc.name, res.kernel);
+    lv.domain.owner = vm::this_process_owner(run_id_);
+    lv.domain.owner.scenario = sc.name;
+    lv.domain.owner.kernel = res.kernel;
+    lv.artifacts = res.artifacts;
+    res.domain = lv.domain.name;
+    backend = std::make_unique<vm::LibvirtBackend>(std::move(lv));
+  } else {
+    backend = std::make_unique<vm::QemuBackend>();
+  }
+  vm::VmSpec spec{qemu.argv, qemu.agent_socket, false, run_dir->path()};
+  vm::GuestSession session(
+      *backend, spec,
+      {res.artifacts / "serial.log", res.artifacts / "dmesg.log", res.artifacts / "agent.log"});
+  // A host that went away mid-run says nothing about the guest: the pool
+  // runs the scenario again elsewhere (and records why).
+  auto check_host = [&] {
+    if (auto why = backend->host_failure()) throw vm::HostError(vm::HostError::Kind::Down, *why);
+  };
 
   // Boot is a step of its own: its time and any splat during boot show up.
   report::StepResult boot{"boot", "boot", Status::Passed, 0, "", "", {}, {}};
-  vm::CallResult b = session.boot(options_.boot_timeout_s);
+  vm::CallResult b;
+  try {
+    b = session.boot(options_.boot_timeout_s);
+  } catch (const vm::HostError&) {
+    throw;
+  } catch (const Error& e) {
+    boot.status = Status::Error;
+    boot.message = e.what();
+    term.step_done(boot);
+    res.steps.push_back(boot);
+    return finish(Status::Error, "boot: " + boot.message);
+  }
   boot.seconds = b.seconds;
   for (const auto& s : b.splats) boot.splats.push_back({s.kind, s.title, s.text});
   if (b.outcome != vm::Outcome::Finished) {
@@ -207,10 +353,11 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   } else {
     boot.data = {{"kernel", session.hello().kernel_release}, {"guest_uptime", session.hello().uptime}};
   }
-  term_.step_done(boot);
+  term.step_done(boot);
   res.steps.push_back(boot);
   if (boot.status != Status::Passed) {
     session.shutdown(1);
+    check_host();
     // QEMU refusing its arguments is the lab's problem, not the kernel's.
     Status st = boot.status;
     if (b.outcome == vm::Outcome::VmExited && session.panic_text().empty()) st = Status::Error;
@@ -230,7 +377,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
                                                    : "an earlier step failed";
       report::StepResult skipped{step.name, "", Status::Skipped, 0, "", why, {}, {}};
       res.steps.push_back(skipped);
-      term_.step_done(skipped);
+      term.step_done(skipped);
       if (out_of_time && worst == Status::Passed) {
         worst = Status::Failed;
         first_failure = "scenario exceeded its timeout of " + std::to_string(static_cast<int>(sc.timeout_s)) + " s";
@@ -249,10 +396,11 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
         first_failure += "; step '" + step.name + "': " + o.result.message;
       }
     }
-    term_.step_done(o.result);
+    term.step_done(o.result);
     res.steps.push_back(std::move(o.result));
   }
   session.shutdown(10);
+  check_host();
   if (vm::interrupted()) return finish(Status::Error, "interrupted by signal " + std::to_string(vm::interrupt_signal()));
   return finish(worst, first_failure);
 }

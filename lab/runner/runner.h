@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,12 @@
 #include "kernel/kernel.h"
 #include "report/results.h"
 #include "report/terminal.h"
+#include "runner/host_pool.h"
 #include "scenario/scenario_check.h"
+
+namespace famlab::vm {
+class LibvirtConnection;
+}
 
 namespace famlab::runner {
 
@@ -22,6 +28,8 @@ struct RunOptions {
   std::filesystem::path report_dir = "famlab-report";
   double boot_timeout_s = 180;
   bool keep_run_dirs = false;  // keep backing files and sockets for debugging
+  std::string backend = "qemu";  // "qemu" (direct, one guest at a time) or "libvirt"
+  std::vector<HostSpec> hosts;   // libvirt: the pool (parse_hosts); empty = libvirt's default URI
 };
 
 // Expands directories into the scenario files they hold (*.toml, sorted).
@@ -42,12 +50,21 @@ class Runner {
   report::RunResult run(const std::vector<std::filesystem::path>& scenario_files);
 
  private:
-  report::ScenarioResult run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq);
+  // Where one scenario runs: direct QEMU (no connection) or a libvirt host.
+  struct Placement {
+    std::string backend;
+    std::string host;
+    std::shared_ptr<vm::LibvirtConnection> connection;
+  };
+  report::ScenarioResult run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
+                                 report::Terminal& term, const Placement& where);
   const GuestSoftware& software(const kernel::KernelRequest& kreq);
 
   RunOptions options_;
   report::Terminal& term_;
+  std::mutex software_mu_;                         // scenarios run in parallel on a libvirt pool
   std::map<std::string, GuestSoftware> software_;  // by kernel spec
+  std::string run_id_;                             // names this run's libvirt domains
 };
 
 std::string kernel_label(const kernel::KernelRequest& k);

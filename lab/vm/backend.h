@@ -1,11 +1,13 @@
 #pragma once
 // Where a guest runs. Two implementations: QEMU started directly
-// (qemu_backend) and, later, a libvirt domain. Everything above this
-// interface is the same for both.
+// (qemu_backend) and a libvirt domain (libvirt_backend). Everything above
+// this interface is the same for both.
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "common/error.h"
 
 namespace famlab::vm {
 
@@ -13,6 +15,20 @@ struct VmSpec {
   std::vector<std::string> qemu_argv;     // from plan::make_qemu_plan
   std::filesystem::path agent_socket;     // the virtio-serial chardev socket
   bool interactive = false;               // console on the user's terminal
+  std::filesystem::path run_dir;          // the run's private directory (backing files live here)
+};
+
+// The place a guest runs failed, not the guest: a libvirt host that cannot
+// be reached (Down) or that would not start the domain (Refused). The
+// runner moves the scenario to another host.
+class HostError : public Error {
+ public:
+  enum class Kind { Down, Refused };
+  HostError(Kind kind, const std::string& what) : Error(what), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
 };
 
 class Backend {
@@ -26,6 +42,9 @@ class Backend {
   // Immediate teardown; safe to call more than once.
   virtual void kill() = 0;
   virtual std::string describe() const = 0;  // e.g. "qemu pid 1234"
+  // Why the host went away while the guest ran (connection lost), if it did:
+  // the run says nothing about the guest then.
+  virtual std::optional<std::string> host_failure() const { return std::nullopt; }
 };
 
 }  // namespace famlab::vm
