@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "common/units.h"
 #include "format/device.h"
+#include "format/file_map_json.h"
 #include "format/filesystem.h"
 #include "format/fsck.h"
 
@@ -66,13 +67,9 @@ void getmap_command(const std::string& device, const std::string& path, bool jso
     out << path << ": " << n.size << " bytes, " << format::describe(n.map) << "\n";
     return;
   }
-  nlohmann::json j;
+  nlohmann::json j = format::file_map_to_json(n.map);
   j["path"] = path;
   j["size"] = n.size;
-  j["kind"] = n.map.kind == format::FileMap::Kind::Simple ? "simple" : "interleaved";
-  j["chunk_size"] = n.map.chunk_size;
-  j["extents"] = nlohmann::json::array();
-  for (const auto& e : n.map.extents) j["extents"].push_back({{"offset", e.offset}, {"length", e.length}});
   out << j.dump() << "\n";
 }
 

@@ -18,6 +18,10 @@ CLI::App* add_mount_command(CLI::App& app, MountArgs& a) {
   m->add_option("--mount-via", a.mount_via, "auto (mount(2) when privileged), mount, fusermount3");
   m->add_option("--device-fd", a.device_fd, "use this already-open descriptor for DEVICE");
   m->add_option("--daxdev-name", a.daxdev_name, "path GET_DAXDEV answers (default: DEVICE)");
+  m->add_option("--daxdev", a.daxdevs,
+                "INDEX=PATH: another dax device of this connection (1..15; repeatable)");
+  m->add_option("--file-device", a.file_devices,
+                "PATH=INDEX: the file at PATH lives on device INDEX (repeatable)");
   m->add_flag("--allow-other", a.allow_other, "let other users use the mount");
   m->add_option("--status", a.status, "status file (JSON), rewritten atomically");
   m->add_option("--status-every", a.status_every, "rewrite the status after this many requests (default 64)");
@@ -57,6 +61,17 @@ server::ServerOptions to_server_options(const MountArgs& a) {
   o.daxdev_name = a.daxdev_name.empty() ? a.device : a.daxdev_name;
   if (o.daxdev_name.size() >= fuse::kDaxdevNameMax)
     throw Error("--daxdev-name: '" + o.daxdev_name + "' does not fit GET_DAXDEV's 256 bytes");
+  for (const auto& d : a.daxdevs) {
+    auto [index, path] = server::parse_daxdev(d);
+    if (!o.extra_daxdevs.emplace(index, path).second)
+      throw Error("--daxdev: index " + std::to_string(index) + " given twice");
+  }
+  for (const auto& f : a.file_devices) {
+    auto [path, index] = server::parse_file_device(f);
+    if (index != 0 && !o.extra_daxdevs.count(index))
+      throw Error("--file-device " + f + ": no --daxdev " + std::to_string(index) + "=PATH");
+    o.file_devices[path] = index;
+  }
   o.allow_other = a.allow_other;
   o.status_path = a.status;
   o.status_every = a.status_every == 0 ? 1 : a.status_every;

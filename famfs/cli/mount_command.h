@@ -29,6 +29,8 @@ struct MountArgs {
   uint32_t status_every = 64;
   std::string bad_fmap = "none";
   std::vector<std::string> late;
+  std::vector<std::string> daxdevs;       // --daxdev INDEX=PATH
+  std::vector<std::string> file_devices;  // --file-device PATH=INDEX
   std::string die_on;
   std::optional<uint64_t> die_after;
   bool daemon = false;

@@ -38,10 +38,15 @@ std::string range_text(const FmapExtent& e) {
   return "[" + std::to_string(e.offset) + ", +" + std::to_string(e.length) + ")";
 }
 
-void check_extent(const FmapExtent& e, uint64_t device_size, const std::string& what,
-                  std::vector<std::string>& problems) {
-  if (e.devindex != 0)
-    problems.push_back(what + ": device index " + std::to_string(e.devindex) + " is not 0");
+void check_extent(const FmapExtent& e, const std::map<uint32_t, uint64_t>& device_sizes,
+                  const std::string& what, std::vector<std::string>& problems) {
+  auto dev = device_sizes.find(e.devindex);
+  if (dev == device_sizes.end()) {
+    problems.push_back(what + ": device index " + std::to_string(e.devindex) +
+                       " is not a device of this connection");
+    return;
+  }
+  const uint64_t device_size = dev->second;
   if (e.offset % kAlign)
     problems.push_back(what + ": offset " + std::to_string(e.offset) + " not 2 MiB aligned");
   if (e.length % kAlign)
@@ -139,6 +144,12 @@ FmapDecodeResult decode_fmap(std::span<const uint8_t> bytes) {
 
 std::vector<std::string> fmap_problems(const FmapMessage& m, const FamfsAbi& abi, uint64_t device_size,
                                        uint64_t expected_file_size) {
+  return fmap_problems(m, abi, std::map<uint32_t, uint64_t>{{0, device_size}}, expected_file_size);
+}
+
+std::vector<std::string> fmap_problems(const FmapMessage& m, const FamfsAbi& abi,
+                                       const std::map<uint32_t, uint64_t>& device_size,
+                                       uint64_t expected_file_size) {
   std::vector<std::string> problems;
   if (m.version != kFmapVersion) problems.push_back("fmap version " + std::to_string(m.version));
   if (m.file_type != kFileTypeRegular) problems.push_back("file type " + std::to_string(m.file_type));
@@ -191,10 +202,11 @@ std::vector<std::string> fmap_problems(const FmapMessage& m, const FamfsAbi& abi
     problems.push_back("extents cover " + std::to_string(covered) + " bytes, less than the file size " +
                        std::to_string(m.file_size));
 
-  std::sort(all.begin(), all.end(),
-            [](const FmapExtent& a, const FmapExtent& b) { return a.offset < b.offset; });
+  std::sort(all.begin(), all.end(), [](const FmapExtent& a, const FmapExtent& b) {
+    return a.devindex != b.devindex ? a.devindex < b.devindex : a.offset < b.offset;
+  });
   for (size_t i = 1; i < all.size(); ++i)
-    if (all[i - 1].length > all[i].offset - all[i - 1].offset)
+    if (all[i - 1].devindex == all[i].devindex && all[i - 1].length > all[i].offset - all[i - 1].offset)
       problems.push_back("ranges " + range_text(all[i - 1]) + " and " + range_text(all[i]) + " overlap");
   return problems;
 }

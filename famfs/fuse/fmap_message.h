@@ -3,6 +3,7 @@
 // records present so that a deliberately malformed message (a count that
 // lies, a reply cut short) can be expressed and encoded exactly.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -51,10 +52,15 @@ struct FmapDecodeResult {
 FmapDecodeResult decode_fmap(std::span<const uint8_t> bytes);
 
 // What a famfs kernel refuses in a map, in words (empty when acceptable):
-// counts within the ABI's limits, every range 2 MiB aligned and inside the
-// device, device index 0, power-of-two chunks, no overlap, enough bytes to
-// cover file_size. Lets tests prove that a "bad" map is bad for the reason
-// intended and that every good map is good.
+// counts within the ABI's limits, every range 2 MiB aligned and inside its
+// device, a device index the connection has (`device_sizes`: index ->
+// bytes), power-of-two chunks, no two ranges overlapping on one device,
+// enough bytes to cover file_size. Lets tests prove that a "bad" map is bad
+// for the reason intended and that every good map is good.
+std::vector<std::string> fmap_problems(const FmapMessage& message, const FamfsAbi& abi,
+                                       const std::map<uint32_t, uint64_t>& device_sizes,
+                                       uint64_t expected_file_size);
+// The same for a connection with one device (index 0).
 std::vector<std::string> fmap_problems(const FmapMessage& message, const FamfsAbi& abi, uint64_t device_size,
                                        uint64_t expected_file_size);
 

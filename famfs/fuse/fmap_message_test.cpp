@@ -113,3 +113,24 @@ TEST(FmapMessage, ProblemsNameEachKernelRule) {
 
 }  // namespace
 }  // namespace famlab::famfs::fuse
+
+namespace famlab::famfs::fuse {
+namespace {
+
+TEST(FmapMessage, OtherDevicesOfTheConnectionAreFineAndCheckedOnTheirOwn) {
+  const std::map<uint32_t, uint64_t> devices = {{0, 64 * M2}, {3, 8 * M2}};
+  // The same range on two devices is no overlap.
+  EXPECT_TRUE(
+      fmap_problems(simple_fmap(2 * M2, {{0, 2 * M2, M2}, {3, 2 * M2, M2}}), v2, devices, 2 * M2).empty());
+  // Device 3 is smaller: a range that fits device 0 is beyond it.
+  EXPECT_TRUE(mentions(fmap_problems(simple_fmap(M2, {{3, 16 * M2, M2}}), v2, devices, M2), "beyond"));
+  // Index 1 is not a device of this connection.
+  EXPECT_TRUE(mentions(fmap_problems(simple_fmap(M2, {{1, 2 * M2, M2}}), v2, devices, M2),
+                       "device index 1 is not a device of this connection"));
+  // Overlap is still caught on one device other than 0.
+  EXPECT_TRUE(mentions(fmap_problems(simple_fmap(M2, {{3, 2 * M2, M2}, {3, 2 * M2, M2}}), v2, devices, M2),
+                       "overlap"));
+}
+
+}  // namespace
+}  // namespace famlab::famfs::fuse

@@ -21,18 +21,11 @@ FmapExtent& first_range(FmapMessage& m) {
   return m.ext_type == fuse::kExtSimple ? m.extents.front() : m.interleaved.front().strips.front();
 }
 
-uint64_t capacity(const FmapMessage& m) {
-  uint64_t total = 0;
-  for (const auto& e : m.extents) total += e.length;
-  for (const auto& ie : m.interleaved) total += ie.nbytes;
-  return total;
-}
-
 }  // namespace
 
-FmapMessage fmap_for(const format::Node& file) {
+FmapMessage fmap_for(const format::Node& file, uint32_t devindex) {
   std::vector<FmapExtent> ranges;
-  for (const auto& e : file.map.extents) ranges.push_back(FmapExtent{0, e.offset, e.length});
+  for (const auto& e : file.map.extents) ranges.push_back(FmapExtent{devindex, e.offset, e.length});
   if (file.map.kind == format::FileMap::Kind::Simple) return fuse::simple_fmap(file.size, std::move(ranges));
   return fuse::interleaved_fmap(file.size, static_cast<uint32_t>(file.map.chunk_size), std::move(ranges));
 }
@@ -110,15 +103,19 @@ FmapMessage malformed_fmap(const FmapMessage& good, FmapFault fault, const fuse:
           static_cast<uint32_t>(3 * kUnit);  // 2 MiB aligned, not a power of two
       break;
     case FmapFault::WrongFileSize:
-      m.file_size = capacity(m) + kUnit;  // more than the map can hold
+      // One byte short of the file: the extents still cover it, so only the
+      // rule "map size == the file's size" can refuse it (a size past the
+      // map's capacity would be caught by the coverage rule first).
+      m.file_size = m.file_size > 1 ? m.file_size - 1 : m.file_size + 1;
       break;
   }
   return m;
 }
 
-std::vector<uint8_t> fmap_reply_bytes(const format::Node& file, FmapFault fault, const fuse::FamfsAbi& abi,
-                                      uint64_t device_size) {
-  std::vector<uint8_t> bytes = fuse::encode_fmap(malformed_fmap(fmap_for(file), fault, abi, device_size));
+std::vector<uint8_t> fmap_reply_bytes(const format::Node& file, uint32_t devindex, FmapFault fault,
+                                      const fuse::FamfsAbi& abi, uint64_t device_size) {
+  std::vector<uint8_t> bytes =
+      fuse::encode_fmap(malformed_fmap(fmap_for(file, devindex), fault, abi, device_size));
   if (fault == FmapFault::ShortReply && bytes.size() > sizeof(fuse::FmapHeader))
     bytes.resize(bytes.size() - sizeof(fuse::FmapSimpleExt));  // the header still counts the cut record
   return bytes;

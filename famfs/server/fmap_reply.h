@@ -13,7 +13,8 @@ namespace famlab::famfs::server {
 
 // The correct message: one simple extent per map extent, or one
 // interleaved extent carrying every strip.
-fuse::FmapMessage fmap_for(const format::Node& file);
+// Every range names device `devindex` (0 unless the file lives elsewhere).
+fuse::FmapMessage fmap_for(const format::Node& file, uint32_t devindex = 0);
 
 // `good` changed so that it breaks exactly the rule `fault` names (see
 // FmapFault). Faults about strips or chunks turn a simple map into a
@@ -23,7 +24,7 @@ fuse::FmapMessage malformed_fmap(const fuse::FmapMessage& good, FmapFault fault,
 
 // The bytes to send: the encoded (maybe malformed) message, cut short for
 // FmapFault::ShortReply.
-std::vector<uint8_t> fmap_reply_bytes(const format::Node& file, FmapFault fault, const fuse::FamfsAbi& abi,
-                                      uint64_t device_size);
+std::vector<uint8_t> fmap_reply_bytes(const format::Node& file, uint32_t devindex, FmapFault fault,
+                                      const fuse::FamfsAbi& abi, uint64_t device_size);
 
 }  // namespace famlab::famfs::server

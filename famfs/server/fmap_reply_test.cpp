@@ -92,11 +92,21 @@ TEST_P(FmapFaults, FaultsStayIsolatedWhereTheyCan) {
   }
 }
 
+TEST_P(FmapFaults, WrongFileSizeBreaksOnlyTheSizeRule) {
+  const fuse::FamfsAbi& abi = fuse::famfs_abi(GetParam());
+  for (const format::Node& n : {simple_file(), striped_file()}) {
+    auto p = fuse::fmap_problems(malformed_fmap(fmap_for(n), FmapFault::WrongFileSize, abi, kDevice), abi,
+                                 kDevice, n.size);
+    ASSERT_EQ(p.size(), 1u) << all(p);
+    EXPECT_TRUE(mentions(p, "but the file has " + std::to_string(n.size))) << all(p);
+  }
+}
+
 TEST_P(FmapFaults, ShortReplyIsShorterThanItsHeaderSays) {
   const fuse::FamfsAbi& abi = fuse::famfs_abi(GetParam());
   for (const format::Node& n : {simple_file(), striped_file()}) {
-    std::vector<uint8_t> good = fmap_reply_bytes(n, FmapFault::None, abi, kDevice);
-    std::vector<uint8_t> bad = fmap_reply_bytes(n, FmapFault::ShortReply, abi, kDevice);
+    std::vector<uint8_t> good = fmap_reply_bytes(n, 0, FmapFault::None, abi, kDevice);
+    std::vector<uint8_t> bad = fmap_reply_bytes(n, 0, FmapFault::ShortReply, abi, kDevice);
     EXPECT_EQ(bad.size(), good.size() - 24);
     EXPECT_TRUE(fuse::decode_fmap(good).message);
     fuse::FmapDecodeResult r = fuse::decode_fmap(bad);
@@ -107,8 +117,8 @@ TEST_P(FmapFaults, ShortReplyIsShorterThanItsHeaderSays) {
 
 TEST_P(FmapFaults, HugeCountKeepsTheRealRecords) {
   const fuse::FamfsAbi& abi = fuse::famfs_abi(GetParam());
-  std::vector<uint8_t> good = fmap_reply_bytes(simple_file(), FmapFault::None, abi, kDevice);
-  std::vector<uint8_t> bad = fmap_reply_bytes(simple_file(), FmapFault::HugeExtentCount, abi, kDevice);
+  std::vector<uint8_t> good = fmap_reply_bytes(simple_file(), 0, FmapFault::None, abi, kDevice);
+  std::vector<uint8_t> bad = fmap_reply_bytes(simple_file(), 0, FmapFault::HugeExtentCount, abi, kDevice);
   EXPECT_EQ(bad.size(), good.size());
   EXPECT_NE(fuse::decode_fmap(bad).error.find("4294967295 records declared"), std::string::npos);
 }

@@ -70,6 +70,18 @@ fuse::Attr RequestHandler::attr_of(const format::Node& n) const {
   return a;
 }
 
+uint32_t RequestHandler::device_of(const format::Node& n) const {
+  for (const auto& [path, index] : options_.file_devices)
+    if (fs_.tree().find(path) == &n) return index;
+  return 0;
+}
+
+std::span<uint8_t> RequestHandler::device_bytes(uint32_t index) {
+  if (index == 0) return fs_.device().bytes();
+  auto it = extra_devices_.find(index);
+  return it == extra_devices_.end() ? std::span<uint8_t>{} : it->second;
+}
+
 const format::Node* RequestHandler::file_node(uint64_t nodeid, int& err) const {
   const format::Node* n = fs_.tree().node(nodeid);
   err = !n ? ENOENT : n->is_dir ? EISDIR : 0;
@@ -216,7 +228,7 @@ Bytes RequestHandler::read(const fuse::InHeader& h, const fuse::ReadIn& in) {
   const format::Node* n = file_node(h.nodeid, err);
   if (!n) return error(h.unique, err);
   std::vector<uint8_t> data(std::min(in.size, kMaxRead));
-  auto got = format::read_file(fs_.device().bytes(), *n, in.offset, data);
+  auto got = format::read_file(device_bytes(device_of(*n)), *n, in.offset, data);
   if (!got) {
     recorder_.status().last_error =
         "READ inode " + std::to_string(n->ino) + ": map points outside the device";
@@ -231,7 +243,7 @@ Bytes RequestHandler::write(const fuse::InHeader& h, const fuse::WriteArgs& a) {
   const format::Node* n = file_node(h.nodeid, err);
   if (!n) return error(h.unique, err);
   if (a.in.offset >= n->size && !a.data.empty()) return error(h.unique, EFBIG);  // files never grow
-  auto put = format::write_file(fs_.device().bytes(), *n, a.in.offset, a.data);
+  auto put = format::write_file(device_bytes(device_of(*n)), *n, a.in.offset, a.data);
   if (!put) {
     recorder_.status().last_error =
         "WRITE inode " + std::to_string(n->ino) + ": map points outside the device";
@@ -260,7 +272,9 @@ Bytes RequestHandler::get_fmap(const fuse::InHeader& h, const fuse::GetFmapArgs&
   int err = 0;
   const format::Node* n = file_node(h.nodeid, err);
   if (!n) return error(h.unique, err);
-  std::vector<uint8_t> body = fmap_reply_bytes(*n, options_.fmap_fault, abi_, fs_.superblock().device_size);
+  uint32_t index = device_of(*n);
+  uint64_t device_size = index == 0 ? fs_.superblock().device_size : device_bytes(index).size();
+  std::vector<uint8_t> body = fmap_reply_bytes(*n, index, options_.fmap_fault, abi_, device_size);
   if (a.reply_buffer_size && body.size() > *a.reply_buffer_size) {
     // RFC V2: too big for the kernel's buffer; say how much is needed.
     uint32_t needed = static_cast<uint32_t>(body.size());
@@ -271,9 +285,21 @@ Bytes RequestHandler::get_fmap(const fuse::InHeader& h, const fuse::GetFmapArgs&
 
 Bytes RequestHandler::get_daxdev(const fuse::InHeader& h) {
   if (!famfs_active_) return error(h.unique, ENOSYS);
-  if (h.nodeid != 0) return error(h.unique, EINVAL);  // one device, index 0
+  // The index asked for is in the header's nodeid; the kernel rejects a
+  // reply that does not echo it.
+  const std::string* path = nullptr;
+  if (h.nodeid == 0)
+    path = &options_.daxdev_name;
+  else if (auto it = options_.extra_daxdevs.find(static_cast<uint32_t>(h.nodeid));
+           it != options_.extra_daxdevs.end() && h.nodeid <= 0xffff)
+    path = &it->second;
+  if (!path) {
+    recorder_.status().last_error = "GET_DAXDEV for index " + std::to_string(h.nodeid) + ": no such device";
+    return error(h.unique, ENODEV);
+  }
   fuse::DaxdevOut out{};
-  std::strncpy(out.name, options_.daxdev_name.c_str(), sizeof(out.name) - 1);
+  out.index = static_cast<uint16_t>(h.nodeid);
+  std::strncpy(out.name, path->c_str(), sizeof(out.name) - 1);
   return reply_record(h.unique, out);
 }
 

@@ -2,7 +2,9 @@
 // Answers decoded FUSE requests from the filesystem on the device. No I/O
 // on /dev/fuse here: a request in, the reply bytes out, so all of it is
 // testable without a mount.
+#include <map>
 #include <optional>
+#include <span>
 
 #include "format/filesystem.h"
 #include "fuse/reply.h"
@@ -19,6 +21,11 @@ class RequestHandler {
   // The reply to write, or nullopt for requests that take none (FORGET,
   // BATCH_FORGET, INTERRUPT).
   std::optional<fuse::Bytes> handle(const fuse::Request& request);
+
+  // The connection's other dax devices (--daxdev), mapped: index -> bytes.
+  void set_extra_devices(std::map<uint32_t, std::span<uint8_t>> devices) {
+    extra_devices_ = std::move(devices);
+  }
 
   const fuse::FamfsAbi& abi() const { return abi_; }
   // The kernel and the server agreed on FUSE_DAX_FMAP in INIT.
@@ -42,6 +49,10 @@ class RequestHandler {
   const format::Node* file_node(uint64_t nodeid, int& error) const;
   fuse::Attr attr_of(const format::Node& n) const;
   fuse::Bytes error(uint64_t unique, int errno_value);
+  // The device a file lives on (--file-device; 0 otherwise) and its bytes
+  // (empty when that device was not opened).
+  uint32_t device_of(const format::Node& n) const;
+  std::span<uint8_t> device_bytes(uint32_t index);
 
   format::Filesystem& fs_;
   const ServerOptions& options_;
@@ -49,6 +60,7 @@ class RequestHandler {
   const fuse::FamfsAbi& abi_;
   bool famfs_active_ = false;
   bool destroyed_ = false;
+  std::map<uint32_t, std::span<uint8_t>> extra_devices_;
 };
 
 }  // namespace famlab::famfs::server

@@ -283,15 +283,51 @@ TEST(RequestHandler, V3GenerationUsesItsOwnOpcodes) {
   EXPECT_EQ(f.send(53, f.simple_ino).error, ENOSYS);  // not famfs in V3
 }
 
-TEST(RequestHandler, GetDaxdevOnlyIndexZero) {
+TEST(RequestHandler, GetDaxdevEchoesTheIndexAndKnowsOnlyItsDevices) {
   Fixture f;
+  f.options.extra_daxdevs = {{3, "/dev/dax3.0"}};
   f.init(1ULL << 42);
   auto d = f.send(54, 0);
   ASSERT_EQ(d.error, 0);
   auto out = as<fuse::DaxdevOut>(d.body);
   EXPECT_EQ(out.index, 0);
   EXPECT_STREQ(out.name, "/dev/dax0.0");
-  EXPECT_EQ(f.send(54, 1).error, EINVAL);
+  auto three = f.send(54, 3);
+  ASSERT_EQ(three.error, 0);
+  EXPECT_EQ(as<fuse::DaxdevOut>(three.body).index, 3);  // the kernel rejects a reply that does not echo it
+  EXPECT_STREQ(as<fuse::DaxdevOut>(three.body).name, "/dev/dax3.0");
+  EXPECT_EQ(f.send(54, 1).error, ENODEV);
+  EXPECT_EQ(f.send(54, (1ull << 32) + 3).error, ENODEV);  // no truncation to a known index
+  EXPECT_NE(f.recorder.status().last_error.find("GET_DAXDEV for index"), std::string::npos);
+}
+
+TEST(RequestHandler, AFileOnAnotherDeviceIsMappedAndServedFromIt) {
+  Fixture f;
+  format::TempDeviceFile other{32ull << 20};
+  auto other_dev = other.open();
+  f.options.extra_daxdevs = {{2, other.path()}};
+  f.options.file_devices = {{"/striped", 2}};
+  f.handler->set_extra_devices({{2, other_dev->bytes()}});
+  f.init(1ULL << 42);
+  fuse::GetFmapIn in{4096, 0};
+  auto m = fuse::decode_fmap(f.send(53, f.striped_ino, {record_bytes(in)}).body);
+  ASSERT_TRUE(m.message);
+  for (const auto& strip : m.message->interleaved.at(0).strips) EXPECT_EQ(strip.devindex, 2u);
+  std::map<uint32_t, uint64_t> sizes = {{0, f.sb.device_size}, {2, other_dev->size()}};
+  EXPECT_TRUE(fuse::fmap_problems(*m.message, f.handler->abi(), sizes, 5 * M2).empty());
+  // Files elsewhere stay on device 0.
+  auto s = fuse::decode_fmap(f.send(53, f.simple_ino, {record_bytes(in)}).body);
+  ASSERT_TRUE(s.message);
+  EXPECT_EQ(s.message->extents.at(0).devindex, 0u);
+
+  // The fallback path reads the file's bytes from device 2 too.
+  const auto& ext = f.fs->tree().node(f.striped_ino)->map.extents.at(0);
+  other_dev->bytes()[ext.offset] = 0xAB;
+  fuse::ReadIn rd{};
+  rd.size = 16;
+  auto r = f.send(fuse::kRead, f.striped_ino, {record_bytes(rd)});
+  ASSERT_EQ(r.error, 0);
+  EXPECT_EQ(r.body.at(0), 0xAB);
 }
 
 TEST(RequestHandler, BadFmapOptionReachesTheWire) {

@@ -133,6 +133,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   g_stop = 0;
 
   std::unique_ptr<format::Device> dev;
+  std::vector<std::unique_ptr<format::Device>> extra;  // --daxdev, opened with DEVICE
   std::unique_ptr<format::Filesystem> fs;
   FuseMount mount;
   try {
@@ -142,8 +143,13 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
       dev = format::Device::from_fd(*o.device_fd, o.device, true);
     else if (o.cap_drop != CapDrop::User)
       dev = format::Device::open(o.device, true);
+    auto open_extra = [&] {
+      for (const auto& [index, path] : o.extra_daxdevs) extra.push_back(format::Device::open(path, true));
+    };
+    if (o.cap_drop != CapDrop::User) open_extra();
     apply_cap_drop(o);
     if (!dev) dev = format::Device::open(o.device, true);
+    if (extra.size() != o.extra_daxdevs.size()) open_extra();
     fs = std::make_unique<format::Filesystem>(*dev);
     s.at_mount = read_credentials();
     mount = mount_fuse(o.device, o.mountpoint, o.mount_method, o.allow_other);
@@ -170,6 +176,10 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   RequestHandler handler(*fs, o, recorder);
+  std::map<uint32_t, std::span<uint8_t>> extra_bytes;
+  size_t next = 0;
+  for (const auto& [index, path] : o.extra_daxdevs) extra_bytes[index] = extra[next++]->bytes();
+  handler.set_extra_devices(std::move(extra_bytes));
   Session session(mount.fd, handler, recorder, o, log);
   char canonical[PATH_MAX];
   std::string mountpoint = realpath(o.mountpoint.c_str(), canonical) ? canonical : o.mountpoint;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "fuse/famfs_wire.h"
 #include "fuse/opcode_names.h"
 
 namespace famlab::famfs::server {
@@ -93,6 +94,27 @@ const char* to_string(FmapFault v) { return find_name(kFmapFault, v); }
 const char* to_string(fuse::DaxFmapPolicy v) { return find_name(kDaxFmap, v); }
 std::string cap_drop_words() { return all_words(kCapDrop); }
 std::string fmap_fault_words() { return all_words(kFmapFault); }
+
+std::pair<uint32_t, std::string> parse_daxdev(std::string_view text) {
+  size_t eq = text.find('=');
+  auto index = eq == std::string_view::npos ? std::nullopt : number(text.substr(0, eq));
+  if (!index || *index < 1 || *index > 15 || eq + 1 >= text.size())
+    throw Error("--daxdev: '" + std::string(text) + "' is not INDEX=PATH with INDEX 1..15 (0 is DEVICE)");
+  std::string path(text.substr(eq + 1));
+  if (path.size() >= fuse::kDaxdevNameMax)
+    throw Error("--daxdev: '" + path + "' does not fit GET_DAXDEV's 256 bytes");
+  return {*index, path};
+}
+
+std::pair<std::string, uint32_t> parse_file_device(std::string_view text) {
+  size_t eq = text.rfind('=');
+  auto index = eq == std::string_view::npos ? std::nullopt : number(text.substr(eq + 1));
+  if (!index || *index > 15 || eq == 0)
+    throw Error("--file-device: '" + std::string(text) + "' is not PATH=INDEX with INDEX 0..15");
+  std::string path(text.substr(0, eq));
+  if (path.front() != '/') path = "/" + path;
+  return {path, *index};
+}
 
 LateReply parse_late_reply(std::string_view text, const fuse::FamfsAbi& abi) {
   size_t colon = text.find(':');

@@ -3,6 +3,7 @@
 // scenarios ask for. Plain data; parsing of the option words is here too
 // so the names are defined in one place.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,7 +39,7 @@ enum class FmapFault {
   ChunkZero,           // interleave chunk size 0
   ChunkNotPowerOfTwo,  // interleave chunk size 3 x 2 MiB
   ShortReply,          // reply shorter than its header says
-  WrongFileSize,       // header file size beyond what the file has
+  WrongFileSize,       // header file size one byte off the file's (still covered)
 };
 
 struct LateReply {
@@ -49,7 +50,14 @@ struct LateReply {
 struct ServerOptions {
   std::string device;            // the dax device path (or test file)
   std::optional<int> device_fd;  // an already-open descriptor for it
-  std::string daxdev_name;       // GET_DAXDEV answer; default: device
+  std::string daxdev_name;       // GET_DAXDEV answer for index 0; default: device
+  // --daxdev INDEX=PATH: more dax devices on this connection (1..15). The
+  // server maps each (for READ/WRITE and bounds) and GET_DAXDEV names it.
+  std::map<uint32_t, std::string> extra_daxdevs;
+  // --file-device PATH=INDEX: the file at PATH lives on device INDEX, at the
+  // offsets its map (allocated on device 0's format) gives. The on-device
+  // format records no device index, so this is where it comes from.
+  std::map<std::string, uint32_t> file_devices;
   std::string mountpoint;
   fuse::AbiGeneration abi = fuse::AbiGeneration::RfcV2;
   fuse::DaxFmapPolicy dax_fmap = fuse::DaxFmapPolicy::Accept;
@@ -82,6 +90,11 @@ const char* to_string(fuse::DaxFmapPolicy v);
 // All words of a kind, "a|b|c", for help texts and error messages.
 std::string cap_drop_words();
 std::string fmap_fault_words();
+
+// "1=/dev/dax1.0" -> {1, "/dev/dax1.0"} (index 1..15); "/a/b=1" -> {"/a/b", 1}.
+// Throw famlab::Error naming the option and the bad part.
+std::pair<uint32_t, std::string> parse_daxdev(std::string_view text);
+std::pair<std::string, uint32_t> parse_file_device(std::string_view text);
 
 // "get_fmap:2000" or "all:100"; throws famlab::Error naming the bad part.
 LateReply parse_late_reply(std::string_view text, const fuse::FamfsAbi& abi);

@@ -43,3 +43,25 @@ TEST(ServerOptions, DieOn) {
 
 }  // namespace
 }  // namespace famlab::famfs::server
+
+namespace famlab::famfs::server {
+
+TEST(ServerOptions, DaxdevAndFileDeviceWords) {
+  EXPECT_EQ(parse_daxdev("1=/dev/dax1.0"), (std::pair<uint32_t, std::string>{1, "/dev/dax1.0"}));
+  EXPECT_EQ(parse_daxdev("15=/dev/dax9.0").first, 15u);
+  for (const char* bad : {"0=/dev/dax0.0", "16=/dev/x", "x=/dev/x", "1=", "/dev/dax1.0"}) {
+    try {
+      parse_daxdev(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("--daxdev: '"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(parse_file_device("/dir/a=2"), (std::pair<std::string, uint32_t>{"/dir/a", 2}));
+  EXPECT_EQ(parse_file_device("b=0").first, "/b");
+  EXPECT_THROW(parse_file_device("b=16"), Error);
+  EXPECT_THROW(parse_file_device("=1"), Error);
+  EXPECT_THROW(parse_file_device("b"), Error);
+}
+
+}  // namespace famlab::famfs::server

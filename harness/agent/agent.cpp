@@ -9,8 +9,9 @@
 #include "common/error.h"
 #include "console_shell.h"
 #include "dax_device.h"
-#include "format.h"
+#include "dax_mode.h"
 #include "famfs_probe.h"
+#include "format.h"
 #include "pattern_io.h"
 #include "system_info.h"
 #include "tool_runner.h"
@@ -254,12 +255,19 @@ void Agent::do_pattern(const Request& req, Message& fin) {
     throw Error("no devdax device for region " + std::to_string(req.region) +
                 " (did bringup run? known:" + (known.empty() ? std::string(" none") : known) + ")");
   }
+  // A famfs step before may have left the device in famfs mode; patterns
+  // go through the raw device, so device_dax takes it back.
+  nlohmann::json mode;
+  std::string name = fs::path(target->path).filename().string();
+  if (DaxDevice(dax_bus_devices(opts_.roots.sys) / name).driver() == "famfs_dax")
+    mode = to_json(set_dax_mode(opts_.roots, name, "devdax", opts_.device_timeout_s, [this] { pump(); }));
   PatternJob job{target->path, target->size, target->align, req.bytes, req.seed, req.timeout_s};
   bool verify = req.op == Op::VerifyPattern;
   PatternRun run = verify ? verify_pattern(job, [this] { pump(); }) : write_pattern(job, [this] { pump(); });
   fin.result = {{"dax", target->path},          {"bytes", run.bytes},
                 {"seconds", run.seconds},       {"mb_per_s", run.mb_per_s},
                 {"mismatches", run.mismatches}, {"first_mismatches", run.first_mismatches}};
+  if (!mode.is_null()) fin.result["dax_mode"] = mode;
   fin.ok = run.mismatches == 0;
   if (!fin.ok) {
     std::string offsets;
@@ -274,19 +282,39 @@ void Agent::do_famfs_mount(const Request& req, Message& fin) {
   auto it = region_dax_.find(req.region);
   if (it == region_dax_.end())
     throw Error("no devdax device for region " + std::to_string(req.region) + " (did bringup run?)");
+  // famfs files are served over dax only from a device bound to famfs_dax
+  // (the lab's famfs kernels); elsewhere the device stays devdax and the
+  // server falls back to READ/WRITE anyway.
+  std::string name = fs::path(it->second.path).filename().string();
+  nlohmann::json mode;
+  if (famfs_dax_available(opts_.roots.sys)) {
+    mode = to_json(set_dax_mode(opts_.roots, name, "famfs", opts_.device_timeout_s, [this] { pump(); }));
+  } else {
+    mode = {{"device", name},
+            {"driver", DaxDevice(dax_bus_devices(opts_.roots.sys) / name).driver()},
+            {"mode", "devdax"},
+            {"changed", false},
+            {"why", "no famfs_dax driver in this kernel"}};
+  }
+  info(name + ": " + mode.dump());
   FamfsProbeJob job;
   job.device = it->second.path;
   job.mount_args = req.famfs_args;
+  job.files = req.famfs_files;
   if (req.bytes) job.probe_bytes = req.bytes;
   job.seed = req.seed;
   job.tag = std::to_string(req.id);
   job.timeout_s = req.timeout_s;
   FamfsProbeResult r = run_famfs_probe(
-      job, [this](const std::vector<std::string>& argv, double t) { return run_tool(argv, t, [this] { pump(); }); },
+      job,
+      [this](const std::vector<std::string>& argv, double t) {
+        return run_tool(argv, t, [this] { pump(); });
+      },
       [this] { pump(); });
   fin.ok = r.ok;
   fin.error = r.error;
   fin.result = r.result;
+  fin.result["dax_mode"] = mode;
 }
 
 void Agent::do_dmesg(Message& fin) {

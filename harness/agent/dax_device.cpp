@@ -22,6 +22,7 @@ std::string DaxDevice::mode() const {
   std::string d = driver();
   if (d == "device_dax") return "devdax";
   if (d == "kmem") return "system-ram";
+  if (d == "famfs_dax") return "famfs";
   if (d.empty()) return "unbound";
   return d;
 }

@@ -19,7 +19,8 @@ class DaxDevice {
   uint64_t size() const;
   uint64_t align() const;
   std::string driver() const;  // "" when unbound
-  // "devdax", "system-ram" or "unbound" (daxctl's words).
+  // "devdax", "system-ram" or "unbound" (daxctl's words), or "famfs"
+  // (famfs_dax, the lab's famfs kernels).
   std::string mode() const;
   std::filesystem::path char_device(const std::filesystem::path& dev) const;
 

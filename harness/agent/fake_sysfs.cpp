@@ -128,10 +128,14 @@ void FakeSysfs::set_dax_driver(const std::string& name, const std::string& drive
   fs::path link = fs::canonical(sys_ / "bus/dax/devices" / name) / "driver";
   fs::remove(link);
   if (!driver.empty()) fs::create_directory_symlink(sys_ / "bus/dax/drivers" / driver, link);
-  if (driver == "device_dax")
+  if (driver == "device_dax" || driver == "famfs_dax")  // famfs mode keeps the node
     write(dev_ / name, "");
   else
     fs::remove(dev_ / name);
+}
+
+void FakeSysfs::add_dax_driver(const std::string& driver) {
+  fs::create_directories(sys_ / "bus/dax/drivers" / driver);
 }
 
 void FakeSysfs::add_pmem_namespace(int region_id, uint64_t start, uint64_t size) {

@@ -39,6 +39,8 @@ class FakeSysfs {
   void add_dax(const std::filesystem::path& parent_real, const std::string& name, uint64_t size,
                const std::string& driver);
   void set_dax_driver(const std::string& name, const std::string& driver);
+  // Another dax driver directory (famfs_dax exists on famfs kernels only).
+  void add_dax_driver(const std::string& driver);
   // A memmap namespace (nd_e820): namespace<id>.0 at `start`, raw.
   void add_pmem_namespace(int region_id, uint64_t start, uint64_t size);
 

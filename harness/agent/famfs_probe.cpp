@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "famfs_file_check.h"
 #include "protocol/famfs_status.h"
 #include "protocol/pattern.h"
 
@@ -60,6 +61,18 @@ bool finished_state(const std::string& state) {
 
 }  // namespace
 
+std::vector<std::string> famfs_create_command(const std::string& device, const protocol::FamfsFile& file,
+                                              const std::string& source) {
+  if (file.prefilled) return {"famfs", "cp", device, source, "/" + file.name};
+  std::vector<std::string> argv = {"famfs", "creat", "--size", std::to_string(file.size)};
+  if (file.strips) {
+    argv.insert(argv.end(), {"--strips", std::to_string(file.strips)});
+    if (file.chunk) argv.insert(argv.end(), {"--chunk", std::to_string(file.chunk)});
+  }
+  argv.insert(argv.end(), {device, "/" + file.name});
+  return argv;
+}
+
 std::string famfs_probe_bytes(uint64_t size, uint64_t seed) {
   std::string bytes(size, '\0');
   for (uint64_t off = 0; off + 8 <= size; off += 8) {
@@ -78,15 +91,43 @@ FamfsProbeResult run_famfs_probe(const FamfsProbeJob& job, const ToolRunner& run
   const std::string source = "/tmp/famfs-probe-" + job.tag;
   open_up_for_unprivileged(job.device, mnt, status_dir);
 
-  const std::string expected = famfs_probe_bytes(job.probe_bytes, job.seed);
-  write_file(source, expected);
+  // The probe: one file, written before the mount by the tools, so a
+  // server that never sees a WRITE can still be asked for its bytes.
+  std::vector<protocol::FamfsFile> files = job.files;
+  if (files.empty()) files.push_back({"probe", job.probe_bytes, 0, 0, true});
+  auto seed_of = [&](size_t i) {
+    return job.files.empty() ? job.seed : protocol::famfs_file_seed(job.seed, i);
+  };
+
   auto step = [&](const std::vector<std::string>& argv) {
     ToolResult t = run(argv, job.timeout_s);
-    if (!t.ok()) r.error = command_line(argv) + " failed (exit " + std::to_string(t.exit_code) + "): " + t.output;
+    if (!t.ok())
+      r.error = command_line(argv) + " failed (exit " + std::to_string(t.exit_code) + "): " + t.output;
     return t;
   };
-  if (!step({"famfs", "mkfs", "--force", job.device}).ok()) return r;
-  if (!step({"famfs", "cp", job.device, source, "/probe"}).ok()) return r;
+  auto setup_failed = [&] {
+    r.result["setup_error"] = r.error;
+    return r;
+  };
+  if (!step({"famfs", "mkfs", "--force", job.device}).ok()) return setup_failed();
+  nlohmann::json results = nlohmann::json::array();
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& f = files[i];
+    if (f.prefilled) write_file(source, famfs_probe_bytes(f.size, seed_of(i)));
+    if (!step(famfs_create_command(job.device, f, source)).ok()) return setup_failed();
+    // The map as famfs recorded it, for the host's placement oracle. Taken
+    // before the mount, while nothing else has the device open.
+    ToolResult map = step({"famfs", "getmap", "--json", job.device, "/" + f.name});
+    if (!map.ok()) return setup_failed();
+    nlohmann::json entry = {{"name", f.name}, {"size", f.size}, {"seed", seed_of(i)}};
+    try {
+      entry["map"] = nlohmann::json::parse(map.output.substr(map.output.find('{')));
+    } catch (const std::exception& e) {
+      r.error = "famfs getmap --json /" + f.name + " printed no JSON (" + e.what() + "): " + map.output;
+      return setup_failed();
+    }
+    results.push_back(entry);
+  }
 
   std::vector<std::string> mount = {"famfs", "mount", "--daemon", "--allow-other", "--status", status_file};
   mount.insert(mount.end(), job.mount_args.begin(), job.mount_args.end());
@@ -97,23 +138,29 @@ FamfsProbeResult run_famfs_probe(const FamfsProbeJob& job, const ToolRunner& run
   r.result["mount_output"] = m.output;
   if (!m.ok()) {
     r.error = command_line(mount) + " failed (exit " + std::to_string(m.exit_code) + "): " + m.output;
+    r.result["setup_error"] = r.error;
   } else {
-    std::string read_error;
-    std::string got = read_file(mnt + "/probe", &read_error);
-    bool data_ok = read_error.empty() && got == expected;
+    bool data_ok = true;
+    for (size_t i = 0; i < files.size(); ++i) {
+      nlohmann::json checked = check_famfs_file(mnt + "/" + files[i].name, files[i], seed_of(i), idle);
+      for (auto& [k, v] : checked.items()) results[i][k] = v;
+      if (!checked.value("ok", false)) {
+        data_ok = false;
+        std::string why;
+        for (const auto& p : checked["problems"]) why += (why.empty() ? "" : "; ") + p.get<std::string>();
+        r.error += (r.error.empty() ? "" : "\n") + std::string("/") + files[i].name + ": " + why;
+      }
+    }
     r.result["data_ok"] = data_ok;
-    if (!data_ok)
-      r.error = read_error.empty() ? "the probe file read back through the mount differs from what was written (" +
-                                         std::to_string(got.size()) + " of " + std::to_string(expected.size()) +
-                                         " bytes read)"
-                                   : "reading the probe through the mount: " + read_error;
     if (::umount2(mnt.c_str(), 0) != 0) ::umount2(mnt.c_str(), MNT_DETACH);
   }
+  r.result["files"] = results;
 
   // The server rewrites its status at exit; give it a moment to get there.
+  // A mount that failed has no server left to wait for: one look.
   protocol::FamfsStatus st;
   bool have_status = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(m.ok() ? 10 : 0);
   for (;;) {
     std::string err;
     std::string text = read_file(status_file, &err);
@@ -134,8 +181,10 @@ FamfsProbeResult run_famfs_probe(const FamfsProbeJob& job, const ToolRunner& run
     auto en = st.kernel_famfs.find("enabled");
     r.result["famfs_enabled"] = en != st.kernel_famfs.end() && en->second == "1";
     r.result["kernel_report"] = !st.kernel_famfs.empty();
-  } else if (r.error.empty()) {
-    r.error = "the famfs server left no status file at " + status_file;
+  } else {
+    std::string missing = "the famfs server left no status file at " + status_file;
+    r.error += (r.error.empty() ? "" : "; ") + missing;
+    if (!r.result.contains("setup_error")) r.result["setup_error"] = missing;
   }
   r.ok = r.error.empty();
   return r;

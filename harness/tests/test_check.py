@@ -6,6 +6,7 @@ from conftest import ROOT
 
 def test_shipped_files_are_valid(famlab):
     files = sorted((ROOT / "scenarios").glob("*.toml")) + sorted((ROOT / "scenarios/topologies").glob("*.toml"))
+    files += sorted((ROOT / "harness/bench").glob("*.toml"))  # make bench's scenarios
     assert len(files) >= 6
     r = famlab("check", *files)
     assert r.code == 0, r

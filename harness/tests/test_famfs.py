@@ -26,6 +26,12 @@ def test_strict_kernel_passes_every_cell(famlab):
     # Where famfs is off the probe came back through the server's READ.
     assert c["fusermount3-unprivileged"]["data"]["status"]["opcodes"]["READ"] > 0
     assert c["fusermount3-unprivileged"]["data"]["status"]["mount_method"] == "fusermount3"
+    # Where it is on, through fs-dax: the server saw no READ, statx says DAX.
+    for n in ("privileged", "bounding-set-only"):
+        assert c[n]["data"]["data_path"] == "dax", c[n]["data"]["status"]["opcodes"]
+        assert c[n]["data"]["files"][0]["dax"] is True
+        assert c[n]["data"]["dax_mode"]["driver"] == "famfs_dax"
+    assert all(c[n]["data"]["data_path"] == "server" for n in UNPRIVILEGED)
 
 
 @pytest.mark.parametrize("kernel,bad_cells", [

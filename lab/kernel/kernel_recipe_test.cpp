@@ -113,12 +113,19 @@ TEST(KernelRecipe, PatchesWithoutASeriesFileAreAnError) {
   EXPECT_NE(what.find("y.patch"), std::string::npos) << what;
 }
 
-TEST(KernelRecipe, TheShippedFamfsVariantsApplyTheCommonPatchFirst) {
+// The shared ABI patch, the variant's own INIT policy, then the shared data
+// path (famfs_dax driver, fuse side) in that order.
+TEST(KernelRecipe, TheShippedFamfsVariantsShareAllButThePolicyPatch) {
   KernelRecipe r = load_kernel_recipe(FAMLAB_SOURCE_DIR);
   for (const char* name : {"famfs", "famfs-v3", "famfs-rfc"}) {
     const Variant& v = find_variant(r, name);
-    ASSERT_EQ(v.patches.size(), 2u) << name;
+    ASSERT_EQ(v.patches.size(), 4u) << name;
     EXPECT_EQ(v.patches[0].filename(), "0001-fuse-famfs-abi-and-init-report.patch") << name;
+    EXPECT_EQ(v.patches[1].filename().string().substr(0, 23), "0002-fuse-famfs-policy-") << name;
+    EXPECT_EQ(v.patches[1].parent_path().filename(), name) << name;
+    EXPECT_EQ(v.patches[2].filename(), "0003-dax-famfs-mode.patch") << name;
+    EXPECT_EQ(v.patches[3].filename(), "0004-fuse-famfs-data-path.patch") << name;
+    EXPECT_EQ(v.patches[2].parent_path().filename(), "common") << name;
     EXPECT_EQ(v.fragments.size(), 5u) << name;
     EXPECT_EQ(fs::path(v.fragments.back()).filename(), "famfs.config") << name;
   }

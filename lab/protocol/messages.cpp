@@ -12,9 +12,14 @@ struct OpName {
   const char* name;
 };
 constexpr OpName kOps[] = {
-    {Op::Bringup, "bringup"},          {Op::Exec, "exec"},     {Op::WritePattern, "write_pattern"},
-    {Op::VerifyPattern, "verify_pattern"}, {Op::Dmesg, "dmesg"}, {Op::Shell, "shell"},
-    {Op::Poweroff, "poweroff"},        {Op::FamfsMount, "famfs_mount"},
+    {Op::Bringup, "bringup"},
+    {Op::Exec, "exec"},
+    {Op::WritePattern, "write_pattern"},
+    {Op::VerifyPattern, "verify_pattern"},
+    {Op::Dmesg, "dmesg"},
+    {Op::Shell, "shell"},
+    {Op::Poweroff, "poweroff"},
+    {Op::FamfsMount, "famfs_mount"},
 };
 
 struct EventName {
@@ -22,7 +27,7 @@ struct EventName {
   const char* name;
 };
 constexpr EventName kEvents[] = {
-    {Event::Hello, "hello"}, {Event::Started, "started"}, {Event::Output, "output"},
+    {Event::Hello, "hello"}, {Event::Started, "started"},   {Event::Output, "output"},
     {Event::Kmsg, "kmsg"},   {Event::Finished, "finished"},
 };
 
@@ -64,6 +69,7 @@ std::string encode(const Request& r) {
   if (!r.shell.empty()) j["shell"] = r.shell;
   j["timeout_s"] = r.timeout_s;
   if (!r.famfs_args.empty()) j["famfs_args"] = r.famfs_args;
+  if (!r.famfs_files.empty()) j["famfs_files"] = r.famfs_files;
   if (r.op == Op::WritePattern || r.op == Op::VerifyPattern || r.op == Op::FamfsMount) {
     j["region"] = r.region;
     j["bytes"] = r.bytes;
@@ -95,6 +101,7 @@ Request decode_request(const std::string& line) {
   r.bytes = field<uint64_t>(j, "bytes", 0);
   r.seed = field<uint64_t>(j, "seed", 0);
   r.famfs_args = field<std::vector<std::string>>(j, "famfs_args", {});
+  r.famfs_files = field<std::vector<FamfsFile>>(j, "famfs_files", {});
   return r;
 }
 

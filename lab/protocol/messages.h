@@ -8,12 +8,12 @@
 // This file is the one definition both sides compile. Keep it free of
 // host-only dependencies: the agent links it statically into PID 1.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "protocol/famfs_file.h"
 #include "protocol/guest_plan.h"
 
 namespace famlab::protocol {
@@ -24,29 +24,32 @@ constexpr int kVersion = 1;
 // ---- host -> agent ----------------------------------------------------------
 
 enum class Op {
-  Bringup,       // plan: load modules, build regions, devdax, verify view
-  Exec,          // argv (or shell), env, timeout; output streamed
-  WritePattern,  // region index, bytes: tagged pattern through the dax device
-  VerifyPattern, // read back what WritePattern wrote
-  Dmesg,         // the whole kernel log as one output
-  Shell,         // start an interactive shell on the console, then idle
-  FamfsMount,    // mkfs + a probe file on a region's dax device, mount the
-                 // famfs server with famfs_args, read the probe back through
-                 // the mount, unmount; result: the server's status
-  Poweroff,      // sync and power off
+  Bringup,        // plan: load modules, build regions, devdax, verify view
+  Exec,           // argv (or shell), env, timeout; output streamed
+  WritePattern,   // region index, bytes: tagged pattern through the dax device
+  VerifyPattern,  // read back what WritePattern wrote
+  Dmesg,          // the whole kernel log as one output
+  Shell,          // start an interactive shell on the console, then idle
+  FamfsMount,     // mkfs + files (or one probe file) on a region's dax
+                  // device in famfs mode, mount the famfs server with
+                  // famfs_args, check each file through the mount, unmount;
+                  // result: per-file checks, maps and the server's status
+  Poweroff,       // sync and power off
 };
 
 struct Request {
   uint64_t id = 0;
   Op op = Op::Exec;
-  std::optional<GuestPlan> plan;       // Bringup
-  std::vector<std::string> argv;       // Exec (argv[0] looked up in PATH)
-  std::string shell;                   // Exec: run with /bin/sh -c when set
-  double timeout_s = 60;               // Exec, patterns
-  int region = 0;                      // patterns: topology region index
-  uint64_t bytes = 0;                  // patterns
-  uint64_t seed = 0;                   // patterns
-  std::vector<std::string> famfs_args; // FamfsMount: extra `famfs mount` options
+  std::optional<GuestPlan> plan;        // Bringup
+  std::vector<std::string> argv;        // Exec (argv[0] looked up in PATH)
+  std::string shell;                    // Exec: run with /bin/sh -c when set
+  double timeout_s = 60;                // Exec, patterns
+  int region = 0;                       // patterns: topology region index
+  uint64_t bytes = 0;                   // patterns
+  uint64_t seed = 0;                    // patterns
+  std::vector<std::string> famfs_args;  // FamfsMount: extra `famfs mount` options
+  std::vector<FamfsFile> famfs_files;   // FamfsMount: files to create and check
+                                        // (empty: one prefilled probe of `bytes`)
 };
 
 // ---- agent -> host ----------------------------------------------------------
@@ -79,11 +82,11 @@ struct Message {
   bool ok = false;
   int exit_code = 0;
   double seconds = 0;
-  std::string error;       // why it failed: says where and what
-  nlohmann::json result;   // op-specific: guest view, pattern facts
+  std::string error;      // why it failed: says where and what
+  nlohmann::json result;  // op-specific: guest view, pattern facts
 };
 
-std::string encode(const Request& r);   // one line, '\n' included
+std::string encode(const Request& r);  // one line, '\n' included
 std::string encode(const Message& m);
 // Decoders throw std::invalid_argument with a message naming the bad field.
 Request decode_request(const std::string& line);

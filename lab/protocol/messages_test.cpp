@@ -33,8 +33,8 @@ TEST(Protocol, RequestRoundTripsWithPlan) {
 }
 
 TEST(Protocol, EveryOpRoundTrips) {
-  for (Op op : {Op::Bringup, Op::Exec, Op::WritePattern, Op::VerifyPattern, Op::Dmesg, Op::Shell, Op::Poweroff,
-                Op::FamfsMount}) {
+  for (Op op : {Op::Bringup, Op::Exec, Op::WritePattern, Op::VerifyPattern, Op::Dmesg, Op::Shell,
+                Op::Poweroff, Op::FamfsMount}) {
     Request r;
     r.op = op;
     r.region = 2;
@@ -54,6 +54,32 @@ TEST(Protocol, FamfsMountCarriesItsArguments) {
   EXPECT_EQ(back.region, 1);
   EXPECT_EQ(back.bytes, 65536u);
   EXPECT_EQ(back.famfs_args, (std::vector<std::string>{"--cap-drop", "user"}));
+}
+
+TEST(Protocol, FamfsMountCarriesItsFiles) {
+  Request r;
+  r.op = Op::FamfsMount;
+  r.famfs_files = {{"simple", 6u << 20, 0, 0, false}, {"i3", 13u << 20, 3, 2u << 20, false}};
+  Request back = decode_request(encode(r));
+  EXPECT_EQ(back.famfs_files, r.famfs_files);
+  // Without files the request stays as before: the probe of `bytes`.
+  r.famfs_files.clear();
+  EXPECT_EQ(encode(r).find("famfs_files"), std::string::npos);
+}
+
+TEST(Protocol, AFileWithoutASizeIsRejectedNamingTheField) {
+  try {
+    decode_request(R"({"op":"famfs_mount","famfs_files":[{"name":"x"}]})");
+    FAIL() << "accepted a file without a size";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("famfs_files"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Protocol, FilesOfOneStepHaveDistinctSeeds) {
+  EXPECT_NE(famfs_file_seed(1, 0), famfs_file_seed(1, 1));
+  EXPECT_NE(famfs_file_seed(1, 0), 1u);
+  EXPECT_NE(pattern_word(famfs_file_seed(1, 0), 0), pattern_word(famfs_file_seed(1, 1), 0));
 }
 
 TEST(Protocol, MessageRoundTripsAndKeepsBadUtf8) {

@@ -5,6 +5,8 @@
 #include <regex>
 
 #include "common/error.h"
+#include "protocol/famfs_file.h"
+#include "runner/famfs_judge.h"
 #include "runner/placement_check.h"
 
 namespace famlab::runner {
@@ -30,7 +32,8 @@ void absorb_call(const vm::CallResult& call, StepOutcome& out) {
   }
   r.data = call.finished.result;
   r.status = call.finished.ok ? Status::Passed : Status::Failed;
-  if (!call.finished.ok) r.message = call.finished.error.empty() ? "the agent reported failure" : call.finished.error;
+  if (!call.finished.ok)
+    r.message = call.finished.error.empty() ? "the agent reported failure" : call.finished.error;
 }
 
 void fail_on_splats(StepOutcome& out) {
@@ -84,7 +87,8 @@ std::string famfs_observed(const nlohmann::json& result) {
 std::string cap_line(const nlohmann::json& cred, const char* cap) {
   const auto& c = cred.value(cap, nlohmann::json::object());
   auto bit = [&](const char* k) { return c.value(k, false) ? "1" : "0"; };
-  return std::string(cap) + " eff=" + bit("effective") + " perm=" + bit("permitted") + " bnd=" + bit("bounding");
+  return std::string(cap) + " eff=" + bit("effective") + " perm=" + bit("permitted") +
+         " bnd=" + bit("bounding");
 }
 
 // Judges a famfs_mount step against the kernel's expectations and writes a
@@ -97,24 +101,26 @@ void judge_famfs(const scenario::Step& step, const std::string& kernel, StepOutc
   const auto& cred = st.value("at_mount", nlohmann::json::object());
   std::string observed = famfs_observed(r.data);
   std::string decided = kf.value("decided_by", "");
-  std::string account = "famfs " + observed + " (kernel report: " +
-                        (kf.empty() ? std::string("none") : kf.dump()) + "); server at mount: uid " +
-                        std::to_string(cred.value("euid", 0)) + ", " + cap_line(cred, "cap_sys_rawio") +
-                        "; mount via " + st.value("mount_method", "?") + "; opcodes " +
-                        st.value("opcodes", nlohmann::json::object()).dump();
-  bool bounding_only = std::find(step.famfs_args.begin(), step.famfs_args.end(), "bounding") != step.famfs_args.end();
+  std::string account = "famfs " + observed +
+                        " (kernel report: " + (kf.empty() ? std::string("none") : kf.dump()) +
+                        "); server at mount: uid " + std::to_string(cred.value("euid", 0)) + ", " +
+                        cap_line(cred, "cap_sys_rawio") + "; mount via " + st.value("mount_method", "?") +
+                        "; opcodes " + st.value("opcodes", nlohmann::json::object()).dump();
+  bool bounding_only =
+      std::find(step.famfs_args.begin(), step.famfs_args.end(), "bounding") != step.famfs_args.end();
   if (bounding_only && cred.value("cap_sys_rawio", nlohmann::json::object()).value("effective", false))
-    account += "\nnote: PR_CAPBSET_DROP removed CAP_SYS_RAWIO from the bounding set only; it stayed effective, "
-               "so the kernel rightly saw a privileged server (this is what misled the seed's experiment)";
+    account +=
+        "\nnote: PR_CAPBSET_DROP removed CAP_SYS_RAWIO from the bounding set only; it stayed effective, "
+        "so the kernel rightly saw a privileged server (this is what misled the seed's experiment)";
   r.output += (r.output.empty() ? "" : "\n") + account;
   r.data["famfs"] = observed;
   if (r.status != Status::Passed) return;
 
   if (auto want = step.famfs_expected_on(kernel); want && *want != observed) {
     r.status = Status::Failed;
-    r.message = "cell '" + step.name + "' on kernel " + kernel + ": famfs " + observed + ", expected " + *want +
-                (decided.empty() ? "" : " (decided_by=" + decided + ")") + "; server " + cap_line(cred, "cap_sys_rawio") +
-                ", uid " + std::to_string(cred.value("euid", 0));
+    r.message = "cell '" + step.name + "' on kernel " + kernel + ": famfs " + observed + ", expected " +
+                *want + (decided.empty() ? "" : " (decided_by=" + decided + ")") + "; server " +
+                cap_line(cred, "cap_sys_rawio") + ", uid " + std::to_string(cred.value("euid", 0));
     return;
   }
   // With famfs off the server must have served the probe itself.
@@ -125,11 +131,19 @@ void judge_famfs(const scenario::Step& step, const std::string& kernel, StepOutc
                 " but the server saw no READ: the probe did not come through the fallback path";
     return;
   }
-  if (auto it = step.expect_decided_by.find(kernel); it != step.expect_decided_by.end() && it->second != decided) {
+  if (auto it = step.expect_decided_by.find(kernel);
+      it != step.expect_decided_by.end() && it->second != decided) {
     r.status = Status::Failed;
-    r.message = "cell '" + step.name + "' on kernel " + kernel + ": decided_by=" +
-                (decided.empty() ? std::string("(none)") : decided) + ", expected " + it->second;
+    r.message = "cell '" + step.name + "' on kernel " + kernel +
+                ": decided_by=" + (decided.empty() ? std::string("(none)") : decided) + ", expected " +
+                it->second;
   }
+}
+
+std::vector<protocol::FamfsFile> request_files(const scenario::Step& step) {
+  std::vector<protocol::FamfsFile> files;
+  for (const auto& f : step.files) files.push_back({f.name, f.size, f.strips, f.chunk, false});
+  return files;
 }
 
 }  // namespace
@@ -166,6 +180,7 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
       req.bytes = step.bytes;
       req.seed = step.seed;
       req.famfs_args = step.famfs_args;
+      req.famfs_files = request_files(step);
       req.timeout_s = step.timeout_s;
       break;
     case Action::CheckPlacement: {
@@ -180,9 +195,8 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
         PlacementReport rep =
             check_placement(ctx.topology, ctx.qemu.backing, step.region, it->second.first, it->second.second);
         out.result.output = rep.summary();
-        out.result.data = {{"granules", rep.granules_checked},
-                           {"words", rep.words_checked},
-                           {"misplaced", rep.mismatches}};
+        out.result.data = {
+            {"granules", rep.granules_checked}, {"words", rep.words_checked}, {"misplaced", rep.mismatches}};
         out.result.status = rep.mismatches == 0 && rep.words_checked > 0 ? Status::Passed : Status::Failed;
         if (rep.mismatches) out.result.message = rep.summary();
         if (rep.words_checked == 0) out.result.message = "nothing to check";
@@ -198,7 +212,12 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
   vm::CallResult call = ctx.session.call(req, step.timeout_s + 15);
   absorb_call(call, out);
   if (step.action == Action::Run) judge_exit(step, call, out);
-  if (step.action == Action::FamfsMount) judge_famfs(step, ctx.kernel, out);
+  if (step.action == Action::FamfsMount) {
+    if (out.vm_alive) judge_open_errors(step, out.result);
+    judge_famfs(step, ctx.kernel, out);
+    judge_data_path(step, ctx.kernel, out.result);
+    judge_file_placement(step, ctx.topology, ctx.qemu.backing, out.result);
+  }
   judge_output(step, out);
   if (step.action == Action::WritePattern && out.result.status == Status::Passed)
     ctx.written[step.region] = {step.bytes, step.seed};

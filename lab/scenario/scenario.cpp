@@ -44,4 +44,10 @@ std::optional<std::string> Step::famfs_expected_on(const std::string& kernel) co
   return std::nullopt;
 }
 
+std::optional<std::string> Step::data_expected_on(const std::string& kernel) const {
+  if (auto it = expect_data.find(kernel); it != expect_data.end()) return it->second;
+  if (auto it = expect_data.find("default"); it != expect_data.end()) return it->second;
+  return std::nullopt;
+}
+
 }  // namespace famlab::scenario

@@ -28,6 +28,15 @@ enum class Action {
 std::string action_name(Action action);
 std::optional<Action> action_from_name(const std::string& name);
 
+// famfs_mount: a file created before the mount and checked through it.
+struct FamfsFileSpec {
+  std::string name;     // one path component
+  uint64_t size = 0;    // non-zero multiple of 4K
+  uint32_t strips = 0;  // 0: simple map; 1..16 interleaved
+  uint64_t chunk = 0;   // interleave chunk: power of two, multiple of 2M (0: famfs's default)
+  famlab::Location where;
+};
+
 struct Step {
   std::string name;
   Action action = Action::Run;
@@ -46,10 +55,22 @@ struct Step {
   std::vector<std::string> famfs_args;
   std::map<std::string, std::string> expect_famfs;
   std::map<std::string, std::string> expect_decided_by;
+  // FamfsMount data path: files to create and check (empty: the probe of
+  // `bytes`); expect_data maps a kernel (or "default") to "dax" (no READ or
+  // WRITE reached the server, statx says DAX) or "server" (READ did);
+  // expect_open_error: every file's open must fail cleanly (malformed maps);
+  // check_placement: the host finds every word of every file in the backing
+  // files where famfs and then CXL interleave put it.
+  std::vector<FamfsFileSpec> files;
+  std::map<std::string, std::string> expect_data;
+  bool expect_open_error = false;
+  bool check_placement = false;
   famlab::Location where;
 
   // The famfs expectation for a kernel, if the step states one.
   std::optional<std::string> famfs_expected_on(const std::string& kernel) const;
+  // The data-path expectation for a kernel ("dax" | "server"), if any.
+  std::optional<std::string> data_expected_on(const std::string& kernel) const;
 };
 
 struct Scenario {

@@ -11,7 +11,25 @@ namespace {
 
 bool uses_region(const Step& s) {
   return s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
-         s.action == Action::CheckPlacement;
+         s.action == Action::CheckPlacement || s.action == Action::FamfsMount;
+}
+
+// What a famfs of these files takes on the device: the superblock unit,
+// the default 8M log, and each file's whole 2M units (interleaved files:
+// every strip holds the same number of chunks).
+uint64_t famfs_footprint(const std::vector<FamfsFileSpec>& files) {
+  constexpr uint64_t unit = 2 * MiB;
+  uint64_t total = unit + 8 * MiB;
+  for (const auto& f : files) {
+    if (f.strips == 0) {
+      total += (f.size + unit - 1) / unit * unit;
+      continue;
+    }
+    uint64_t chunk = f.chunk ? f.chunk : unit;
+    uint64_t row = chunk * f.strips;
+    total += (f.size + row - 1) / row * row;
+  }
+  return total;
 }
 
 // check_placement reads the devices' backing files on the host: volatile
@@ -47,7 +65,13 @@ void check_steps_against(const Scenario& sc, const topology::Topology& t, std::v
       out.push_back({s.where, "step '" + s.name + "': " + format_size(s.bytes) + " does not fit in region " +
                                   std::to_string(r.index) + " (" + format_size(r.size) + ")"});
     }
-    if (s.action == Action::CheckPlacement) check_placement_backing(s, r, t, out);
+    if (s.action == Action::CheckPlacement || s.check_placement) check_placement_backing(s, r, t, out);
+    if (!s.files.empty() && famfs_footprint(s.files) > r.size) {
+      out.push_back({s.where, "step '" + s.name + "': the files need " +
+                                  format_size(famfs_footprint(s.files)) +
+                                  " of famfs (with superblock and log), more than region " +
+                                  std::to_string(r.index) + " has (" + format_size(r.size) + ")"});
+    }
   }
 }
 

@@ -84,6 +84,44 @@ TEST(CheckScenario, PlacementNeedsFileBackedDevices) {
                 testdata("ram-backed.toml").lexically_normal().string());
 }
 
+TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
+  auto problems = check_scenario(testdata("famfs_bad_files.toml"));
+  std::vector<std::pair<int, std::string>> got;
+  for (const auto& p : problems) got.emplace_back(p.where.line, p.message);
+  std::vector<std::pair<int, std::string>> want = {
+      {10, "step 'bad-chunk': files[0]: chunk 3M must be a power of two from 2M to 1G"},
+      {15, "step 'chunk-alone': files[0]: chunk applies to interleaved files only; give strips = N too"},
+      {20,
+       "step 'size-and-files': size is the probe's size; with files = [...] give each file its size instead"},
+      {26,
+       "step 'bad-data': expect_data = \"disk\" must be one of dax, server (or a table of kernel = value)"},
+      {31,
+       "step 'placement-alone': check_placement looks for files written through the mount: give files = "
+       "[...]"},
+      {38, "step 'open-error-and-data': expect_data needs data, but expect_open_error says no file opens"},
+      {43, "step 'same-name': files[1]: a second file named 'a'"},
+      {48,
+       "step 'bad-file': files[0]: name '../x' must match [A-Za-z0-9][A-Za-z0-9_.-]* (one path component)"},
+      {48, "step 'bad-file': files[0]: size 1000 must be a non-zero multiple of 4K"},
+      {48, "'strips' = 17 is out of range (1..16)"},
+      {48, "unknown key 'colour' in step 'bad-file' files[0]"},
+      {53, "step 'files-on-run': 'files' does not apply to action \"run\""},
+      {55,
+       "step 'too-big': the files need 538M of famfs (with superblock and log), more than region 0 has "
+       "(512M)"},
+  };
+  EXPECT_EQ(got, want);
+}
+
+TEST(CheckScenario, FamfsPlacementNeedsFileBackedDevices) {
+  auto problems = check_scenario(testdata("famfs_placement_not_file_backed.toml"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].where.line, 7);
+  EXPECT_NE(problems[0].message.find("device 'mem0' of region 0 is not backing = \"file\""),
+            std::string::npos)
+      << problems[0].message;
+}
+
 TEST(CheckScenario, ShippedScenariosAreValidAndWriteSeveralGranulesPerDevice) {
   const std::filesystem::path dir = std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios";
   for (const char* name : {"boot-and-devdax.toml", "interleave-2way-1hb.toml", "interleave-2way-2hb.toml"}) {
@@ -101,4 +139,29 @@ TEST(CheckScenario, ShippedScenariosAreValidAndWriteSeveralGranulesPerDevice) {
     }
     EXPECT_TRUE(placement);
   }
+}
+
+TEST(CheckScenario, ShippedFamfsDataScenariosAreValid) {
+  const std::filesystem::path dir = std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios";
+  for (const char* name : {"interleaved-reads-1way.toml", "interleaved-reads-2way-1hb-g256.toml",
+                           "interleaved-reads-2way-1hb-g4096.toml", "interleaved-reads-2way-2hb-g4096.toml",
+                           "malformed-maps.toml", "cap-drop-matrix.toml", "reject-dax-fmap.toml"}) {
+    SCOPED_TRACE(name);
+    for (const auto& p : check_scenario(dir / name)) ADD_FAILURE() << p.str();
+  }
+  // Every interleaved-reads file crosses chunk, strip and row boundaries and
+  // the host checks where each word landed.
+  Scenario sc = load_scenario(dir / "interleaved-reads-2way-1hb-g256.toml");
+  const Step& files = sc.steps.at(1);
+  EXPECT_TRUE(files.check_placement);
+  EXPECT_EQ(files.data_expected_on("famfs"), "dax");
+  for (const auto& f : files.files) {
+    if (f.strips) {
+      EXPECT_GT(f.size, f.strips * f.chunk) << f.name << ": no row boundary to cross";
+    }
+  }
+  Scenario bad = load_scenario(dir / "malformed-maps.toml");
+  int malformed = 0;
+  for (const auto& s : bad.steps) malformed += s.expect_open_error;
+  EXPECT_EQ(malformed, 12);  // every --bad-fmap kind but none
 }

@@ -31,16 +31,25 @@ const std::map<Action, std::set<std::string>>& action_keys() {
       {Action::VerifyPattern, {"region", "size", "seed"}},
       {Action::CheckPlacement, {"region"}},
       {Action::Dmesg, {"expect_output", "reject_output"}},
-      {Action::FamfsMount, {"region", "size", "seed", "famfs_args", "expect_famfs", "expect_decided_by"}},
+      {Action::FamfsMount,
+       {"region", "size", "seed", "famfs_args", "expect_famfs", "expect_decided_by", "files", "expect_data",
+        "expect_open_error", "check_placement"}},
   };
   return keys;
 }
 
-const char* const kStepKeys[] = {"run",  "expect_exit", "expect_output", "reject_output",    "region",
-                                 "size", "seed",        "famfs_args",    "expect_famfs", "expect_decided_by"};
+const char* const kStepKeys[] = {
+    "run",   "expect_exit", "expect_output",     "reject_output",  "region",
+    "size",  "seed",        "famfs_args",        "expect_famfs",   "expect_decided_by",
+    "files", "expect_data", "expect_open_error", "check_placement"};
+
+constexpr uint64_t kFamfsUnit = 2 * MiB;  // famfs maps whole PMD pages
+constexpr int64_t kFamfsMaxStrips = 16;
+constexpr uint64_t kFamfsMaxChunk = 1 * GiB;
 
 // A table of kernel name -> string, e.g. expect_famfs = { default = "off" }.
-std::map<std::string, std::string> read_kernel_map(TomlTable& t, const std::string& key, const std::string& step,
+std::map<std::string, std::string> read_kernel_map(TomlTable& t, const std::string& key,
+                                                   const std::string& step,
                                                    const std::set<std::string>& allowed) {
   std::map<std::string, std::string> out;
   const toml::table* table = t.get_table(key);
@@ -60,6 +69,75 @@ std::map<std::string, std::string> read_kernel_map(TomlTable& t, const std::stri
     out[std::string(k.str())] = *s;
   }
   return out;
+}
+
+// expect_data = "dax", or per kernel: expect_data = { default = "dax", stock = "server" }.
+std::map<std::string, std::string> read_string_or_kernel_map(TomlTable& t, const std::string& key,
+                                                             const std::string& step,
+                                                             const std::set<std::string>& allowed) {
+  if (t.has(key) && !t.holds_table(key)) {
+    std::map<std::string, std::string> out;
+    auto v = t.get_string(key);
+    if (!v) return out;
+    if (!allowed.count(*v)) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      t.error(key, "step '" + step + "': " + key + " = \"" + *v + "\" must be one of " + list +
+                       " (or a table of kernel = value)");
+      return out;
+    }
+    out["default"] = *v;
+    return out;
+  }
+  return read_kernel_map(t, key, step, allowed);
+}
+
+bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+// files = [{ name = "i2", size = "7M", strips = 2, chunk = "2M" }, ...]
+std::vector<FamfsFileSpec> read_files(TomlTable& t, const std::string& step, const std::string& file,
+                                      std::vector<Diagnostic>& out) {
+  std::vector<FamfsFileSpec> files;
+  if (!t.has("files")) return files;
+  const toml::array* array = t.get_table_array("files");
+  if (!array) return files;
+  if (array->empty())
+    t.error("files", "step '" + step + "': files = [] creates nothing; leave it out for the probe");
+  std::set<std::string> names;
+  for (size_t i = 0; i < array->size(); ++i) {
+    TomlTable ft(*array->get(i)->as_table(), file, "step '" + step + "' files[" + std::to_string(i) + "]",
+                 out);
+    FamfsFileSpec f;
+    f.where = ft.where();
+    const std::string what = "step '" + step + "': files[" + std::to_string(i) + "]";
+    if (auto name = ft.required_string("name")) {
+      if (!is_valid_name(*name))
+        ft.error("name",
+                 what + ": name '" + *name + "' must match [A-Za-z0-9][A-Za-z0-9_.-]* (one path component)");
+      else if (!names.insert(*name).second)
+        ft.error("name", what + ": a second file named '" + *name + "'");
+      f.name = *name;
+    }
+    if (!ft.has("size")) ft.error_here(what + " needs size = \"...\"");
+    if (auto v = ft.get_size("size")) {
+      if (*v == 0 || *v % (4 * KiB) != 0)
+        ft.error("size", what + ": size " + format_size(*v) + " must be a non-zero multiple of 4K");
+      else
+        f.size = *v;
+    }
+    if (auto v = ft.get_integer("strips", 1, kFamfsMaxStrips)) f.strips = static_cast<uint32_t>(*v);
+    if (auto v = ft.get_size("chunk")) {
+      if (!ft.has("strips"))
+        ft.error("chunk", what + ": chunk applies to interleaved files only; give strips = N too");
+      else if (!is_power_of_two(*v) || *v % kFamfsUnit != 0 || *v > kFamfsMaxChunk)
+        ft.error("chunk", what + ": chunk " + format_size(*v) + " must be a power of two from 2M to 1G");
+      else
+        f.chunk = *v;
+    }
+    ft.report_unknown_keys();
+    files.push_back(f);
+  }
+  return files;
 }
 
 std::vector<std::string> read_regexes(TomlTable& t, const std::string& key, const std::string& step) {
@@ -84,13 +162,28 @@ std::optional<Action> read_action(TomlTable& t, const std::string& step) {
   }
   auto action = action_from_name(*name);
   if (!action) {
-    t.error("action", "step '" + step + "': unknown action \"" + *name +
-                          "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg, famfs_mount)");
+    t.error("action",
+            "step '" + step + "': unknown action \"" + *name +
+                "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg, famfs_mount)");
   }
   return action;
 }
 
-std::optional<Step> read_step(TomlTable& t) {
+// famfs_mount keys that only make sense together (or never together).
+void check_famfs_keys(TomlTable& t, const Step& s) {
+  const std::string step = "step '" + s.name + "': ";
+  if (t.has("files") && t.has("size"))
+    t.error("size", step + "size is the probe's size; with files = [...] give each file its size instead");
+  if (s.check_placement && !t.has("files"))
+    t.error("check_placement",
+            step + "check_placement looks for files written through the mount: give files = [...]");
+  if (s.expect_open_error && s.check_placement)
+    t.error("check_placement", step + "check_placement needs data, but expect_open_error says no file opens");
+  if (s.expect_open_error && !s.expect_data.empty())
+    t.error("expect_data", step + "expect_data needs data, but expect_open_error says no file opens");
+}
+
+std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector<Diagnostic>& out) {
   Step s;
   s.where = t.where();
   if (auto name = t.required_string("name")) {
@@ -122,6 +215,10 @@ std::optional<Step> read_step(TomlTable& t) {
   if (auto v = t.get_strings("famfs_args")) s.famfs_args = *v;
   s.expect_famfs = read_kernel_map(t, "expect_famfs", s.name, {"on", "off", "not-offered"});
   s.expect_decided_by = read_kernel_map(t, "expect_decided_by", s.name, {});
+  s.files = read_files(t, s.name, file, out);
+  s.expect_data = read_string_or_kernel_map(t, "expect_data", s.name, {"dax", "server"});
+  if (auto v = t.get_bool("expect_open_error")) s.expect_open_error = *v;
+  if (auto v = t.get_bool("check_placement")) s.check_placement = *v;
   int unknown = t.report_unknown_keys();
   if (!action) return std::nullopt;
   s.action = *action;
@@ -136,6 +233,7 @@ std::optional<Step> read_step(TomlTable& t) {
                        action_name(s.action) + "\"");
     }
   }
+  if (s.action == Action::FamfsMount) check_famfs_keys(t, s);
   if (unknown > 0) return std::nullopt;
   return s;
 }
@@ -221,7 +319,7 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
 
   std::map<size_t, TomlTable*> table_of_step;
   for (auto& t : tables) {
-    if (auto step = read_step(t)) {
+    if (auto step = read_step(t, file, out)) {
       table_of_step[sc.steps.size()] = &t;
       sc.steps.push_back(*step);
     }

@@ -72,3 +72,30 @@ TEST(ParseScenario, StepsWithProblemsAreLeftOutButReported) {
   EXPECT_TRUE(sc->steps.empty());
   EXPECT_EQ(problems.size(), 1u);
 }
+
+TEST(ParseScenario, FamfsFilesAndDataExpectations) {
+  std::vector<Diagnostic> problems;
+  auto sc = parse_scenario(testdata("famfs_files.toml"), problems);
+  ASSERT_TRUE(sc.has_value());
+  for (const auto& p : problems) ADD_FAILURE() << p.str();
+  ASSERT_EQ(sc->steps.size(), 4u);
+
+  const Step& files = sc->steps[1];
+  ASSERT_EQ(files.files.size(), 3u);
+  EXPECT_EQ(files.files[0].name, "simple");
+  EXPECT_EQ(files.files[0].size, 6 * MiB);
+  EXPECT_EQ(files.files[0].strips, 0u);
+  EXPECT_EQ(files.files[1].strips, 3u);
+  EXPECT_EQ(files.files[1].chunk, 2 * MiB);
+  EXPECT_EQ(files.files[2].chunk, 0u);  // famfs creat's default
+  EXPECT_EQ(files.files[1].where.line, 14);
+  EXPECT_EQ(files.data_expected_on("famfs"), "dax");
+  EXPECT_EQ(files.data_expected_on("stock"), "server");
+  EXPECT_TRUE(files.check_placement);
+  EXPECT_FALSE(files.expect_open_error);
+
+  EXPECT_TRUE(sc->steps[2].files.empty());
+  EXPECT_EQ(sc->steps[2].data_expected_on("famfs-rfc"), "server");  // a plain string is the default
+  EXPECT_TRUE(sc->steps[3].expect_open_error);
+  EXPECT_FALSE(sc->steps[3].data_expected_on("famfs"));
+}

@@ -98,6 +98,11 @@ KeyLocations TomlTable::locations() const {
   return result;
 }
 
+bool TomlTable::holds_table(std::string_view key) const {
+  const toml::node* node = table_.get(key);
+  return node && node->is_table();
+}
+
 bool TomlTable::has(std::string_view key) const { return table_.contains(key); }
 
 const toml::node* TomlTable::find(std::string_view key) {

@@ -36,6 +36,8 @@ class TomlTable {
   famlab::Location where(std::string_view key) const;  // the key's, else the table's
   KeyLocations locations() const;
   bool has(std::string_view key) const;
+  // The key is present and holds a table (keys that take a string or a table).
+  bool holds_table(std::string_view key) const;
 
   // Each getter marks the key as known; nullopt when absent or bad (then a
   // Diagnostic says why).
