@@ -5,7 +5,12 @@
   every region as devdax, median of 5 boots, per kernel;
 - devdax bandwidth through the agent's mmap pattern writer/reader (MB/s);
 - default_suite_wall: one `famlab run scenarios/` on the lab kernel;
-- kernel_no_change_rebuild: `famlab kernel build` with nothing changed.
+- kernel_no_change_rebuild: `famlab kernel build` with nothing changed;
+- the famfs data path (famfs-bandwidth.toml, kernel famfs), median of RUNS
+  guests, all measured by famlab-bw on the same region in the same guest:
+  raw devdax mmap, a famfs file over fs-dax (read/write(2) and mmap), and
+  the same file through the server's READ/WRITE (fallback); plus the ratio
+  famfs/raw that issue 5 targets (>= 0.9).
 """
 import json
 import os
@@ -19,6 +24,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FAMLAB = os.environ.get("FAMLAB", str(ROOT / "build/release/lab/famlab"))
 READY = ROOT / "harness/bench/ready.toml"
+FAMFS_BW = ROOT / "harness/bench/famfs-bandwidth.toml"
 RUNS = int(os.environ.get("FAMLAB_BENCH_RUNS", "5"))
 
 
@@ -44,6 +50,28 @@ def kernel_cache_hit(variant):
     return time.monotonic() - t0
 
 
+def famfs_bandwidth():
+    """{(step, method, direction): [MB/s per run]} from famfs-bandwidth.toml."""
+    famlab_run("--kernel", "famfs", FAMFS_BW)  # warm the caches
+    figures = {}
+    for _ in range(RUNS):
+        rep, _ = famlab_run("--kernel", "famfs", FAMFS_BW)
+        for step in rep["scenarios"][0]["steps"]:
+            for line in step.get("output", "").splitlines():
+                if line.startswith("{"):
+                    j = json.loads(line)
+                    figures.setdefault((step["name"], j["method"], j["direction"]), []).append(j["mb_per_s"])
+    med = {k: statistics.median(v) for k, v in figures.items()}
+    for (step, method, direction), v in sorted(figures.items()):
+        emit(metric=f"{step}_{method}_{direction}_bandwidth", kernel="famfs", unit="MB/s",
+             median=round(med[(step, method, direction)], 1), runs=[round(x, 1) for x in v])
+    for direction in ["read", "write"]:
+        raw = med[("raw-devdax", "mmap", direction)]
+        for method in ["io", "mmap"]:
+            emit(metric=f"famfs_over_raw_{method}_{direction}", kernel="famfs", unit="ratio", target=0.9,
+                 value=round(med[("famfs-dax", method, direction)] / raw, 2))
+
+
 def main():
     for variant in ["plain", "famfs", "famfs-v3", "famfs-rfc"]:
         emit(metric="kernel_no_change_rebuild", kernel=variant, unit="s", value=round(kernel_cache_hit(variant), 3))
@@ -61,6 +89,8 @@ def main():
              runs=[round(x, 3) for x in ready])
         emit(metric="devdax_write_bandwidth", kernel=kernel, unit="MB/s", median=round(statistics.median(write), 1))
         emit(metric="devdax_read_bandwidth", kernel=kernel, unit="MB/s", median=round(statistics.median(read), 1))
+    if os.environ.get("FAMLAB_BENCH_FAMFS", "1") == "1":
+        famfs_bandwidth()
     rep, wall = famlab_run(ROOT / "scenarios")
     emit(metric="default_suite_wall", kernel="plain", unit="s", value=round(wall, 1),
          scenarios=len(rep["scenarios"]))
