@@ -28,7 +28,7 @@ def famlab_run(tmp_path_factory, kernel, names, timeout=1800):
 @pytest.fixture(scope="module")
 def famfs_run(tmp_path_factory):
     """Every interleaved-reads topology and malformed-maps on the famfs kernel."""
-    return famlab_run(tmp_path_factory, "famfs", INTERLEAVED + ["malformed-maps"])
+    return famlab_run(tmp_path_factory, "famfs", INTERLEAVED + ["malformed-maps", "famfs-device-lifecycle"])
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +99,13 @@ def test_rfc_kernel_reads_across_host_bridges_and_refuses_malformed_maps(rfc_run
     assert rfc_run.code == 0, rfc_run
     check_interleaved(rfc_run, "interleaved-reads-2way-2hb-g4096", "famfs-rfc")
     check_malformed(rfc_run, "famfs-rfc")
+
+
+def test_devices_are_refused_held_and_given_up_safely(famfs_run):
+    """device_dax cannot serve famfs, a second connection cannot take a held
+    device, and an unbind under an open file stops it without a splat."""
+    sc = famfs_run.scenario("famfs-device-lifecycle", "famfs")
+    assert sc["status"] == "passed", famfs_run
+    out = step(famfs_run, "famfs-device-lifecycle", "famfs", "lifecycle")["output"]
+    assert "read-after-unbind: rc=1" in out and "after-rebind: intact" in out, out
+    assert not any(s["splats"] for s in sc["steps"])
