@@ -28,7 +28,8 @@ def famlab_run(tmp_path_factory, kernel, names, timeout=1800):
 @pytest.fixture(scope="module")
 def famfs_run(tmp_path_factory):
     """Every interleaved-reads topology and malformed-maps on the famfs kernel."""
-    return famlab_run(tmp_path_factory, "famfs", INTERLEAVED + ["malformed-maps", "famfs-device-lifecycle"])
+    return famlab_run(tmp_path_factory, "famfs", INTERLEAVED + ["malformed-maps", "famfs-device-lifecycle",
+                                                             "famfs-two-devices"])
 
 
 @pytest.fixture(scope="module")
@@ -109,3 +110,11 @@ def test_devices_are_refused_held_and_given_up_safely(famfs_run):
     out = step(famfs_run, "famfs-device-lifecycle", "famfs", "lifecycle")["output"]
     assert "read-after-unbind: rc=1" in out and "after-rebind: intact" in out, out
     assert not any(s["splats"] for s in sc["steps"])
+
+
+def test_one_connection_serves_files_from_two_devices(famfs_run):
+    """A file whose map names device index 1 is read and written on dax1.0."""
+    sc = famfs_run.scenario("famfs-two-devices", "famfs")
+    assert sc["status"] == "passed", famfs_run
+    out = step(famfs_run, "famfs-two-devices", "famfs", "two-devices")["output"]
+    assert "far: bytes are on dax1.0" in out and '"GET_DAXDEV": 2' in out, out
