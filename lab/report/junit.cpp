@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/xml_escape.h"
 #include "report/write_file.h"
 
 namespace famlab::report {
@@ -30,24 +31,6 @@ std::string failure_text(const ScenarioResult& sc) {
 
 }  // namespace
 
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') break;  // not allowed in XML 1.0
-        out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
 std::string junit_xml(const RunResult& run) {
   int failures = 0, errors = 0, skipped = 0;
   for (const auto& sc : run.scenarios) {
@@ -58,7 +41,8 @@ std::string junit_xml(const RunResult& run) {
   std::ostringstream x;
   x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x << "<testsuites name=\"famlab\" tests=\"" << run.scenarios.size() << "\" failures=\"" << failures
-    << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\"" << seconds(run.seconds) << "\">\n";
+    << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\"" << seconds(run.seconds)
+    << "\">\n";
   x << "  <testsuite name=\"famlab\" tests=\"" << run.scenarios.size() << "\" failures=\"" << failures
     << "\" errors=\"" << errors << "\" skipped=\"" << skipped << "\" time=\"" << seconds(run.seconds)
     << "\" timestamp=\"" << xml_escape(run.started_at) << "\">\n";

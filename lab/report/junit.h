@@ -11,7 +11,4 @@ namespace famlab::report {
 std::string junit_xml(const RunResult& run);
 void write_junit(const RunResult& run, const std::filesystem::path& file);
 
-// Exposed for tests: XML-escapes text and drops bytes XML 1.0 forbids.
-std::string xml_escape(const std::string& text);
-
 }  // namespace famlab::report

@@ -38,26 +38,13 @@ double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-fs::path agent_binary() {
-  if (const char* a = std::getenv("FAMLAB_AGENT"); a && *a) return a;
-  // build/<cfg>/lab/famlab -> build/<cfg>/harness/agent/famlab-agent
-  fs::path p = exe_dir().parent_path() / "harness" / "agent" / "famlab-agent";
-  if (!fs::exists(p)) throw Error("the guest agent is not built: " + p.string() + " (run 'make build')");
-  return p;
-}
-
-// The famfs tools and server, built with the lab (static: no libraries).
-fs::path famfs_binary() {
-  if (const char* f = std::getenv("FAMLAB_FAMFS"); f && *f) return f;
-  fs::path p = exe_dir().parent_path() / "famfs" / "cli" / "famfs";
-  if (!fs::exists(p)) throw Error("the famfs tools are not built: " + p.string() + " (run 'make build')");
-  return p;
-}
-
-// The guest side of make bench's bandwidth figures (static).
-fs::path bandwidth_binary() {
-  fs::path p = exe_dir().parent_path() / "harness" / "bench" / "guest" / "famlab-bw";
-  if (!fs::exists(p)) throw Error("famlab-bw is not built: " + p.string() + " (run 'make build')");
+// A guest program built with the lab, next to famlab in the build tree
+// (build/<cfg>/lab/famlab -> build/<cfg>/<relative>); `env`, when set,
+// points at another build of it.
+fs::path built_binary(const char* env, const fs::path& relative, const std::string& what) {
+  if (const char* e = env ? std::getenv(env) : nullptr; e && *e) return e;
+  fs::path p = exe_dir().parent_path() / relative;
+  if (!fs::exists(p)) throw Error(what + " is not built: " + p.string() + " (run 'make build')");
   return p;
 }
 
@@ -92,19 +79,23 @@ GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Termin
   auto log = [&](const std::string& s) { term.info(s); };
   GuestSoftware sw;
   sw.kernel = kernel::resolve_kernel(request, log);
-  term.info("kernel " + sw.kernel.name + ": " + sw.kernel.release + (sw.kernel.cache_hit ? " (cached)" : " (built)") +
-            " " + sw.kernel.image.string());
+  term.info("kernel " + sw.kernel.name + ": " + sw.kernel.release +
+            (sw.kernel.cache_hit ? " (cached)" : " (built)") + " " + sw.kernel.image.string());
   image::ImageSpec spec = image::default_image_spec(sw.kernel);
-  spec.agent = agent_binary();
-  spec.payloads.push_back({"/usr/bin/famfs", famfs_binary()});
-  spec.payloads.push_back({"/usr/bin/famlab-bw", bandwidth_binary()});
+  spec.agent = built_binary("FAMLAB_AGENT", "harness/agent/famlab-agent", "the guest agent");
+  // The famfs tools and server, and make bench's bandwidth tool (static).
+  spec.payloads.push_back(
+      {"/usr/bin/famfs", built_binary("FAMLAB_FAMFS", "famfs/cli/famfs", "the famfs tools")});
+  spec.payloads.push_back(
+      {"/usr/bin/famlab-bw", built_binary(nullptr, "harness/bench/guest/famlab-bw", "famlab-bw")});
   sw.image = image::build_initramfs(spec, log);
   term.info("image " + sw.image.hash.substr(0, 12) + " " + std::to_string(sw.image.bytes / 1024) + " KiB" +
             (sw.image.cache_hit ? " (cached)" : " (built)"));
   return sw;
 }
 
-Runner::Runner(RunOptions options, report::Terminal& terminal) : options_(std::move(options)), term_(terminal) {}
+Runner::Runner(RunOptions options, report::Terminal& terminal)
+    : options_(std::move(options)), term_(terminal) {}
 
 const GuestSoftware& Runner::software(const kernel::KernelRequest& kreq) {
   std::lock_guard<std::mutex> lk(software_mu_);
@@ -287,10 +278,11 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     qemu = plan::make_qemu_plan(topo, in);
     guest = plan::make_guest_plan(topo);
 
-    write_artifact(res.artifacts, "qemu-command.sh",
-                   "#!/bin/sh\n# The exact command famlab ran. File backends and the agent socket live in the\n"
-                   "# run directory, which is removed after the run (--keep-run-dir keeps it).\n" +
-                       shell_command(qemu.argv));
+    write_artifact(
+        res.artifacts, "qemu-command.sh",
+        "#!/bin/sh\n# The exact command famlab ran. File backends and the agent socket live in the\n"
+        "# run directory, which is removed after the run (--keep-run-dir keeps it).\n" +
+            shell_command(qemu.argv));
     write_artifact(res.artifacts, "guest-plan.json", nlohmann::json(guest).dump(2) + "\n");
     write_artifact(res.artifacts, "kernel-version", sw->kernel.release + "\n" + sw->kernel.provenance + "\n");
     write_artifact(res.artifacts, "image", sw->image.cpio.string() + "\nsha256 " + sw->image.hash + "\n");
@@ -372,15 +364,16 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     bool stop_after_failure = worst != Status::Passed && !sc.keep_going;
     bool out_of_time = since(guest_start) > sc.timeout_s;
     if (!alive || stop_after_failure || vm::interrupted() || out_of_time) {
-      std::string why = vm::interrupted()       ? "interrupted"
-                        : out_of_time            ? "scenario timeout"
-                                                   : "an earlier step failed";
+      std::string why = vm::interrupted() ? "interrupted"
+                        : out_of_time     ? "scenario timeout"
+                                          : "an earlier step failed";
       report::StepResult skipped{step.name, "", Status::Skipped, 0, "", why, {}, {}};
       res.steps.push_back(skipped);
       term.step_done(skipped);
       if (out_of_time && worst == Status::Passed) {
         worst = Status::Failed;
-        first_failure = "scenario exceeded its timeout of " + std::to_string(static_cast<int>(sc.timeout_s)) + " s";
+        first_failure =
+            "scenario exceeded its timeout of " + std::to_string(static_cast<int>(sc.timeout_s)) + " s";
       }
       continue;
     }
@@ -401,7 +394,8 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   }
   session.shutdown(10);
   check_host();
-  if (vm::interrupted()) return finish(Status::Error, "interrupted by signal " + std::to_string(vm::interrupt_signal()));
+  if (vm::interrupted())
+    return finish(Status::Error, "interrupted by signal " + std::to_string(vm::interrupt_signal()));
   return finish(worst, first_failure);
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "common/xml_escape.h"
 
 namespace famlab::vm {
 namespace {
@@ -45,35 +46,6 @@ unsigned long long start_time_of(long pid) {
 }
 
 std::string boot_id() { return read_first_line("/proc/sys/kernel/random/boot_id"); }
-
-std::string attr_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\n':
-        out += "&#10;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string attr_unescape(const std::string& s) {
   static const std::map<std::string, char> named = {
@@ -162,14 +134,14 @@ std::string new_run_id() {
 std::string owner_element(const DomainOwner& o) {
   std::ostringstream x;
   x << "<" << kMetadataPrefix << ":run xmlns:" << kMetadataPrefix << "=\"" << kMetadataNamespace << "\""
-    << " id=\"" << attr_escape(o.run_id) << "\""
-    << " controller=\"" << attr_escape(o.controller) << "\""
-    << " boot-id=\"" << attr_escape(o.boot_id) << "\""
+    << " id=\"" << xml_attribute_escape(o.run_id) << "\""
+    << " controller=\"" << xml_attribute_escape(o.controller) << "\""
+    << " boot-id=\"" << xml_attribute_escape(o.boot_id) << "\""
     << " pid=\"" << o.pid << "\""
     << " pid-start=\"" << o.pid_start << "\""
-    << " run-dir=\"" << attr_escape(o.run_dir) << "\""
-    << " scenario=\"" << attr_escape(o.scenario) << "\""
-    << " kernel=\"" << attr_escape(o.kernel) << "\"/>";
+    << " run-dir=\"" << xml_attribute_escape(o.run_dir) << "\""
+    << " scenario=\"" << xml_attribute_escape(o.scenario) << "\""
+    << " kernel=\"" << xml_attribute_escape(o.kernel) << "\"/>";
   return x.str();
 }
 

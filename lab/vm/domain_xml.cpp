@@ -8,37 +8,12 @@
 
 #include "common/error.h"
 #include "common/units.h"
+#include "common/xml_escape.h"
 
 namespace famlab::vm {
 namespace {
 
 constexpr const char* kQemuNamespace = "http://libvirt.org/schemas/domain/qemu/1.0";
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // QEMU option values: pieces separated by single commas; ",," is a literal
 // comma. raw=true keeps the escaping (for passing a piece on unchanged).
