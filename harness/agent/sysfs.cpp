@@ -1,4 +1,4 @@
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::agent {
 
