@@ -24,7 +24,7 @@ int cmd_shell(const ShellArgs& args) {
   runner::GuestSoftware sw = runner::prepare_guest(requests[0], term);
 
   RunDir run_dir("famlab-shell-");
-  plan::QemuInputs in;
+  plan::VmInputs in;
   in.kernel = sw.kernel.image;
   in.initrd = sw.image.cpio;
   in.run_dir = run_dir.path();
@@ -34,7 +34,7 @@ int cmd_shell(const ShellArgs& args) {
 
   vm::QemuBackend backend;
   vm::GuestSession session(
-      backend, {qemu.argv, qemu.agent_socket, true, run_dir.path()},
+      backend, {qemu.vm, true, run_dir.path()},
       {run_dir.path() / "serial.log", run_dir.path() / "dmesg.log", run_dir.path() / "agent.log"});
   vm::CallResult boot = session.boot(180);
   if (boot.outcome != vm::Outcome::Finished) throw Error("boot failed: " + boot.detail);

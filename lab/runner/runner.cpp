@@ -271,7 +271,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     res.kernel_release = sw->kernel.release;
     run_dir = std::make_unique<RunDir>();
     if (options_.keep_run_dirs) run_dir->keep();
-    plan::QemuInputs in;
+    plan::VmInputs in;
     in.kernel = sw->kernel.image;
     in.initrd = sw->image.cpio;
     in.run_dir = run_dir->path();
@@ -310,7 +310,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   } else {
     backend = std::make_unique<vm::QemuBackend>();
   }
-  vm::VmSpec spec{qemu.argv, qemu.agent_socket, false, run_dir->path()};
+  vm::VmSpec spec{qemu.vm, false, run_dir->path()};
   vm::GuestSession session(
       *backend, spec,
       {res.artifacts / "serial.log", res.artifacts / "dmesg.log", res.artifacts / "agent.log"});
