@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "base/error.h"
 #include "lab/common/paths.h"
@@ -13,7 +15,8 @@
 #include "lab/report/json_report.h"
 #include "lab/report/junit.h"
 #include "lab/runner/artifacts.h"
-#include "lab/runner/step_executor.h"
+#include "lab/runner/launch.h"
+#include "lab/runner/scenario_run.h"
 #include "lab/topology/load.h"
 #include "lab/vm/domain_metadata.h"
 #include "lab/vm/interrupt.h"
@@ -38,22 +41,7 @@ double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// A guest program built with the lab, next to famlab in the build tree
-// (build/<cfg>/lab/famlab -> build/<cfg>/<relative>); `env`, when set,
-// points at another build of it.
-fs::path built_binary(const char* env, const fs::path& relative, const std::string& what) {
-  if (const char* e = env ? std::getenv(env) : nullptr; e && *e) return e;
-  fs::path p = exe_dir().parent_path() / relative;
-  if (!fs::exists(p)) throw Error(what + " is not built: " + p.string() + " (run 'make build')");
-  return p;
-}
-
 }  // namespace
-
-std::string kernel_label(const kernel::KernelRequest& k) {
-  if (!k.tree.empty()) return "tree:" + k.tree.string();
-  return k.spec;
-}
 
 std::vector<fs::path> expand_scenario_args(const std::vector<std::string>& args) {
   std::vector<fs::path> out;
@@ -73,25 +61,6 @@ std::vector<fs::path> expand_scenario_args(const std::vector<std::string>& args)
     }
   }
   return out;
-}
-
-GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Terminal& term) {
-  auto log = [&](const std::string& s) { term.info(s); };
-  GuestSoftware sw;
-  sw.kernel = kernel::resolve_kernel(request, log);
-  term.info("kernel " + sw.kernel.name + ": " + sw.kernel.release +
-            (sw.kernel.cache_hit ? " (cached)" : " (built)") + " " + sw.kernel.image.string());
-  image::ImageSpec spec = image::default_image_spec(sw.kernel);
-  spec.agent = built_binary("FAMLAB_AGENT", "harness/agent/famlab-agent", "the guest agent");
-  // The famfs tools and server, and make bench's bandwidth tool (static).
-  spec.payloads.push_back(
-      {"/usr/bin/famfs", built_binary("FAMLAB_FAMFS", "famfs/cli/famfs", "the famfs tools")});
-  spec.payloads.push_back(
-      {"/usr/bin/famlab-bw", built_binary(nullptr, "harness/bench/guest/famlab-bw", "famlab-bw")});
-  sw.image = image::build_initramfs(spec, log);
-  term.info("image " + sw.image.hash.substr(0, 12) + " " + std::to_string(sw.image.bytes / 1024) + " KiB" +
-            (sw.image.cache_hit ? " (cached)" : " (built)"));
-  return sw;
 }
 
 Runner::Runner(RunOptions options, report::Terminal& terminal)
@@ -245,6 +214,8 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   res.file = sc.file.string();
   res.kernel = kernel_label(kreq);
   res.topology = sc.topology_file.stem().string();
+  for (const auto& g : sc.guests)
+    if (!g.name.empty()) res.guests.push_back(g.name + " (" + g.topology_file.stem().string() + ")");
   res.backend = where.backend;
   res.host = where.host;
   res.artifacts = options_.report_dir / artifact_dir_name(sc.name, res.kernel);
@@ -258,145 +229,116 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     return res;
   };
 
+  // A multi-guest scenario's guests share its private directory: each has
+  // its own folder there, and the shared devices' files sit beside them.
   std::unique_ptr<RunDir> run_dir;
-  topology::Topology topo;
-  plan::QemuPlan qemu;
-  protocol::GuestPlan guest;
-  const GuestSoftware* sw = nullptr;
+  std::vector<std::unique_ptr<Guest>> guests;
   try {
     fs::remove_all(res.artifacts);
     fs::create_directories(res.artifacts);
-    topo = topology::load_topology(sc.topology_file);
-    sw = &software(kreq);
-    res.kernel_release = sw->kernel.release;
+    const GuestSoftware& sw = software(kreq);
+    res.kernel_release = sw.kernel.release;
     run_dir = std::make_unique<RunDir>();
     if (options_.keep_run_dirs) run_dir->keep();
-    plan::QemuInputs in;
-    in.kernel = sw->kernel.image;
-    in.initrd = sw->image.cpio;
-    in.run_dir = run_dir->path();
-    qemu = plan::make_qemu_plan(topo, in);
-    guest = plan::make_guest_plan(topo);
-
-    write_artifact(
-        res.artifacts, "qemu-command.sh",
-        "#!/bin/sh\n# The exact command famlab ran. File backends and the agent socket live in the\n"
-        "# run directory, which is removed after the run (--keep-run-dir keeps it).\n" +
-            shell_command(qemu.argv));
-    write_artifact(res.artifacts, "guest-plan.json", nlohmann::json(guest).dump(2) + "\n");
-    write_artifact(res.artifacts, "kernel-version", sw->kernel.release + "\n" + sw->kernel.provenance + "\n");
-    write_artifact(res.artifacts, "image", sw->image.cpio.string() + "\nsha256 " + sw->image.hash + "\n");
-    copy_artifact(res.artifacts, "kernel-config", sw->kernel.config);
-    copy_artifact(res.artifacts, "topology.toml", sc.topology_file);
+    write_artifact(res.artifacts, "kernel-version", sw.kernel.release + "\n" + sw.kernel.provenance + "\n");
+    write_artifact(res.artifacts, "image", sw.image.cpio.string() + "\nsha256 " + sw.image.hash + "\n");
+    copy_artifact(res.artifacts, "kernel-config", sw.kernel.config);
     copy_artifact(res.artifacts, "scenario.toml", sc.file);
+    std::map<std::string, fs::path> shared = make_shared_memory(sc, run_dir->path());
+    for (const auto& spec : sc.guests) {
+      GuestSetup setup;
+      setup.name = spec.name;
+      setup.topology_file = spec.topology_file;
+      setup.software = &sw;
+      setup.run_dir = spec.name.empty() ? run_dir->path() : run_dir->path() / spec.name;
+      setup.artifacts = spec.name.empty() ? res.artifacts : res.artifacts / spec.name;
+      setup.shared_volatile = shared;
+      fs::create_directories(setup.run_dir);
+      guests.push_back(plan_guest(setup, backend_factory(sc, res, where)));
+    }
+    if (where.connection && guests.size() == 1)
+      res.domain = static_cast<vm::LibvirtBackend&>(*guests[0]->backend).domain_name();
   } catch (const Error& e) {
     return finish(Status::Error, e.what());
   }
-
-  // The scenario's timeout covers the guest (boot and steps), not building
-  // the kernel or the image before it.
-  const auto guest_start = std::chrono::steady_clock::now();
-  std::unique_ptr<vm::Backend> backend;
-  if (where.connection) {
-    vm::LibvirtBackend::Options lv;
-    lv.connection = where.connection;
-    lv.domain.name = vm::kDomainPrefix + run_id_ + "-" + artifact_dir_name(sc.name, res.kernel);
-    lv.domain.owner = vm::this_process_owner(run_id_);
-    lv.domain.owner.scenario = sc.name;
-    lv.domain.owner.kernel = res.kernel;
-    lv.artifacts = res.artifacts;
-    res.domain = lv.domain.name;
-    backend = std::make_unique<vm::LibvirtBackend>(std::move(lv));
-  } else {
-    backend = std::make_unique<vm::QemuBackend>();
-  }
-  vm::VmSpec spec{qemu.argv, qemu.agent_socket, false, run_dir->path()};
-  vm::GuestSession session(
-      *backend, spec,
-      {res.artifacts / "serial.log", res.artifacts / "dmesg.log", res.artifacts / "agent.log"});
-  // A host that went away mid-run says nothing about the guest: the pool
+  // A host that went away mid-run says nothing about the guests: the pool
   // runs the scenario again elsewhere (and records why).
   auto check_host = [&] {
-    if (auto why = backend->host_failure()) throw vm::HostError(vm::HostError::Kind::Down, *why);
+    for (auto& g : guests)
+      if (auto why = g->backend->host_failure()) throw vm::HostError(vm::HostError::Kind::Down, *why);
+  };
+  auto shutdown_all = [&](double timeout_s) {
+    std::vector<std::thread> stops;
+    for (auto& g : guests) stops.emplace_back([&g, timeout_s] { g->session->shutdown(timeout_s); });
+    for (auto& t : stops) t.join();
   };
 
-  // Boot is a step of its own: its time and any splat during boot show up.
-  report::StepResult boot{"boot", "boot", Status::Passed, 0, "", "", {}, {}};
-  vm::CallResult b;
-  try {
-    b = session.boot(options_.boot_timeout_s);
-  } catch (const vm::HostError&) {
-    throw;
-  } catch (const Error& e) {
-    boot.status = Status::Error;
-    boot.message = e.what();
-    term.step_done(boot);
-    res.steps.push_back(boot);
-    return finish(Status::Error, "boot: " + boot.message);
+  // Guests boot side by side; each boot is a step of its own, so its time
+  // and any splat during boot show up. The scenario's timeout counts from here.
+  const auto guests_start = std::chrono::steady_clock::now();
+  std::vector<BootOutcome> boots(guests.size());
+  std::vector<std::exception_ptr> boot_errors(guests.size());
+  {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < guests.size(); ++i)
+      threads.emplace_back([&, i] {
+        try {
+          boots[i] = boot_guest(*guests[i], options_.boot_timeout_s);
+        } catch (...) {
+          boot_errors[i] = std::current_exception();
+        }
+      });
+    for (auto& t : threads) t.join();
   }
-  boot.seconds = b.seconds;
-  for (const auto& s : b.splats) boot.splats.push_back({s.kind, s.title, s.text});
-  if (b.outcome != vm::Outcome::Finished) {
-    boot.status = b.outcome == vm::Outcome::Interrupted ? Status::Error : Status::Failed;
-    boot.message = std::string(vm::to_string(b.outcome)) + ": " + b.detail;
-  } else if (!boot.splats.empty()) {
-    boot.status = Status::Failed;
-    boot.message = "kernel " + boot.splats[0].kind + " during boot: " + boot.splats[0].title;
-  } else {
-    boot.data = {{"kernel", session.hello().kernel_release}, {"guest_uptime", session.hello().uptime}};
+  for (auto& e : boot_errors)
+    if (e) {
+      shutdown_all(1);
+      std::rethrow_exception(e);  // a HostError: the pool takes the scenario back
+    }
+  Status boot_status = Status::Passed;
+  std::string boot_message;
+  for (size_t i = 0; i < boots.size(); ++i) {
+    report::StepResult& step = boots[i].step;
+    if (!guests[i]->name.empty()) step.name = "boot@" + guests[i]->name;
+    term.step_done(step);
+    if (step.status != Status::Passed && boot_status == Status::Passed) {
+      boot_status = boots[i].infrastructure ? Status::Error : step.status;
+      boot_message = "boot: " + step.message;
+    }
+    res.steps.push_back(step);
   }
-  term.step_done(boot);
-  res.steps.push_back(boot);
-  if (boot.status != Status::Passed) {
-    session.shutdown(1);
+  if (boot_status != Status::Passed) {
+    shutdown_all(1);
     check_host();
-    // QEMU refusing its arguments is the lab's problem, not the kernel's.
-    Status st = boot.status;
-    if (b.outcome == vm::Outcome::VmExited && session.panic_text().empty()) st = Status::Error;
-    return finish(st, "boot: " + boot.message);
+    return finish(boot_status, boot_message);
   }
 
-  StepContext ctx{session, topo, qemu, guest, res.kernel, {}};
-  bool alive = true;
-  std::string first_failure;
-  Status worst = Status::Passed;
-  for (const auto& step : sc.steps) {
-    bool stop_after_failure = worst != Status::Passed && !sc.keep_going;
-    bool out_of_time = since(guest_start) > sc.timeout_s;
-    if (!alive || stop_after_failure || vm::interrupted() || out_of_time) {
-      std::string why = vm::interrupted() ? "interrupted"
-                        : out_of_time     ? "scenario timeout"
-                                          : "an earlier step failed";
-      report::StepResult skipped{step.name, "", Status::Skipped, 0, "", why, {}, {}};
-      res.steps.push_back(skipped);
-      term.step_done(skipped);
-      if (out_of_time && worst == Status::Passed) {
-        worst = Status::Failed;
-        first_failure =
-            "scenario exceeded its timeout of " + std::to_string(static_cast<int>(sc.timeout_s)) + " s";
-      }
-      continue;
-    }
-    StepOutcome o = execute_step(step, ctx);
-    if (step.action == scenario::Action::Bringup && o.result.status == Status::Passed)
-      res.boot_to_ready = session.elapsed();
-    alive = o.vm_alive;
-    if (o.result.status != Status::Passed) {
-      if (worst == Status::Passed) {
-        worst = o.result.status;
-        first_failure = "step '" + step.name + "': " + o.result.message;
-      } else if (sc.keep_going) {
-        first_failure += "; step '" + step.name + "': " + o.result.message;
-      }
-    }
-    term.step_done(o.result);
-    res.steps.push_back(std::move(o.result));
-  }
-  session.shutdown(10);
+  std::vector<Guest*> booted;
+  for (auto& g : guests) booted.push_back(g.get());
+  StepLoopResult loop = run_steps({sc, res.kernel, booted, guests_start}, term);
+  for (auto& s : loop.steps) res.steps.push_back(std::move(s));
+  res.boot_to_ready = loop.ready_at;
+  shutdown_all(10);
   check_host();
   if (vm::interrupted())
     return finish(Status::Error, "interrupted by signal " + std::to_string(vm::interrupt_signal()));
-  return finish(worst, first_failure);
+  return finish(loop.status, loop.message);
+}
+
+BackendFactory Runner::backend_factory(const scenario::Scenario& sc, const report::ScenarioResult& res,
+                                       const Placement& where) {
+  if (!where.connection) return [](const GuestSetup&) { return std::make_unique<vm::QemuBackend>(); };
+  return [this, &sc, &res, where](const GuestSetup& g) -> std::unique_ptr<vm::Backend> {
+    vm::LibvirtBackend::Options lv;
+    lv.connection = where.connection;
+    lv.domain.name = vm::kDomainPrefix + run_id_ + "-" + artifact_dir_name(sc.name, res.kernel) +
+                     (g.name.empty() ? "" : "-" + g.name);
+    lv.domain.owner = vm::this_process_owner(run_id_);
+    lv.domain.owner.scenario = sc.name;
+    lv.domain.owner.kernel = res.kernel;
+    lv.artifacts = g.artifacts;
+    return std::make_unique<vm::LibvirtBackend>(std::move(lv));
+  };
 }
 
 }  // namespace famlab::runner

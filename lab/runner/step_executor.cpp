@@ -116,6 +116,7 @@ void judge_result(const scenario::Step& step, StepContext& ctx, const vm::CallRe
                           protocol::decode_famfs_mount_result(call.finished.result), r);
         break;
       case Action::CheckPlacement:
+      case Action::Join:
         break;  // host side, never reaches the agent
     }
   } catch (const std::invalid_argument& e) {
@@ -139,7 +140,7 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
     case Action::Run:
       req.op = protocol::Op::Exec;
       req.shell = step.command;
-      req.timeout_s = step.timeout_s;
+      req.timeout_s = std::min(step.timeout_s, ctx.time_left_s);
       break;
     case Action::WritePattern:
     case Action::VerifyPattern:
@@ -161,6 +162,10 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
       req.famfs_files = request_files(step);
       req.timeout_s = step.timeout_s;
       break;
+    case Action::Join:
+      out.result.status = Status::Error;
+      out.result.message = "a join step is the step loop's to run";
+      return out;
     case Action::CheckPlacement: {
       auto t0 = std::chrono::steady_clock::now();
       auto it = ctx.written.find(step.region);
@@ -187,8 +192,19 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
     }
   }
   // A step's own timeout bounds the guest's work; give the reply a margin.
-  vm::CallResult call = ctx.session.call(req, step.timeout_s + 15);
+  // The scenario's deadline bounds both.
+  const double margin = 15;
+  const bool scenario_first = ctx.time_left_s < step.timeout_s + margin;
+  vm::CallResult call =
+      ctx.session.call(req, std::max(0.0, std::min(step.timeout_s + margin, ctx.time_left_s)));
   absorb_call(call, out);
+  if (scenario_first &&
+      (call.outcome == vm::Outcome::Timeout || (call.outcome == vm::Outcome::Finished && !call.finished.ok &&
+                                                call.finished.error.starts_with("timed out")))) {
+    out.scenario_timeout = true;
+    out.result.status = Status::Failed;
+    out.result.message = "the scenario's timeout ran out during the step";
+  }
   if (out.vm_alive) judge_result(step, ctx, call, out);
   judge_output(step, out);
   fail_on_splats(out);
