@@ -1,6 +1,8 @@
 #include "lab/runner/launch.h"
 
+#include <exception>
 #include <fstream>
+#include <thread>
 
 #include "base/error.h"
 #include "lab/plan/guest_plan.h"
@@ -76,6 +78,33 @@ BootOutcome boot_guest(Guest& guest, double timeout_s) {
   if (!guest.name.empty() && !boot.message.empty())
     boot.message = "guest " + guest.name + ": " + boot.message;
   return out;
+}
+
+std::vector<BootOutcome> boot_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s) {
+  std::vector<BootOutcome> boots(guests.size());
+  std::vector<std::exception_ptr> errors(guests.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < guests.size(); ++i)
+    threads.emplace_back([&, i] {
+      try {
+        boots[i] = boot_guest(*guests[i], timeout_s);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) {
+      shutdown_guests(guests, 1);
+      std::rethrow_exception(e);
+    }
+  return boots;
+}
+
+void shutdown_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s) {
+  std::vector<std::thread> stops;
+  for (const auto& g : guests) stops.emplace_back([&g, timeout_s] { g->session->shutdown(timeout_s); });
+  for (auto& t : stops) t.join();
 }
 
 std::map<std::string, std::filesystem::path> make_shared_memory(const scenario::Scenario& sc,
