@@ -204,6 +204,7 @@ TEST(QemuAccepts, EveryFeature) { expect_qemu_accepts(source("lab/topology/testd
 // One backing file given from outside, mapped shared by two QEMUs at once
 // (two guests of a multi-guest scenario): both accept it and both map the
 // same file MAP_SHARED, so a write by one guest is the other's to read.
+// QEMU creates the file when it is not there yet.
 TEST(QemuAccepts, TwoGuestsShareOneBackingFile) {
   if (!have_qemu()) GTEST_SKIP() << "qemu-system-x86_64 is not installed";
   RunDir pool("famlab-shared-pool-"), run_a("famlab-plan-test-"), run_b("famlab-plan-test-");
@@ -211,10 +212,9 @@ TEST(QemuAccepts, TwoGuestsShareOneBackingFile) {
   auto topo = topology::load_topology(source("scenarios/topologies/cxl1.toml"));
   std::vector<std::unique_ptr<Child>> guests;
   for (const RunDir* run : {&run_a, &run_b}) {
-    VmDescription vm = describe_vm(topo, stand_in_inputs(*run));
-    ASSERT_TRUE(vm.type3[0].volatile_memory);
-    vm.type3[0].volatile_memory->file = shared;
-    vm.type3[0].volatile_memory->share = true;
+    VmInputs in = stand_in_inputs(*run);
+    in.shared_volatile = {{"mem0", shared}};
+    VmDescription vm = describe_vm(topo, in);
     auto argv = to_qemu_argv(vm);
     EXPECT_NE(
         std::find(argv.begin(), argv.end(),

@@ -204,8 +204,9 @@ TEST(QemuArgs, QmpMonitorOnAUnixSocket) {
 
 // A backing file from outside, shared with other guests, and the share flag.
 TEST(QemuArgs, SharedAndPrivateFileBackends) {
-  VmDescription vm = describe_vm(shipped("cxl2-2hb.toml"), inputs());
-  vm.type3[0].volatile_memory->file = "/srv/pool,1.raw";
+  VmInputs in = inputs();
+  in.shared_volatile = {{"mem0", "/srv/pool,1.raw"}};
+  VmDescription vm = describe_vm(shipped("cxl2-2hb.toml"), in);
   vm.type3[1].volatile_memory->share = false;
   auto objects = values_of(to_qemu_argv(vm), "-object");
   EXPECT_EQ(

@@ -42,11 +42,14 @@ Type3Device type3(const topology::Device& d, const VmInputs& in) {
   out.serial = d.serial;
   // QEMU puts every -device with an id under /machine/peripheral.
   out.qom_path = "/machine/peripheral/" + d.id;
-  if (d.volatile_size > 0) {
+  if (d.volatile_size > 0 && d.file_backed) {
+    auto shared = in.shared_volatile.find(d.id);
+    auto file =
+        shared != in.shared_volatile.end() ? shared->second : backing_file_path(in.run_dir, d.id, "volatile");
+    out.volatile_memory = file_backend(d.id + "-vmem", file, d.volatile_size);
+  } else if (d.volatile_size > 0) {
     out.volatile_memory =
-        d.file_backed
-            ? file_backend(d.id + "-vmem", backing_file_path(in.run_dir, d.id, "volatile"), d.volatile_size)
-            : MemoryBackend{d.id + "-vmem", MemoryBackend::Storage::Ram, d.volatile_size, {}, true};
+        MemoryBackend{d.id + "-vmem", MemoryBackend::Storage::Ram, d.volatile_size, {}, true};
   }
   if (d.persistent_size > 0) {
     out.persistent_memory =

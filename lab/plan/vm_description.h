@@ -6,6 +6,7 @@
 // apart. Plain data and pure functions: no files, no processes.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ struct VmInputs {
   std::string extra_cmdline;       // appended to the kernel command line
   bool interactive = false;        // console multiplexed with QEMU's human monitor
   std::filesystem::path firmware;  // empty = QEMU's default (SeaBIOS)
+  // Multi-guest scenarios: device id -> a file other guests map too (their
+  // shared memory); such a device's volatile memory is that file instead of
+  // one in run_dir.
+  std::map<std::string, std::filesystem::path> shared_volatile;
 };
 
 enum class Accel { Tcg, Kvm };
@@ -78,8 +83,8 @@ struct MemoryBackend {
   std::string id;
   Storage storage = Storage::Ram;
   uint64_t size = 0;
-  // File only. describe_vm puts it in the run directory; a path given from
-  // outside (one file shared by several guests' QEMUs) works the same.
+  // File only: in the run directory, or a file given from outside that
+  // several guests' QEMUs map (VmInputs::shared_volatile).
   std::filesystem::path file;
   // Mapped shared: guest writes reach the file, and every QEMU mapping the
   // same file sees them. Off = a private copy-on-write mapping.

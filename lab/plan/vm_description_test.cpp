@@ -157,14 +157,25 @@ TEST(VmDescription, MemoryBackendsAndTheFilesTheHostReads) {
   EXPECT_EQ(vm.windows[1].granularity, 256u);
 }
 
-// A backing file given from outside (one file for several guests) is a
-// file backend like any other, and the host reads it back the same way.
-TEST(VmDescription, ASharedBackingFileIsReadBackLikeAnyOther) {
-  VmDescription vm = describe_vm(shipped("cxl1.toml"), inputs());
-  vm.type3[0].volatile_memory->file = "/srv/famlab/pool.raw";
+// Multi-guest scenarios: a device's volatile memory is a file given from
+// outside, the one every guest's QEMU maps; the host reads it back the same
+// way. Only file-backed devices take one.
+TEST(VmDescription, ASharedBackingFileReplacesTheRunDirectoryFile) {
+  VmInputs in = inputs();
+  in.shared_volatile = {{"mem0", "/srv/famlab/shared-mem0.mem"}};
+  VmDescription vm = describe_vm(shipped("cxl2-2hb.toml"), in);
+  ASSERT_TRUE(vm.type3[0].volatile_memory);
+  EXPECT_EQ(vm.type3[0].volatile_memory->file, "/srv/famlab/shared-mem0.mem");
+  EXPECT_TRUE(vm.type3[0].volatile_memory->share);
+  EXPECT_EQ(vm.type3[1].volatile_memory->file, "/tmp/run1/mem1-volatile.raw");
   auto files = backing_files(vm);
-  ASSERT_EQ(files.size(), 1u);
-  EXPECT_EQ(files[0].file, "/srv/famlab/pool.raw");
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(files[0].file, "/srv/famlab/shared-mem0.mem");
+  EXPECT_EQ(files[0].size, 256 * MiB);
+
+  in.shared_volatile = {{"mem2", "/srv/famlab/shared-mem2.mem"}};  // mem2 lives in RAM
+  VmDescription full = describe_vm(load("lab/topology/testdata/full.toml"), in);
+  EXPECT_EQ(full.type3[2].volatile_memory->storage, MemoryBackend::Storage::Ram);
 }
 
 TEST(VmDescription, InteractiveConsoleAndFirmware) {

@@ -261,8 +261,11 @@ TEST(DomainXml, MachinePropertiesStayTogether) {
 // A backing file shared with other guests goes to QEMU exactly as in the
 // direct backend's argv.
 TEST(DomainXml, SharedBackingFileAsInTheArgv) {
-  plan::VmDescription vm = direct(shipped("cxl1.toml"));
-  vm.type3[0].volatile_memory->file = "/srv/famlab/pool.raw";
+  plan::VmInputs in;
+  in.kernel = "/k/bzImage";
+  in.run_dir = "/tmp/famlab-run-x";
+  in.shared_volatile = {{"mem0", "/srv/famlab/pool.raw"}};
+  plan::VmDescription vm = plan::describe_vm(topology::load_topology(shipped("cxl1.toml")), in);
   auto argv_objects = values_of(plan::to_qemu_argv(vm), "-object");
   ASSERT_EQ(argv_objects.size(), 1u);
   EXPECT_EQ(argv_objects[0],
