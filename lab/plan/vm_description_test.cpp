@@ -44,7 +44,7 @@ TEST(VmDescription, MachineBootConsoleAndChannels) {
   EXPECT_TRUE(vm.machine.exit_on_reboot);
   EXPECT_EQ(vm.boot.kernel, "/k/bzImage");
   EXPECT_EQ(vm.boot.initrd, "/k/initrd.cpio.gz");
-  EXPECT_EQ(vm.boot.cmdline, "console=ttyS0 panic=-1 loglevel=4");
+  EXPECT_EQ(vm.boot.cmdline, "console=ttyS0 panic=-1 loglevel=4 no_timer_check");
   EXPECT_FALSE(vm.console.with_monitor);
   EXPECT_EQ(vm.agent.port_name, "org.famlab.agent");
   EXPECT_EQ(vm.agent.socket, "/tmp/run1/agent.sock");
@@ -120,7 +120,8 @@ TEST(VmDescription, PmemOnlyMachineHasNoCxl) {
   VmDescription vm = describe_vm(shipped("pmem.toml"), in);
   EXPECT_FALSE(vm.machine.cxl);
   EXPECT_EQ(vm.machine.memory, 6 * GiB);
-  EXPECT_EQ(vm.boot.cmdline, "console=ttyS0 panic=-1 loglevel=4 memmap=512M!4G famlab.debug=1");
+  EXPECT_EQ(vm.boot.cmdline,
+            "console=ttyS0 panic=-1 loglevel=4 no_timer_check memmap=512M!4G famlab.debug=1");
   EXPECT_TRUE(vm.host_bridges.empty());
   EXPECT_TRUE(vm.type3.empty());
   EXPECT_TRUE(vm.windows.empty());
