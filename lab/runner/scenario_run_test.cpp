@@ -20,7 +20,7 @@ using testing::ScriptedBackend;
 
 // What a scripted guest needs of a VM: the agent socket it listens on.
 vm::VmSpec scripted_spec(const fs::path& dir) {
-  vm::VmSpec spec{{}, false, dir};
+  vm::VmSpec spec{{}, false, dir, {}};
   spec.vm.agent.socket = dir / "agent.sock";
   return spec;
 }

@@ -204,7 +204,7 @@ namespace {
 // initrd, memory backing files it creates). A system daemon runs QEMU as its
 // own user (qemu.conf user=, the DAC base label): the run directory becomes
 // that user's, still 0700. Only possible on this machine and as root.
-void hand_run_dir_to_qemu(const LibvirtConnection& c, const fs::path& run_dir,
+void hand_run_dir_to_qemu(const LibvirtConnection& c, const fs::path& run_dir, const fs::path& shared_dir,
                           const std::string& domain_type) {
   auto owner = c.qemu_owner(domain_type);
   if (!owner || owner->first == geteuid()) return;
@@ -214,6 +214,17 @@ void hand_run_dir_to_qemu(const LibvirtConnection& c, const fs::path& run_dir,
                         ", famlab (uid " + std::to_string(geteuid()) + ") cannot hand it the run directory " +
                         run_dir.string() +
                         "; run famlab as root or use a daemon that runs QEMU as you (qemu:///session)");
+  }
+  auto give = [&](const fs::path& p) {
+    if (lchown(p.c_str(), owner->first, owner->second) != 0)
+      throw Error(Location{p.string()}, "cannot hand to the QEMU user: " + std::string(std::strerror(errno)));
+  };
+  // The shared directory (ours, above run_dir) and the memory files in it:
+  // every guest's QEMU maps them.
+  if (!shared_dir.empty()) {
+    give(shared_dir);
+    for (const auto& e : fs::directory_iterator(shared_dir))
+      if (e.is_regular_file()) give(e.path());
   }
   // QEMU must also get through every directory above it.
   std::vector<gid_t> groups{owner->second};
@@ -239,10 +250,6 @@ void hand_run_dir_to_qemu(const LibvirtConnection& c, const fs::path& run_dir,
     }
     if (p == p.root_path()) break;
   }
-  auto give = [&](const fs::path& p) {
-    if (lchown(p.c_str(), owner->first, owner->second) != 0)
-      throw Error(Location{p.string()}, "cannot hand to the QEMU user: " + std::string(std::strerror(errno)));
-  };
   give(run_dir);
   for (const auto& e : fs::directory_iterator(run_dir)) give(e.path());
 }
@@ -263,7 +270,8 @@ void LibvirtBackend::start(const VmSpec& spec) {
   const std::string& channel_name = vm.agent.port_name;
   std::string xml = make_domain_xml(vm, options_.domain);
   write_text(options_.artifacts, "domain.xml", xml);
-  if (c.same_machine()) hand_run_dir_to_qemu(c, run_dir, libvirt_domain_type(vm.machine.accel));
+  if (c.same_machine())
+    hand_run_dir_to_qemu(c, run_dir, spec.shared_dir, libvirt_domain_type(vm.machine.accel));
 
   UniqueFd listen_fd(listen_unix(vm.agent.socket));
   // Paused until both streams are open: not a byte of the console is lost.

@@ -58,7 +58,7 @@ TEST(LibvirtBackend, AHostThatRefusesTheDomainIsAHostErrorAndLeavesNothing) {
   o.domain.owner = this_process_owner("unit0001");
   o.artifacts = run.path() / "artifacts";
   LibvirtBackend backend(o);
-  VmSpec spec{vm_with(src.path() / "bzImage", src.path() / "initrd.cpio", run.path()), false, run.path()};
+  VmSpec spec{vm_with(src.path() / "bzImage", src.path() / "initrd.cpio", run.path()), false, run.path(), {}};
   try {
     backend.start(spec);
     FAIL() << "the test driver took a paused QEMU domain";
@@ -85,6 +85,6 @@ TEST(LibvirtBackend, AHostThatRefusesTheDomainIsAHostErrorAndLeavesNothing) {
 TEST(LibvirtBackend, HasNoInteractiveConsole) {
   auto conn = std::make_shared<LibvirtConnection>("test:///default");
   LibvirtBackend backend({conn, {"famlab-unit-shell", {}}, {}});
-  VmSpec spec{vm_with("/k/bzImage", "/k/initrd", "/tmp"), true, "/tmp"};
+  VmSpec spec{vm_with("/k/bzImage", "/k/initrd", "/tmp"), true, "/tmp", {}};
   EXPECT_THROW(backend.start(spec), Error);
 }
