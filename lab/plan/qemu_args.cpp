@@ -71,7 +71,9 @@ void add_backends(std::vector<std::string>& argv, QemuPlan& plan, const Topology
   for (const auto& d : t.devices) {
     if (d.volatile_size > 0) {
       if (d.file_backed) {
-        auto file = backing_file_path(in.run_dir, d.id, "volatile");
+        auto shared = in.shared_volatile.find(d.id);
+        auto file = shared != in.shared_volatile.end() ? shared->second
+                                                       : backing_file_path(in.run_dir, d.id, "volatile");
         add(argv, "-object", file_backend(d.id + "-vmem", file, d.volatile_size));
         plan.backing.push_back({d.id, "volatile", file, d.volatile_size});
       } else {

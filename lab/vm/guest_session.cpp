@@ -214,4 +214,16 @@ void GuestSession::shutdown(double timeout_s) {
 
 Outcome GuestSession::wait_exit() { return pump(Clock::time_point::max(), {}); }
 
+CallResult GuestSession::idle_check() {
+  CallResult r;
+  if (!started_) return r;
+  // One short round: enough to read what is already waiting.
+  Outcome o = pump(Clock::now() + std::chrono::milliseconds(40), {});
+  r.outcome = o == Outcome::Timeout ? Outcome::Finished : o;
+  r.splats = kernel_.flush();
+  if (r.outcome == Outcome::Panic) r.detail = console_.panic_text();
+  if (r.outcome == Outcome::VmExited) r.detail = "the VM stopped while idle (see serial.log)";
+  return r;
+}
+
 }  // namespace famlab::vm

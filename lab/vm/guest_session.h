@@ -55,6 +55,12 @@ class GuestSession {
   // Waits for the VM to stop on its own (interactive shell).
   Outcome wait_exit();
 
+  // For a guest with nothing to do while other guests work: takes what it
+  // said meanwhile (kernel log, console) without waiting. Outcome Finished
+  // while it is fine; Panic or VmExited when it died, with the splats it
+  // logged since the last call.
+  CallResult idle_check();
+
   double elapsed() const;  // seconds since start
   std::string panic_text() const { return console_.panic_text(); }
 
