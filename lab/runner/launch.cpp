@@ -1,7 +1,7 @@
 #include "lab/runner/launch.h"
 
-#include <exception>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "base/error.h"
@@ -42,24 +42,17 @@ std::unique_ptr<Guest> plan_guest(const GuestSetup& setup, const BackendFactory&
   return g;
 }
 
-BootOutcome boot_guest(Guest& guest, double timeout_s) {
+namespace {
+
+// The boot step of a started guest: waits for its hello and judges it.
+BootOutcome await_boot(Guest& guest, double timeout_s) {
   BootOutcome out;
   report::StepResult& boot = out.step;
   boot.name = "boot";
   boot.action = "boot";
   boot.guest = guest.name;
   boot.status = report::Status::Passed;
-  vm::CallResult b;
-  try {
-    b = guest.session->boot(timeout_s);
-  } catch (const vm::HostError&) {
-    throw;
-  } catch (const Error& e) {
-    boot.status = report::Status::Error;
-    boot.message = e.what();
-    out.infrastructure = true;
-    return out;
-  }
+  vm::CallResult b = guest.session->wait_for_hello(timeout_s);
   boot.seconds = b.seconds;
   for (const auto& s : b.splats) boot.splats.push_back({s.kind, s.title, s.text});
   if (b.outcome != vm::Outcome::Finished) {
@@ -80,24 +73,48 @@ BootOutcome boot_guest(Guest& guest, double timeout_s) {
   return out;
 }
 
+// A VM that could not even be started (QEMU not found, a backend error).
+BootOutcome start_failed(const Guest& guest, const std::string& why) {
+  BootOutcome out;
+  out.step.name = "boot";
+  out.step.action = "boot";
+  out.step.guest = guest.name;
+  out.step.status = report::Status::Error;
+  out.step.message = (guest.name.empty() ? "" : "guest " + guest.name + ": ") + why;
+  out.infrastructure = true;
+  return out;
+}
+
+}  // namespace
+
+BootOutcome boot_guest(Guest& guest, double timeout_s) {
+  try {
+    guest.session->start();
+  } catch (const vm::HostError&) {
+    throw;
+  } catch (const Error& e) {
+    return start_failed(guest, e.what());
+  }
+  return await_boot(guest, timeout_s);
+}
+
 std::vector<BootOutcome> boot_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s) {
-  std::vector<BootOutcome> boots(guests.size());
-  std::vector<std::exception_ptr> errors(guests.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < guests.size(); ++i)
-    threads.emplace_back([&, i] {
-      try {
-        boots[i] = boot_guest(*guests[i], timeout_s);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (auto& e : errors)
-    if (e) {
+  // Every VM starts from this thread (see GuestSession::boot), then each
+  // hello is awaited in turn: they boot side by side all the same.
+  std::vector<std::optional<BootOutcome>> failed(guests.size());
+  for (size_t i = 0; i < guests.size(); ++i) {
+    try {
+      guests[i]->session->start();
+    } catch (const vm::HostError&) {
       shutdown_guests(guests, 1);
-      std::rethrow_exception(e);
+      throw;  // the pool takes the scenario to another host
+    } catch (const Error& e) {
+      failed[i] = start_failed(*guests[i], e.what());
     }
+  }
+  std::vector<BootOutcome> boots;
+  for (size_t i = 0; i < guests.size(); ++i)
+    boots.push_back(failed[i] ? *failed[i] : await_boot(*guests[i], timeout_s));
   return boots;
 }
 
