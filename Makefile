@@ -44,7 +44,7 @@ bench: build
 	FAMLAB=$(FAMLAB) $(PYTHON) harness/bench/bench.py
 
 format:
-	find lab harness -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+	find base protocol lab famfs harness -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf build famlab-report

@@ -1,7 +1,7 @@
-#include "cli/arguments.h"
+#include "famfs/cli/arguments.h"
 
-#include "common/error.h"
-#include "common/units.h"
+#include "base/error.h"
+#include "base/units.h"
 
 namespace famlab::famfs::cli {
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "format/filesystem.h"
+#include "famfs/format/filesystem.h"
 
 namespace famlab::famfs::cli {
 

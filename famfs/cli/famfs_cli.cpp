@@ -1,14 +1,14 @@
-#include "cli/famfs_cli.h"
+#include "famfs/cli/famfs_cli.h"
 
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
 
-#include "cli/arguments.h"
-#include "cli/inspect_commands.h"
-#include "cli/mount_command.h"
-#include "cli/tool_commands.h"
-#include "common/error.h"
+#include "base/error.h"
+#include "famfs/cli/arguments.h"
+#include "famfs/cli/inspect_commands.h"
+#include "famfs/cli/mount_command.h"
+#include "famfs/cli/tool_commands.h"
 
 namespace famlab::famfs::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "cli/famfs_cli.h"
+#include "famfs/cli/famfs_cli.h"
 
 #include <gtest/gtest.h>
 
@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "common/process.h"
-#include "format/filesystem.h"
-#include "format/test_device.h"
-#include "format/test_log_writer.h"
+#include "base/process.h"
+#include "famfs/format/filesystem.h"
+#include "famfs/format/test_device.h"
+#include "famfs/format/test_log_writer.h"
 
 namespace famlab::famfs::cli {
 namespace {

@@ -1,14 +1,14 @@
-#include "cli/inspect_commands.h"
+#include "famfs/cli/inspect_commands.h"
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "common/error.h"
-#include "common/units.h"
-#include "format/device.h"
-#include "format/file_map_json.h"
-#include "format/filesystem.h"
-#include "format/fsck.h"
+#include "base/error.h"
+#include "base/units.h"
+#include "famfs/format/device.h"
+#include "famfs/format/file_map_json.h"
+#include "famfs/format/filesystem.h"
+#include "famfs/format/fsck.h"
 
 namespace famlab::famfs::cli {
 namespace {

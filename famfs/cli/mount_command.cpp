@@ -1,8 +1,8 @@
-#include "cli/mount_command.h"
+#include "famfs/cli/mount_command.h"
 
-#include "common/error.h"
-#include "fuse/famfs_wire.h"
-#include "server/server.h"
+#include "base/error.h"
+#include "famfs/fuse/famfs_wire.h"
+#include "famfs/server/server.h"
 
 namespace famlab::famfs::cli {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "server/server_options.h"
+#include "famfs/server/server_options.h"
 
 namespace famlab::famfs::cli {
 

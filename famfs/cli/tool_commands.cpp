@@ -1,4 +1,4 @@
-#include "cli/tool_commands.h"
+#include "famfs/cli/tool_commands.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,9 +7,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/error.h"
-#include "common/units.h"
-#include "format/device.h"
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "base/units.h"
+#include "famfs/format/device.h"
 
 namespace famlab::famfs::cli {
 namespace {
@@ -57,20 +58,17 @@ void creat_command(const std::string& device, const std::string& path, uint64_t 
 
 void cp_command(const std::string& device, const std::string& source, const std::string& path,
                 const format::Layout& layout, const Ownership& owner, std::ostream& out) {
-  int fd = open(source.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(source + ": cannot open: " + std::strerror(errno));
+  UniqueFd fd(open(source.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw Error(source + ": cannot open: " + std::strerror(errno));
   struct stat st {};
-  fstat(fd, &st);
-  if (!S_ISREG(st.st_mode)) {
-    close(fd);
-    throw Error(source + ": not a regular file");
-  }
-  try {
+  fstat(fd.get(), &st);
+  if (!S_ISREG(st.st_mode)) throw Error(source + ": not a regular file");
+  {
     Changing c(device);
     auto fill = [&](uint64_t pos, std::span<uint8_t> dest) {
       size_t done = 0;
       while (done < dest.size()) {
-        ssize_t n = pread(fd, dest.data() + done, dest.size() - done, static_cast<off_t>(pos + done));
+        ssize_t n = pread(fd.get(), dest.data() + done, dest.size() - done, static_cast<off_t>(pos + done));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) throw Error(source + ": read failed: " + std::strerror(errno));
         if (n == 0) throw Error(source + ": shrank while being copied");
@@ -85,11 +83,7 @@ void cp_command(const std::string& device, const std::string& source, const std:
     } catch (const Error& e) {
       throw path_error(device, path, e);
     }
-  } catch (...) {
-    close(fd);
-    throw;
   }
-  close(fd);
 }
 
 void mkdir_command(const std::string& device, const std::string& path, bool parents, const Ownership& owner,

@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string>
 
-#include "format/filesystem.h"
+#include "famfs/format/filesystem.h"
 
 namespace famlab::famfs::cli {
 

@@ -1,8 +1,8 @@
-#include "format/allocator.h"
+#include "famfs/format/allocator.h"
 
-#include "common/error.h"
-#include "common/units.h"
-#include "format/layout.h"
+#include "base/error.h"
+#include "base/units.h"
+#include "famfs/format/layout.h"
 
 namespace famlab::famfs::format {
 

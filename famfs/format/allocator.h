@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "format/file_map.h"
+#include "famfs/format/file_map.h"
 
 namespace famlab::famfs::format {
 

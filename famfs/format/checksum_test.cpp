@@ -1,4 +1,4 @@
-#include "format/checksum.h"
+#include "famfs/format/checksum.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "format/device.h"
+#include "famfs/format/device.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::famfs::format {
 namespace {
@@ -44,35 +44,22 @@ std::unique_ptr<Device> Device::from_fd(int fd, const std::string& name, bool wr
 
 Device::Device(int fd, std::string path, bool writable) : fd_(fd), path_(std::move(path)) {
   struct stat st {};
-  if (fstat(fd_, &st) != 0) {
-    std::string why = errno_text();
-    close(fd_);
-    throw Error(path_ + ": cannot stat: " + why);
-  }
-  try {
-    if (S_ISREG(st.st_mode))
-      size_ = static_cast<uint64_t>(st.st_size);
-    else if (S_ISCHR(st.st_mode))
-      size_ = char_device_size(st.st_rdev, path_);
-    else
-      throw Error(path_ + ": neither a regular file nor a dax character device");
-    if (size_ == 0) throw Error(path_ + ": device is empty (0 bytes)");
-  } catch (...) {
-    close(fd_);
-    throw;
-  }
-  void* p = mmap(nullptr, size_, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd_, 0);
-  if (p == MAP_FAILED) {
-    std::string why = errno_text();
-    close(fd_);
-    throw Error(path_ + ": cannot map " + std::to_string(size_) + " bytes: " + why);
-  }
+  if (fstat(fd_.get(), &st) != 0) throw Error(path_ + ": cannot stat: " + errno_text());
+  if (S_ISREG(st.st_mode))
+    size_ = static_cast<uint64_t>(st.st_size);
+  else if (S_ISCHR(st.st_mode))
+    size_ = char_device_size(st.st_rdev, path_);
+  else
+    throw Error(path_ + ": neither a regular file nor a dax character device");
+  if (size_ == 0) throw Error(path_ + ": device is empty (0 bytes)");
+  void* p = mmap(nullptr, size_, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fd_.get(), 0);
+  if (p == MAP_FAILED)
+    throw Error(path_ + ": cannot map " + std::to_string(size_) + " bytes: " + errno_text());
   base_ = static_cast<uint8_t*>(p);
 }
 
 Device::~Device() {
   if (base_) munmap(base_, size_);
-  if (fd_ >= 0) close(fd_);
 }
 
 void Device::flush() { msync(base_, size_, MS_SYNC); }

@@ -9,6 +9,8 @@
 #include <span>
 #include <string>
 
+#include "base/unique_fd.h"
+
 namespace famlab::famfs::format {
 
 class Device {
@@ -28,13 +30,13 @@ class Device {
   uint64_t size() const { return size_; }
   std::span<uint8_t> bytes() { return {base_, size_}; }
   std::span<const uint8_t> bytes() const { return {base_, size_}; }
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   // Pushes stores to a regular file (msync); a no-op cost on devdax.
   void flush();
 
  private:
   Device(int fd, std::string path, bool writable);
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string path_;
   uint64_t size_ = 0;
   uint8_t* base_ = nullptr;

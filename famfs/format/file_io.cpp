@@ -1,4 +1,4 @@
-#include "format/file_io.h"
+#include "famfs/format/file_io.h"
 
 #include <algorithm>
 #include <cstring>

@@ -6,7 +6,7 @@
 #include <optional>
 #include <span>
 
-#include "format/tree.h"
+#include "famfs/format/tree.h"
 
 namespace famlab::famfs::format {
 

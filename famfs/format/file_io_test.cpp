@@ -1,10 +1,10 @@
-#include "format/file_io.h"
+#include "famfs/format/file_io.h"
 
 #include <gtest/gtest.h>
 
 #include <numeric>
 
-#include "format/layout.h"
+#include "famfs/format/layout.h"
 
 namespace famlab::famfs::format {
 namespace {

@@ -1,18 +1,13 @@
-#include "format/file_map.h"
+#include "famfs/format/file_map.h"
 
 #include <cstdio>
 
-#include "common/units.h"
-#include "format/layout.h"
+#include "base/hex.h"
+#include "base/units.h"
+#include "famfs/format/layout.h"
 
 namespace famlab::famfs::format {
 namespace {
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 bool power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 

@@ -1,6 +1,6 @@
-#include "format/file_map_json.h"
+#include "famfs/format/file_map_json.h"
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::famfs::format {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
-#include "format/file_map.h"
+#include "famfs/format/file_map.h"
 
 namespace famlab::famfs::format {
 

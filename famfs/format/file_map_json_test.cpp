@@ -1,9 +1,9 @@
-#include "format/file_map_json.h"
+#include "famfs/format/file_map_json.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
-#include "format/layout.h"
+#include "base/error.h"
+#include "famfs/format/layout.h"
 
 namespace famlab::famfs::format {
 namespace {

@@ -1,8 +1,8 @@
-#include "format/file_map.h"
+#include "famfs/format/file_map.h"
 
 #include <gtest/gtest.h>
 
-#include "format/layout.h"
+#include "famfs/format/layout.h"
 
 namespace famlab::famfs::format {
 namespace {

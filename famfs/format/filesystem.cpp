@@ -1,12 +1,12 @@
-#include "format/filesystem.h"
+#include "famfs/format/filesystem.h"
 
 #include <algorithm>
 #include <cstring>
 #include <ctime>
 
-#include "common/error.h"
-#include "common/units.h"
-#include "format/log_entry.h"
+#include "base/error.h"
+#include "base/units.h"
+#include "famfs/format/log_entry.h"
 
 namespace famlab::famfs::format {
 

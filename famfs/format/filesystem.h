@@ -8,10 +8,10 @@
 #include <span>
 #include <string_view>
 
-#include "format/device.h"
-#include "format/layout.h"
-#include "format/replay.h"
-#include "format/superblock.h"
+#include "famfs/format/device.h"
+#include "famfs/format/layout.h"
+#include "famfs/format/replay.h"
+#include "famfs/format/superblock.h"
 
 namespace famlab::famfs::format {
 

@@ -1,14 +1,14 @@
-#include "format/filesystem.h"
+#include "famfs/format/filesystem.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 
-#include "common/error.h"
-#include "format/file_io.h"
-#include "format/fsck.h"
-#include "format/test_device.h"
-#include "format/test_log_writer.h"
+#include "base/error.h"
+#include "famfs/format/file_io.h"
+#include "famfs/format/fsck.h"
+#include "famfs/format/test_device.h"
+#include "famfs/format/test_log_writer.h"
 
 namespace famlab::famfs::format {
 namespace {

@@ -1,8 +1,8 @@
-#include "format/fsck.h"
+#include "famfs/format/fsck.h"
 
-#include "common/error.h"
-#include "format/replay.h"
-#include "format/superblock.h"
+#include "base/error.h"
+#include "famfs/format/replay.h"
+#include "famfs/format/superblock.h"
 
 namespace famlab::famfs::format {
 

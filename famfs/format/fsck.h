@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "format/device.h"
+#include "famfs/format/device.h"
 
 namespace famlab::famfs::format {
 

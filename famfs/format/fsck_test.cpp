@@ -1,10 +1,10 @@
-#include "format/fsck.h"
+#include "famfs/format/fsck.h"
 
 #include <gtest/gtest.h>
 
-#include "format/filesystem.h"
-#include "format/test_device.h"
-#include "format/test_log_writer.h"
+#include "famfs/format/filesystem.h"
+#include "famfs/format/test_device.h"
+#include "famfs/format/test_log_writer.h"
 
 namespace famlab::famfs::format {
 namespace {

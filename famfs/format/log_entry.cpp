@@ -1,10 +1,10 @@
-#include "format/log_entry.h"
+#include "famfs/format/log_entry.h"
 
 #include <algorithm>
 
-#include "common/error.h"
-#include "format/bytes.h"
-#include "format/checksum.h"
+#include "base/error.h"
+#include "famfs/format/bytes.h"
+#include "famfs/format/checksum.h"
 
 namespace famlab::famfs::format {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "format/file_map.h"
+#include "famfs/format/file_map.h"
 
 namespace famlab::famfs::format {
 

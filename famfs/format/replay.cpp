@@ -1,4 +1,4 @@
-#include "format/replay.h"
+#include "famfs/format/replay.h"
 
 namespace famlab::famfs::format {
 namespace {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "format/allocator.h"
-#include "format/superblock.h"
-#include "format/tree.h"
+#include "famfs/format/allocator.h"
+#include "famfs/format/superblock.h"
+#include "famfs/format/tree.h"
 
 namespace famlab::famfs::format {
 

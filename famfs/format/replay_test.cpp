@@ -1,12 +1,12 @@
-#include "format/replay.h"
+#include "famfs/format/replay.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 
-#include "format/filesystem.h"
-#include "format/test_device.h"
-#include "format/test_log_writer.h"
+#include "famfs/format/filesystem.h"
+#include "famfs/format/test_device.h"
+#include "famfs/format/test_log_writer.h"
 
 namespace famlab::famfs::format {
 namespace {

@@ -1,23 +1,18 @@
-#include "format/superblock.h"
+#include "famfs/format/superblock.h"
 
 #include <cstdio>
 #include <random>
 
-#include "common/error.h"
-#include "format/bytes.h"
-#include "format/checksum.h"
-#include "format/layout.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "famfs/format/bytes.h"
+#include "famfs/format/checksum.h"
+#include "famfs/format/layout.h"
 
 namespace famlab::famfs::format {
 namespace {
 
 constexpr size_t kCrcOffset = kSuperblockBytes - 4;
-
-std::string hex64(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "0x%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 }  // namespace
 
@@ -49,7 +44,7 @@ Superblock decode_superblock(std::span<const uint8_t> bytes, uint64_t actual_dev
   Superblock sb;
   c.u64(magic);
   if (magic != kSuperblockMagic)
-    throw Error("superblock: bad magic " + hex64(magic) + " (no famfs here; run 'famfs mkfs')");
+    throw Error("superblock: bad magic " + famlab::hex(magic, 16) + " (no famfs here; run 'famfs mkfs')");
   c.u32(sb.version);
   c.u32(size);
   uint32_t stored_crc = 0;
@@ -87,11 +82,9 @@ Superblock decode_superblock(std::span<const uint8_t> bytes, uint64_t actual_dev
 
 std::string uuid_text(const std::array<uint8_t, 16>& uuid) {
   std::string out;
-  char buf[3];
   for (size_t i = 0; i < uuid.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    std::snprintf(buf, sizeof(buf), "%02x", uuid[i]);
-    out += buf;
+    out += hex_bytes(&uuid[i], 1);
   }
   return out;
 }

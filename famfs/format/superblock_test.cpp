@@ -1,9 +1,9 @@
-#include "format/superblock.h"
+#include "famfs/format/superblock.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
-#include "format/layout.h"
+#include "base/error.h"
+#include "famfs/format/layout.h"
 
 namespace famlab::famfs::format {
 namespace {

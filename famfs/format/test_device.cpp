@@ -1,21 +1,19 @@
-#include "format/test_device.h"
+#include "famfs/format/test_device.h"
 
 #include <unistd.h>
 
 #include <cstdlib>
 #include <stdexcept>
 
+#include "base/unique_fd.h"
+
 namespace famlab::famfs::format {
 
 TempDeviceFile::TempDeviceFile(uint64_t size) {
   char tmpl[] = "/tmp/famfs-dev-XXXXXX";
-  int fd = mkstemp(tmpl);
-  if (fd < 0) throw std::runtime_error("mkstemp failed");
-  if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    close(fd);
-    throw std::runtime_error("ftruncate failed");
-  }
-  close(fd);
+  UniqueFd fd(mkstemp(tmpl));
+  if (!fd) throw std::runtime_error("mkstemp failed");
+  if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0) throw std::runtime_error("ftruncate failed");
   path_ = tmpl;
 }
 

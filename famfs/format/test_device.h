@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "format/device.h"
+#include "famfs/format/device.h"
 
 namespace famlab::famfs::format {
 

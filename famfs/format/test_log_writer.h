@@ -4,9 +4,9 @@
 #include <cstring>
 #include <vector>
 
-#include "format/device.h"
-#include "format/log_entry.h"
-#include "format/superblock.h"
+#include "famfs/format/device.h"
+#include "famfs/format/log_entry.h"
+#include "famfs/format/superblock.h"
 
 namespace famlab::famfs::format {
 

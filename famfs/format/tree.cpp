@@ -1,6 +1,6 @@
-#include "format/tree.h"
+#include "famfs/format/tree.h"
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::famfs::format {
 

@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "format/file_map.h"
-#include "format/layout.h"
-#include "format/log_entry.h"
+#include "famfs/format/file_map.h"
+#include "famfs/format/layout.h"
+#include "famfs/format/log_entry.h"
 
 namespace famlab::famfs::format {
 

@@ -1,8 +1,8 @@
-#include "format/tree.h"
+#include "famfs/format/tree.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::famfs::format {
 namespace {

@@ -1,4 +1,4 @@
-#include "fuse/abi.h"
+#include "famfs/fuse/abi.h"
 
 namespace famlab::famfs::fuse {
 

@@ -1,10 +1,10 @@
-#include "fuse/fmap_message.h"
+#include "famfs/fuse/fmap_message.h"
 
 #include <algorithm>
 #include <utility>
 
-#include "fuse/byte_reader.h"
-#include "fuse/reply.h"
+#include "famfs/fuse/byte_reader.h"
+#include "famfs/fuse/reply.h"
 
 namespace famlab::famfs::fuse {
 namespace {

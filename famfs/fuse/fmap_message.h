@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "fuse/abi.h"
-#include "fuse/famfs_wire.h"
+#include "famfs/fuse/abi.h"
+#include "famfs/fuse/famfs_wire.h"
 
 namespace famlab::famfs::fuse {
 

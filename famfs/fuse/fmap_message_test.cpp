@@ -1,4 +1,4 @@
-#include "fuse/fmap_message.h"
+#include "famfs/fuse/fmap_message.h"
 
 #include <gtest/gtest.h>
 

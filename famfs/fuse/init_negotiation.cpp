@@ -1,4 +1,4 @@
-#include "fuse/init_negotiation.h"
+#include "famfs/fuse/init_negotiation.h"
 
 #include <cerrno>
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "fuse/abi.h"
-#include "fuse/wire.h"
+#include "famfs/fuse/abi.h"
+#include "famfs/fuse/wire.h"
 
 namespace famlab::famfs::fuse {
 

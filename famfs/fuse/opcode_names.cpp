@@ -1,11 +1,11 @@
-#include "fuse/opcode_names.h"
+#include "famfs/fuse/opcode_names.h"
 
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <utility>
 
-#include "fuse/wire.h"
+#include "famfs/fuse/wire.h"
 
 namespace famlab::famfs::fuse {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "fuse/abi.h"
+#include "famfs/fuse/abi.h"
 
 namespace famlab::famfs::fuse {
 

@@ -1,8 +1,8 @@
-#include "fuse/opcode_names.h"
+#include "famfs/fuse/opcode_names.h"
 
 #include <gtest/gtest.h>
 
-#include "fuse/wire.h"
+#include "famfs/fuse/wire.h"
 
 namespace famlab::famfs::fuse {
 namespace {

@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "fuse/wire.h"
+#include "famfs/fuse/wire.h"
 
 namespace famlab::famfs::fuse {
 

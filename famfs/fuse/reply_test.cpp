@@ -1,4 +1,4 @@
-#include "fuse/reply.h"
+#include "famfs/fuse/reply.h"
 
 #include <gtest/gtest.h>
 

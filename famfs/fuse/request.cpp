@@ -1,7 +1,7 @@
-#include "fuse/request.h"
+#include "famfs/fuse/request.h"
 
-#include "fuse/byte_reader.h"
-#include "fuse/famfs_wire.h"
+#include "famfs/fuse/byte_reader.h"
+#include "famfs/fuse/famfs_wire.h"
 
 namespace famlab::famfs::fuse {
 namespace {

@@ -11,9 +11,9 @@
 #include <variant>
 #include <vector>
 
-#include "fuse/abi.h"
-#include "fuse/famfs_wire.h"
-#include "fuse/wire.h"
+#include "famfs/fuse/abi.h"
+#include "famfs/fuse/famfs_wire.h"
+#include "famfs/fuse/wire.h"
 
 namespace famlab::famfs::fuse {
 

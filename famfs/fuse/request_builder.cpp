@@ -1,4 +1,4 @@
-#include "fuse/request_builder.h"
+#include "famfs/fuse/request_builder.h"
 
 namespace famlab::famfs::fuse {
 

@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-#include "fuse/reply.h"
+#include "famfs/fuse/reply.h"
 
 namespace famlab::famfs::fuse {
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "fuse/fmap_message.h"
-#include "fuse/request.h"
+#include "famfs/fuse/fmap_message.h"
+#include "famfs/fuse/request.h"
 
 using namespace famlab::famfs::fuse;
 

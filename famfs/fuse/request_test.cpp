@@ -1,10 +1,10 @@
-#include "fuse/request.h"
+#include "famfs/fuse/request.h"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 
-#include "fuse/request_builder.h"
+#include "famfs/fuse/request_builder.h"
 
 namespace famlab::famfs::fuse {
 namespace {

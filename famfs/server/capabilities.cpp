@@ -1,4 +1,4 @@
-#include "server/capabilities.h"
+#include "famfs/server/capabilities.h"
 
 #include <linux/capability.h>
 #include <sys/prctl.h>

@@ -1,4 +1,4 @@
-#include "server/fd_passing.h"
+#include "famfs/server/fd_passing.h"
 
 #include <sys/socket.h>
 
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::famfs::server {
 

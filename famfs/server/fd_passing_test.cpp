@@ -1,11 +1,11 @@
-#include "server/fd_passing.h"
+#include "famfs/server/fd_passing.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::famfs::server {
 namespace {

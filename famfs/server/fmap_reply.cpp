@@ -1,6 +1,6 @@
-#include "server/fmap_reply.h"
+#include "famfs/server/fmap_reply.h"
 
-#include "format/layout.h"
+#include "famfs/format/layout.h"
 
 namespace famlab::famfs::server {
 namespace {

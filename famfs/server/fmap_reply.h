@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "format/tree.h"
-#include "fuse/abi.h"
-#include "fuse/fmap_message.h"
-#include "server/server_options.h"
+#include "famfs/format/tree.h"
+#include "famfs/fuse/abi.h"
+#include "famfs/fuse/fmap_message.h"
+#include "famfs/server/server_options.h"
 
 namespace famlab::famfs::server {
 

@@ -1,8 +1,8 @@
-#include "server/fmap_reply.h"
+#include "famfs/server/fmap_reply.h"
 
 #include <gtest/gtest.h>
 
-#include "format/layout.h"
+#include "famfs/format/layout.h"
 
 namespace famlab::famfs::server {
 namespace {

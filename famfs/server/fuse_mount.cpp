@@ -1,4 +1,4 @@
-#include "server/fuse_mount.h"
+#include "famfs/server/fuse_mount.h"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -8,10 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/error.h"
-#include "common/process.h"
-#include "server/capabilities.h"
-#include "server/fd_passing.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "base/unique_fd.h"
+#include "famfs/server/capabilities.h"
+#include "famfs/server/fd_passing.h"
 
 namespace famlab::famfs::server {
 namespace {
@@ -19,47 +20,29 @@ namespace {
 std::string errno_text() { return std::strerror(errno); }
 
 FuseMount mount_with_syscall(const std::string& source, const std::string& mountpoint, bool allow_other) {
-  int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-  if (fd < 0) throw Error("/dev/fuse: cannot open: " + errno_text());
-  std::string options = syscall_mount_options(fd, getuid(), getgid(), allow_other);
-  if (mount(source.c_str(), mountpoint.c_str(), "fuse.famfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0) {
-    std::string why = errno_text();
-    close(fd);
-    throw Error(mountpoint + ": mount(2) failed: " + why + " (options " + options + ")");
-  }
-  return FuseMount{fd, MountMethod::Syscall};
+  UniqueFd fd(open("/dev/fuse", O_RDWR | O_CLOEXEC));
+  if (!fd) throw Error("/dev/fuse: cannot open: " + errno_text());
+  std::string options = syscall_mount_options(fd.get(), getuid(), getgid(), allow_other);
+  if (mount(source.c_str(), mountpoint.c_str(), "fuse.famfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0)
+    throw Error(mountpoint + ": mount(2) failed: " + errno_text() + " (options " + options + ")");
+  return FuseMount{std::move(fd), MountMethod::Syscall};
 }
 
 FuseMount mount_with_fusermount(const std::string& source, const std::string& mountpoint, bool allow_other) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
     throw Error("socketpair for fusermount3: " + errno_text());
+  UniqueFd ours(sv[0]), theirs(sv[1]);
   // Our end closes on exec; fusermount3 inherits its end by number.
-  fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+  fcntl(ours.get(), F_SETFD, FD_CLOEXEC);
   ProcessOptions opts;
-  opts.env["_FUSE_COMMFD"] = std::to_string(sv[1]);
-  ProcessResult r;
-  try {
-    r = run_process({"fusermount3", "-o", fusermount_options(source, allow_other), "--", mountpoint}, opts);
-  } catch (...) {
-    close(sv[0]);
-    close(sv[1]);
-    throw;
-  }
-  close(sv[1]);
-  if (r.exit_code != 0) {
-    close(sv[0]);
+  opts.env["_FUSE_COMMFD"] = std::to_string(theirs.get());
+  ProcessResult r =
+      run_process({"fusermount3", "-o", fusermount_options(source, allow_other), "--", mountpoint}, opts);
+  theirs.reset();
+  if (r.exit_code != 0)
     throw Error(mountpoint + ": fusermount3 failed (exit " + std::to_string(r.exit_code) + "): " + r.output);
-  }
-  int fd;
-  try {
-    fd = receive_fd(sv[0]);
-  } catch (...) {
-    close(sv[0]);
-    throw;
-  }
-  close(sv[0]);
-  return FuseMount{fd, MountMethod::Fusermount};
+  return FuseMount{UniqueFd(receive_fd(ours.get())), MountMethod::Fusermount};
 }
 
 }  // namespace

@@ -4,12 +4,13 @@
 #include <cstdint>
 #include <string>
 
-#include "server/server_options.h"
+#include "base/unique_fd.h"
+#include "famfs/server/server_options.h"
 
 namespace famlab::famfs::server {
 
 struct FuseMount {
-  int fd = -1;         // the /dev/fuse connection
+  UniqueFd fd;         // the /dev/fuse connection
   MountMethod method;  // Syscall or Fusermount
 };
 

@@ -1,8 +1,8 @@
-#include "server/fuse_mount.h"
+#include "famfs/server/fuse_mount.h"
 
 #include <gtest/gtest.h>
 
-#include "server/capabilities.h"
+#include "famfs/server/capabilities.h"
 
 namespace famlab::famfs::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/kernel_famfs_report.h"
+#include "famfs/server/kernel_famfs_report.h"
 
 #include <gtest/gtest.h>
 

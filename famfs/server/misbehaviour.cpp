@@ -1,6 +1,6 @@
-#include "server/misbehaviour.h"
+#include "famfs/server/misbehaviour.h"
 
-#include "fuse/wire.h"
+#include "famfs/fuse/wire.h"
 
 namespace famlab::famfs::server {
 

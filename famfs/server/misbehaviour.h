@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "server/server_options.h"
+#include "famfs/server/server_options.h"
 
 namespace famlab::famfs::server {
 

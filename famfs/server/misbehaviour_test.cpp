@@ -1,8 +1,8 @@
-#include "server/misbehaviour.h"
+#include "famfs/server/misbehaviour.h"
 
 #include <gtest/gtest.h>
 
-#include "fuse/wire.h"
+#include "famfs/fuse/wire.h"
 
 namespace famlab::famfs::server {
 namespace {

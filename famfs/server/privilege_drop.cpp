@@ -1,4 +1,4 @@
-#include "server/privilege_drop.h"
+#include "famfs/server/privilege_drop.h"
 
 #include <grp.h>
 #include <linux/capability.h>
@@ -10,8 +10,8 @@
 #include <cstring>
 #include <string>
 
-#include "common/error.h"
-#include "server/capabilities.h"
+#include "base/error.h"
+#include "famfs/server/capabilities.h"
 
 namespace famlab::famfs::server {
 namespace {

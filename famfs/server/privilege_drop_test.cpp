@@ -1,4 +1,4 @@
-#include "server/privilege_drop.h"
+#include "famfs/server/privilege_drop.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -6,8 +6,8 @@
 
 #include <functional>
 
-#include "common/error.h"
-#include "server/capabilities.h"
+#include "base/error.h"
+#include "famfs/server/capabilities.h"
 
 namespace famlab::famfs::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/request_handler.h"
+#include "famfs/server/request_handler.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "format/file_io.h"
-#include "fuse/famfs_wire.h"
-#include "fuse/init_negotiation.h"
-#include "server/fmap_reply.h"
+#include "famfs/format/file_io.h"
+#include "famfs/fuse/famfs_wire.h"
+#include "famfs/fuse/init_negotiation.h"
+#include "famfs/server/fmap_reply.h"
 
 namespace famlab::famfs::server {
 namespace {

@@ -6,11 +6,11 @@
 #include <optional>
 #include <span>
 
-#include "format/filesystem.h"
-#include "fuse/reply.h"
-#include "fuse/request.h"
-#include "server/server_options.h"
-#include "server/status_recorder.h"
+#include "famfs/format/filesystem.h"
+#include "famfs/fuse/reply.h"
+#include "famfs/fuse/request.h"
+#include "famfs/server/server_options.h"
+#include "famfs/server/status_recorder.h"
 
 namespace famlab::famfs::server {
 

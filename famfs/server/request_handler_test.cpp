@@ -1,4 +1,4 @@
-#include "server/request_handler.h"
+#include "famfs/server/request_handler.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -6,11 +6,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "format/filesystem.h"
-#include "format/test_device.h"
-#include "fuse/famfs_wire.h"
-#include "fuse/fmap_message.h"
-#include "fuse/request_builder.h"
+#include "famfs/format/filesystem.h"
+#include "famfs/format/test_device.h"
+#include "famfs/fuse/famfs_wire.h"
+#include "famfs/fuse/fmap_message.h"
+#include "famfs/fuse/request_builder.h"
 
 namespace famlab::famfs::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/server.h"
+#include "famfs/server/server.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,16 +11,17 @@
 #include <fstream>
 #include <memory>
 
-#include "common/error.h"
-#include "format/device.h"
-#include "format/filesystem.h"
-#include "server/capabilities.h"
-#include "server/fuse_mount.h"
-#include "server/kernel_famfs_report.h"
-#include "server/privilege_drop.h"
-#include "server/request_handler.h"
-#include "server/session.h"
-#include "server/status_recorder.h"
+#include "base/error.h"
+#include "base/unique_fd.h"
+#include "famfs/format/device.h"
+#include "famfs/format/filesystem.h"
+#include "famfs/server/capabilities.h"
+#include "famfs/server/fuse_mount.h"
+#include "famfs/server/kernel_famfs_report.h"
+#include "famfs/server/privilege_drop.h"
+#include "famfs/server/request_handler.h"
+#include "famfs/server/session.h"
+#include "famfs/server/status_recorder.h"
 
 namespace famlab::famfs::server {
 namespace {
@@ -65,21 +66,21 @@ class Daemonizer {
     if (pipe2(p, O_CLOEXEC) != 0) throw Error(std::string("--daemon: pipe failed: ") + std::strerror(errno));
     pid_t pid = fork();
     if (pid < 0) throw Error(std::string("--daemon: fork failed: ") + std::strerror(errno));
+    UniqueFd read_end(p[0]), write_end(p[1]);
     if (pid == 0) {
-      close(p[0]);
-      ready_fd_ = p[1];
+      ready_fd_ = std::move(write_end);
       setsid();
-      int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-      dup2(null, 0);
-      dup2(null, 1);
-      if (o.log_path.empty()) dup2(null, 2);  // nobody reads the parent's stderr any more
+      UniqueFd null(open("/dev/null", O_RDWR | O_CLOEXEC));
+      dup2(null.get(), 0);
+      dup2(null.get(), 1);
+      if (o.log_path.empty()) dup2(null.get(), 2);  // nobody reads the parent's stderr any more
       return;
     }
-    close(p[1]);
+    write_end.reset();
     char byte = 0;
     ssize_t n;
     do {
-      n = read(p[0], &byte, 1);  // the child writes once INIT is answered
+      n = read(read_end.get(), &byte, 1);  // the child writes once INIT is answered
     } while (n < 0 && errno == EINTR);
     if (n == 1) {
       out << "famfs: serving " << o.device << " at " << o.mountpoint << " (pid " << pid << ")" << std::endl;
@@ -92,15 +93,14 @@ class Daemonizer {
     std::_Exit(1);
   }
   void ready() {
-    if (ready_fd_ < 0) return;
+    if (!ready_fd_) return;
     char byte = 'I';
-    (void)!write(ready_fd_, &byte, 1);
-    close(ready_fd_);
-    ready_fd_ = -1;
+    (void)!write(ready_fd_.get(), &byte, 1);
+    ready_fd_.reset();
   }
 
  private:
-  int ready_fd_ = -1;
+  UniqueFd ready_fd_;
 };
 
 void fill_static_status(protocol::FamfsStatus& s, const ServerOptions& o) {
@@ -180,7 +180,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   size_t next = 0;
   for (const auto& [index, path] : o.extra_daxdevs) extra_bytes[index] = extra[next++]->bytes();
   handler.set_extra_devices(std::move(extra_bytes));
-  Session session(mount.fd, handler, recorder, o, log);
+  Session session(mount.fd.get(), handler, recorder, o, log);
   char canonical[PATH_MAX];
   std::string mountpoint = realpath(o.mountpoint.c_str(), canonical) ? canonical : o.mountpoint;
   auto initialized = [&] {
@@ -190,7 +190,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   };
   std::string why = session.run(initialized, g_stop);
   if (g_stop) unmount_fuse(o.mountpoint, mount.method);
-  close(mount.fd);
+  mount.fd.reset();
   s.state = "unmounted";
   s.exit_reason = why;
   recorder.write_now();

@@ -3,7 +3,7 @@
 // privilege as asked, mount, serve until unmounted.
 #include <ostream>
 
-#include "server/server_options.h"
+#include "famfs/server/server_options.h"
 
 namespace famlab::famfs::server {
 

@@ -1,12 +1,12 @@
-#include "server/server_options.h"
+#include "famfs/server/server_options.h"
 
 #include <array>
 #include <charconv>
 #include <utility>
 
-#include "common/error.h"
-#include "fuse/famfs_wire.h"
-#include "fuse/opcode_names.h"
+#include "base/error.h"
+#include "famfs/fuse/famfs_wire.h"
+#include "famfs/fuse/opcode_names.h"
 
 namespace famlab::famfs::server {
 namespace {

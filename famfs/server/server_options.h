@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "fuse/abi.h"
-#include "fuse/init_negotiation.h"
+#include "famfs/fuse/abi.h"
+#include "famfs/fuse/init_negotiation.h"
 
 namespace famlab::famfs::server {
 

@@ -1,9 +1,9 @@
-#include "server/server_options.h"
+#include "famfs/server/server_options.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
-#include "fuse/wire.h"
+#include "base/error.h"
+#include "famfs/fuse/wire.h"
 
 namespace famlab::famfs::server {
 namespace {

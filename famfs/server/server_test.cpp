@@ -2,7 +2,7 @@
 // machine's /dev/fuse and ordinary file operations go through it (the
 // fallback path: READ and WRITE served from the server's own mapping).
 // Needs root and /dev/fuse; skipped otherwise.
-#include "server/server.h"
+#include "famfs/server/server.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -19,9 +19,9 @@
 #include <sstream>
 #include <thread>
 
-#include "common/process.h"
-#include "format/filesystem.h"
-#include "format/test_device.h"
+#include "base/process.h"
+#include "famfs/format/filesystem.h"
+#include "famfs/format/test_device.h"
 #include "protocol/famfs_status.h"
 
 namespace famlab::famfs::server {

@@ -1,4 +1,4 @@
-#include "server/session.h"
+#include "famfs/server/session.h"
 
 #include <poll.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cstring>
 #include <thread>
 
-#include "fuse/opcode_names.h"
+#include "famfs/fuse/opcode_names.h"
 
 namespace famlab::famfs::server {
 namespace {
@@ -70,7 +70,8 @@ bool Session::serve_one(std::span<const uint8_t> bytes) {
     if (reply) {
       outcome = std::to_string(reply->size()) + " bytes";
       std::optional<fuse::ParsedReply> parsed = fuse::parse_reply(*reply);
-      if (parsed.has_value() && parsed.value().header.error != 0) outcome = std::strerror(-parsed.value().header.error);
+      if (parsed.has_value() && parsed.value().header.error != 0)
+        outcome = std::strerror(-parsed.value().header.error);
     }
     log_ << "famfs: #" << h.unique << " " << name << " node " << h.nodeid << " -> " << outcome << std::endl;
   }

@@ -6,9 +6,9 @@
 #include <ostream>
 #include <string>
 
-#include "server/misbehaviour.h"
-#include "server/request_handler.h"
-#include "server/status_recorder.h"
+#include "famfs/server/misbehaviour.h"
+#include "famfs/server/request_handler.h"
+#include "famfs/server/status_recorder.h"
 
 namespace famlab::famfs::server {
 

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <sstream>
 
-#include "format/filesystem.h"
-#include "server/session.h"
+#include "famfs/format/filesystem.h"
+#include "famfs/server/session.h"
 
 using namespace famlab::famfs;
 

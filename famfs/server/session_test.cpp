@@ -1,4 +1,4 @@
-#include "server/session.h"
+#include "famfs/server/session.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <sstream>
 
-#include "format/test_device.h"
-#include "fuse/request_builder.h"
+#include "famfs/format/test_device.h"
+#include "famfs/fuse/request_builder.h"
 
 namespace famlab::famfs::server {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/status_recorder.h"
+#include "famfs/server/status_recorder.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include "base/error.h"
+#include "base/small_file.h"
 
 namespace famlab::famfs::server {
 
@@ -26,15 +29,10 @@ void StatusRecorder::write_now() {
   dirty_ = false;
   if (path_.empty()) return;
   std::string text = protocol::encode_famfs_status(status_);
-  std::string tmp = path_ + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  if (fd >= 0) close(fd);
-  ok = ok && rename(tmp.c_str(), path_.c_str()) == 0;
-  if (!ok) {
-    unlink(tmp.c_str());
-    if (!warned_)
-      std::fprintf(stderr, "famfs: cannot write status %s: %s\n", path_.c_str(), std::strerror(errno));
+  try {
+    replace_file_atomically(path_, text);
+  } catch (const Error& e) {
+    if (!warned_) std::fprintf(stderr, "famfs: cannot write status: %s\n", e.what());
     warned_ = true;  // keep serving; say it once
   }
 }

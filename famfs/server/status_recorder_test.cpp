@@ -1,4 +1,4 @@
-#include "server/status_recorder.h"
+#include "famfs/server/status_recorder.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

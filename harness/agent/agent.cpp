@@ -1,20 +1,21 @@
-#include "agent.h"
+#include "harness/agent/agent.h"
 
 #include <poll.h>
 
 #include <chrono>
 #include <vector>
 
-#include "child_reaper.h"
-#include "common/error.h"
-#include "console_shell.h"
-#include "dax_device.h"
-#include "dax_mode.h"
-#include "famfs_probe.h"
-#include "format.h"
-#include "pattern_io.h"
-#include "system_info.h"
-#include "tool_runner.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/units.h"
+#include "harness/agent/child_reaper.h"
+#include "harness/agent/console_shell.h"
+#include "harness/agent/dax_device.h"
+#include "harness/agent/dax_mode.h"
+#include "harness/agent/famfs_probe.h"
+#include "harness/agent/pattern_io.h"
+#include "harness/agent/system_info.h"
+#include "harness/agent/tool_runner.h"
 
 namespace famlab::agent {
 
@@ -332,7 +333,7 @@ std::string Agent::dax_banner() const {
     any = true;
     std::string size;
     try {
-      size = format_bytes(d.size());
+      size = format_size(d.size());
     } catch (const std::exception&) {
       size = "?";
     }

@@ -12,12 +12,12 @@
 #include <optional>
 #include <string>
 
-#include "bringup.h"
-#include "channel.h"
-#include "child_process.h"
-#include "kmsg.h"
+#include "harness/agent/bringup.h"
+#include "harness/agent/channel.h"
+#include "harness/agent/child_process.h"
+#include "harness/agent/kmsg.h"
+#include "harness/agent/sysfs.h"
 #include "protocol/messages.h"
-#include "sysfs.h"
 
 namespace famlab::agent {
 

@@ -1,4 +1,4 @@
-#include "agent.h"
+#include "harness/agent/agent.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "fake_sysfs.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 using namespace famlab::protocol;

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "bringup_env.h"
+#include "harness/agent/bringup_env.h"
 #include "protocol/guest_plan.h"
 
 namespace famlab::agent {

@@ -1,10 +1,11 @@
-#include "bringup_env.h"
+#include "harness/agent/bringup_env.h"
 
 #include <chrono>
 #include <thread>
 
-#include "common/error.h"
-#include "format.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/units.h"
 
 namespace famlab::agent {
 

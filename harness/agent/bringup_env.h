@@ -5,8 +5,8 @@
 #include <functional>
 #include <string>
 
-#include "sysfs.h"
-#include "tool_runner.h"
+#include "harness/agent/sysfs.h"
+#include "harness/agent/tool_runner.h"
 
 namespace famlab::agent {
 

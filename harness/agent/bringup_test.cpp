@@ -1,8 +1,8 @@
-#include "bringup.h"
+#include "harness/agent/bringup.h"
 
 #include <gtest/gtest.h>
 
-#include "fake_sysfs.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 using namespace famlab::protocol;

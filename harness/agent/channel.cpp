@@ -1,6 +1,7 @@
-#include "channel.h"
+#include "harness/agent/channel.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,14 +13,12 @@ constexpr auto kBackoff = std::chrono::milliseconds(100);
 }
 
 Channel::Channel(int fd) : fd_(fd) {
-  int flags = fcntl(fd_, F_GETFL);
-  if (flags >= 0) fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
-  fcntl(fd_, F_SETFD, FD_CLOEXEC);
+  int flags = fcntl(fd_.get(), F_GETFL);
+  if (flags >= 0) fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK);
+  fcntl(fd_.get(), F_SETFD, FD_CLOEXEC);
 }
 
-Channel::~Channel() {
-  if (fd_ >= 0) ::close(fd_);
-}
+Channel::~Channel() = default;
 
 void Channel::send(const protocol::Message& m) {
   if (m.event == protocol::Event::Kmsg && pending_bytes() > kMaxPending) {
@@ -30,10 +29,23 @@ void Channel::send(const protocol::Message& m) {
   if (Clock::now() >= retry_at_) flush();
 }
 
+// A peer that went away must cost a back-off, never the process: on a
+// socket (tests, the libvirt channel on the host side) MSG_NOSIGNAL keeps
+// SIGPIPE away whatever the program's signal disposition; the virtio port
+// is a character device, which never raises SIGPIPE.
+ssize_t Channel::write_no_sigpipe(const char* data, size_t n) {
+  if (is_socket_) {
+    ssize_t sent = ::send(fd_.get(), data, n, MSG_NOSIGNAL);
+    if (sent >= 0 || errno != ENOTSOCK) return sent;
+    is_socket_ = false;
+  }
+  return ::write(fd_.get(), data, n);
+}
+
 void Channel::flush() {
   while (out_pos_ < out_.size()) {
     size_t chunk = std::min<size_t>(out_.size() - out_pos_, 64 * 1024);
-    ssize_t n = ::write(fd_, out_.data() + out_pos_, chunk);
+    ssize_t n = write_no_sigpipe(out_.data() + out_pos_, chunk);
     if (n > 0) {
       out_pos_ += static_cast<size_t>(n);
       continue;
@@ -68,7 +80,7 @@ void Channel::on_poll(short revents) {
 void Channel::receive() {
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd_, buf, sizeof buf);
+    ssize_t n = ::read(fd_.get(), buf, sizeof buf);
     if (n > 0) {
       in_.feed(buf, static_cast<size_t>(n));
       continue;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "base/unique_fd.h"
 #include "protocol/messages.h"
 
 namespace famlab::agent {
@@ -24,7 +25,7 @@ class Channel {
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
   // Queues one message and tries to write it at once. When the queue is
   // huge because nobody reads, kernel log records are dropped (counted),
@@ -51,7 +52,10 @@ class Channel {
  private:
   void back_off();
 
-  int fd_;
+  ssize_t write_no_sigpipe(const char* data, size_t n);
+
+  UniqueFd fd_;
+  bool is_socket_ = true;  // until send(2) says otherwise
   std::string out_;
   size_t out_pos_ = 0;
   protocol::LineBuffer in_;

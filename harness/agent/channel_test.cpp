@@ -1,4 +1,4 @@
-#include "channel.h"
+#include "harness/agent/channel.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

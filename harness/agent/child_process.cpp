@@ -1,4 +1,4 @@
-#include "child_process.h"
+#include "harness/agent/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -9,27 +9,18 @@
 #include <chrono>
 #include <thread>
 
-#include "child_reaper.h"
-#include "common/error.h"
-#include "die_with_parent.h"
+#include "base/die_with_parent.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "harness/agent/child_reaper.h"
 
 namespace bp = boost::process;
 
 namespace famlab::agent {
 
-std::string find_program(const std::string& name) {
-  if (name.find('/') != std::string::npos) {
-    if (access(name.c_str(), X_OK) != 0) throw Error("program not found or not executable: " + name);
-    return name;
-  }
-  auto p = bp::search_path(name);
-  if (p.empty()) throw Error("program '" + name + "' not found in PATH");
-  return p.string();
-}
-
 ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
   if (argv.empty()) throw Error("cannot run an empty command");
-  std::string exe = find_program(argv[0]);
+  std::string exe = famlab::find_program(argv[0]).string();
   std::vector<std::string> args(argv.begin() + 1, argv.end());
   try {
     bp::pipe out, err;
@@ -38,14 +29,14 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
     pid_ = c.id();
     track_child(pid_);
     c.detach();  // the reaper owns the exit status from here on
-    out_fd_ = out.native_source();
-    err_fd_ = err.native_source();
+    out_fd_.reset(out.native_source());
+    err_fd_.reset(err.native_source());
     out.assign_source(-1);  // keep the read ends past the pipes' lifetime
     err.assign_source(-1);
   } catch (const std::exception& e) {
     throw Error("cannot start " + argv[0] + ": " + e.what());
   }
-  for (int fd : {out_fd_, err_fd_}) {
+  for (int fd : {out_fd_.get(), err_fd_.get()}) {
     fcntl(fd, F_SETFL, O_NONBLOCK);
     fcntl(fd, F_SETFD, FD_CLOEXEC);  // later children must not hold our pipes open
   }
@@ -56,18 +47,16 @@ ChildProcess::~ChildProcess() {
     kill_group(SIGKILL);
     wait();
   }
-  if (out_fd_ >= 0) close(out_fd_);
-  if (err_fd_ >= 0) close(err_fd_);
   forget_child(pid_);
 }
 
 std::optional<std::string> ChildProcess::read_available(Stream s) {
-  int& fd = s == Stream::Out ? out_fd_ : err_fd_;
-  if (fd < 0) return std::nullopt;
+  UniqueFd& fd = s == Stream::Out ? out_fd_ : err_fd_;
+  if (!fd) return std::nullopt;
   std::string data;
   char buf[16384];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n > 0) {
       data.append(buf, static_cast<size_t>(n));
       if (data.size() >= (1u << 20)) return data;  // let the caller send it
@@ -76,8 +65,7 @@ std::optional<std::string> ChildProcess::read_available(Stream s) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return data;
     // End of file (or a broken pipe): nothing more will come.
-    close(fd);
-    fd = -1;
+    fd.reset();
     if (data.empty()) return std::nullopt;
     return data;
   }

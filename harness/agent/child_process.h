@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/unique_fd.h"
+
 namespace famlab::agent {
 
 enum class Stream { Out, Err };
@@ -23,7 +25,7 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   pid_t pid() const { return pid_; }
-  int fd(Stream s) const { return s == Stream::Out ? out_fd_ : err_fd_; }
+  int fd(Stream s) const { return (s == Stream::Out ? out_fd_ : err_fd_).get(); }
   // What the pipe holds now ("" when nothing); nullopt at end of file, after
   // which fd(s) is -1.
   std::optional<std::string> read_available(Stream s);
@@ -35,12 +37,9 @@ class ChildProcess {
 
  private:
   pid_t pid_ = -1;
-  int out_fd_ = -1;
-  int err_fd_ = -1;
+  UniqueFd out_fd_;
+  UniqueFd err_fd_;
   std::optional<int> status_;
 };
-
-// Resolves a program through PATH; throws Error naming it when missing.
-std::string find_program(const std::string& name);
 
 }  // namespace famlab::agent

@@ -1,11 +1,11 @@
-#include "child_process.h"
+#include "harness/agent/child_process.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 
-#include "child_reaper.h"
-#include "common/error.h"
+#include "base/error.h"
+#include "harness/agent/child_reaper.h"
 
 using namespace famlab::agent;
 

@@ -1,4 +1,4 @@
-#include "child_reaper.h"
+#include "harness/agent/child_reaper.h"
 
 #include <sys/wait.h>
 

@@ -1,4 +1,4 @@
-#include "console_shell.h"
+#include "harness/agent/console_shell.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -11,9 +11,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "child_process.h"
-#include "child_reaper.h"
-#include "common/error.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "base/unique_fd.h"
+#include "harness/agent/child_process.h"
+#include "harness/agent/child_reaper.h"
 
 namespace bp = boost::process;
 
@@ -46,12 +48,13 @@ struct OnTerminal : bp::extend::handler {
 }  // namespace
 
 pid_t start_console_shell(const std::string& tty, const std::string& banner) {
-  int fd = ::open(tty.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open " + tty + " for the shell: " + std::strerror(errno));
-  ssize_t ignored = ::write(fd, banner.data(), banner.size());
-  (void)ignored;
-  ::close(fd);
-  std::string sh = find_program("sh");
+  {
+    UniqueFd fd(::open(tty.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC));
+    if (!fd) throw Error("cannot open " + tty + " for the shell: " + std::strerror(errno));
+    ssize_t ignored = ::write(fd.get(), banner.data(), banner.size());
+    (void)ignored;
+  }
+  std::string sh = famlab::find_program("sh").string();
   try {
     bp::child c(bp::exe = sh, bp::args = std::vector<std::string>{"-i"}, OnTerminal(tty));
     pid_t pid = c.id();

@@ -1,7 +1,7 @@
-#include "cxl_port.h"
+#include "harness/agent/cxl_port.h"
 
-#include "common/error.h"
-#include "sysfs.h"
+#include "base/error.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent {
 

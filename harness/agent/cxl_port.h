@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "decoder.h"
-#include "memdev.h"
+#include "harness/agent/decoder.h"
+#include "harness/agent/memdev.h"
 
 namespace famlab::agent {
 

@@ -1,8 +1,8 @@
-#include "cxl_port.h"
+#include "harness/agent/cxl_port.h"
 
 #include <gtest/gtest.h>
 
-#include "fake_sysfs.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 

@@ -1,6 +1,6 @@
-#include "dax_device.h"
+#include "harness/agent/dax_device.h"
 
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent {
 

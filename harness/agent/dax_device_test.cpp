@@ -1,8 +1,8 @@
-#include "dax_device.h"
+#include "harness/agent/dax_device.h"
 
 #include <gtest/gtest.h>
 
-#include "fake_sysfs.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 

@@ -1,9 +1,10 @@
-#include "dax_mode.h"
+#include "harness/agent/dax_mode.h"
 
-#include "bringup_env.h"
-#include "common/error.h"
-#include "dax_device.h"
-#include "format.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/units.h"
+#include "harness/agent/bringup_env.h"
+#include "harness/agent/dax_device.h"
 
 namespace famlab::agent {
 namespace {

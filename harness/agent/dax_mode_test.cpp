@@ -1,10 +1,10 @@
-#include "dax_mode.h"
+#include "harness/agent/dax_mode.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
-#include "dax_device.h"
-#include "fake_sysfs.h"
+#include "base/error.h"
+#include "harness/agent/dax_device.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 

@@ -1,7 +1,8 @@
-#include "dax_setup.h"
+#include "harness/agent/dax_setup.h"
 
-#include "common/error.h"
-#include "format.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/units.h"
 
 namespace famlab::agent {
 

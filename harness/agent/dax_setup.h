@@ -5,9 +5,9 @@
 // daxctl reconfigure-device moves them over.
 #include <string>
 
-#include "bringup_env.h"
-#include "dax_device.h"
-#include "region.h"
+#include "harness/agent/bringup_env.h"
+#include "harness/agent/dax_device.h"
+#include "harness/agent/region.h"
 
 namespace famlab::agent {
 

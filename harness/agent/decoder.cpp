@@ -1,9 +1,9 @@
-#include "decoder.h"
+#include "harness/agent/decoder.h"
 
 #include <sstream>
 
-#include "common/error.h"
-#include "sysfs.h"
+#include "base/error.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent {
 

@@ -1,9 +1,9 @@
-#include "decoder.h"
+#include "harness/agent/decoder.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
-#include "fake_sysfs.h"
+#include "base/error.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 

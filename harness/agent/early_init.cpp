@@ -1,4 +1,4 @@
-#include "early_init.h"
+#include "harness/agent/early_init.h"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -12,8 +12,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "system_info.h"
-#include "tool_runner.h"
+#include "base/unique_fd.h"
+#include "harness/agent/system_info.h"
+#include "harness/agent/tool_runner.h"
 
 namespace famlab::agent {
 namespace {
@@ -32,11 +33,9 @@ void mount_one(const char* source, const char* target, const char* type, const c
 void ensure_stdio() {
   for (int fd = 0; fd <= 2; ++fd)
     if (fcntl(fd, F_GETFD) < 0) {
-      int null_fd = ::open("/dev/null", O_RDWR);
-      if (null_fd >= 0 && null_fd != fd) {
-        dup2(null_fd, fd);
-        ::close(null_fd);
-      }
+      UniqueFd null_fd(::open("/dev/null", O_RDWR));
+      if (null_fd && null_fd.get() != fd) dup2(null_fd.get(), fd);
+      if (null_fd.get() == fd) null_fd.release();  // it is stdio now
     }
 }
 

@@ -1,4 +1,4 @@
-#include "early_init.h"
+#include "harness/agent/early_init.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "fake_sysfs.h"
+#include "harness/agent/fake_sysfs.h"
 
 #include <stdlib.h>
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent::fake {
 

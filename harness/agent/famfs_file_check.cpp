@@ -1,4 +1,4 @@
-#include "famfs_file_check.h"
+#include "harness/agent/famfs_file_check.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -10,7 +10,9 @@
 #include <cstring>
 #include <vector>
 
-#include "format.h"
+#include "base/hex.h"
+#include "base/unique_fd.h"
+#include "base/units.h"
 #include "protocol/pattern.h"
 
 #ifndef STATX_ATTR_DAX
@@ -176,7 +178,8 @@ nlohmann::json check_famfs_file(const std::string& path, const protocol::FamfsFi
                                 const std::function<void()>& idle) {
   nlohmann::json r = {
       {"name", file.name}, {"size", file.size}, {"seed", seed}, {"ok", false}, {"open_errno", 0}};
-  int fd = open(path.c_str(), (file.prefilled ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+  UniqueFd owned(open(path.c_str(), (file.prefilled ? O_RDONLY : O_RDWR) | O_CLOEXEC));
+  int fd = owned.get();
   if (fd < 0) {
     int e = errno;
     r["open_errno"] = e;
@@ -202,8 +205,8 @@ nlohmann::json check_famfs_file(const std::string& path, const protocol::FamfsFi
     // Read back through a second open: without famfs, FUSE drops the page
     // cache at open, so the bytes come from the device through the server
     // (READ) rather than from the pages the writes just filled.
-    close(fd);
-    fd = c.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    owned.reset(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    fd = c.fd = owned.get();
     if (fd < 0) {
       c.problem("second open of " + path + " for reading: " + std::strerror(errno));
       r["problems"] = c.problems;
@@ -215,7 +218,6 @@ nlohmann::json check_famfs_file(const std::string& path, const protocol::FamfsFi
   r["pread_ok"] = ok && c.pread_boundaries(checks);
   r["pread_checks"] = checks;
   r["mmap_ok"] = ok && c.mmap_all();
-  close(fd);
   r["ok"] = ok && r["read_ok"].get<bool>() && r["pread_ok"].get<bool>() && r["mmap_ok"].get<bool>();
   r["problems"] = c.problems;
   return r;

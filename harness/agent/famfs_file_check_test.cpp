@@ -1,4 +1,4 @@
-#include "famfs_file_check.h"
+#include "harness/agent/famfs_file_check.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

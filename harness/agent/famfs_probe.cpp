@@ -1,4 +1,4 @@
-#include "famfs_probe.h"
+#include "harness/agent/famfs_probe.h"
 
 #include <errno.h>
 #include <sys/mount.h>
@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "famfs_file_check.h"
+#include "harness/agent/famfs_file_check.h"
 #include "protocol/famfs_status.h"
 #include "protocol/pattern.h"
 

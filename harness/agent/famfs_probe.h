@@ -5,7 +5,7 @@
 // mounts our famfs server with the scenario's options (cap drops, ABI,
 // declining FUSE_DAX_FMAP, malformed maps...), checks every file through
 // the mount (famfs_file_check.h), unmounts, and returns what the server
-// recorded (lab/protocol/famfs_status.h) plus the per-file results.
+// recorded (protocol/famfs_status.h) plus the per-file results.
 // Judging the result (famfs on or off, data path, placement) is the host's.
 #include <cstdint>
 #include <functional>
@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/agent/tool_runner.h"
 #include "protocol/famfs_file.h"
-#include "tool_runner.h"
 
 namespace famlab::agent {
 

@@ -1,4 +1,4 @@
-#include "famfs_probe.h"
+#include "harness/agent/famfs_probe.h"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
-#include "guest_view.h"
+#include "harness/agent/guest_view.h"
 
-#include "cxl_port.h"
-#include "decoder.h"
-#include "memdev.h"
-#include "nd_namespace.h"
-#include "nd_region.h"
-#include "region.h"
+#include "harness/agent/cxl_port.h"
+#include "harness/agent/decoder.h"
+#include "harness/agent/memdev.h"
+#include "harness/agent/nd_namespace.h"
+#include "harness/agent/nd_region.h"
+#include "harness/agent/region.h"
 
 namespace famlab::agent {
 

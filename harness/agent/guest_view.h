@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "dax_device.h"
-#include "sysfs.h"
+#include "harness/agent/dax_device.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent {
 

@@ -1,8 +1,8 @@
-#include "guest_view.h"
+#include "harness/agent/guest_view.h"
 
 #include <gtest/gtest.h>
 
-#include "fake_sysfs.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 

@@ -1,4 +1,4 @@
-#include "kmsg.h"
+#include "harness/agent/kmsg.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::agent {
 namespace {
@@ -81,19 +81,17 @@ std::string format_kmsg(const KmsgRecord& r) {
 }
 
 KmsgReader::KmsgReader(const std::string& path) {
-  fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd_ < 0) throw Error("cannot open " + path + ": " + std::strerror(errno));
+  fd_.reset(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd_) throw Error("cannot open " + path + ": " + std::strerror(errno));
 }
 
-KmsgReader::~KmsgReader() {
-  if (fd_ >= 0) ::close(fd_);
-}
+KmsgReader::~KmsgReader() = default;
 
 std::vector<KmsgRecord> KmsgReader::read_available() {
   std::vector<KmsgRecord> out;
   char buf[16384];
   for (;;) {
-    ssize_t n = ::read(fd_, buf, sizeof buf);
+    ssize_t n = ::read(fd_.get(), buf, sizeof buf);
     if (n > 0) {
       if (auto r = parse_kmsg_record(std::string_view(buf, static_cast<size_t>(n))))
         out.push_back(std::move(*r));

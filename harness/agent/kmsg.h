@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/unique_fd.h"
+
 namespace famlab::agent {
 
 struct KmsgRecord {
@@ -32,7 +34,7 @@ class KmsgReader {
   KmsgReader(const KmsgReader&) = delete;
   KmsgReader& operator=(const KmsgReader&) = delete;
 
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
   // Every record available now; never blocks.
   std::vector<KmsgRecord> read_available();
   // How often the kernel overwrote records before they were read (EPIPE);
@@ -40,7 +42,7 @@ class KmsgReader {
   uint64_t overruns() const { return overruns_; }
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
   uint64_t overruns_ = 0;
 };
 

@@ -1,9 +1,9 @@
-#include "kmsg.h"
+#include "harness/agent/kmsg.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "common/error.h"
+#include "base/error.h"
 
 using namespace famlab::agent;
 

@@ -8,11 +8,12 @@
 #include <iostream>
 #include <string>
 
-#include "agent.h"
-#include "early_init.h"
+#include "base/unique_fd.h"
+#include "harness/agent/agent.h"
+#include "harness/agent/early_init.h"
+#include "harness/agent/system_info.h"
+#include "harness/agent/virtio_port.h"
 #include "protocol/messages.h"
-#include "system_info.h"
-#include "virtio_port.h"
 
 using namespace famlab::agent;
 
@@ -20,11 +21,9 @@ namespace {
 
 [[noreturn]] void die(const std::string& why) {
   std::string line = "<2>famlab-agent: fatal: " + why + "\n";
-  int fd = ::open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ssize_t ignored = ::write(fd, line.data(), line.size());
+  if (famlab::UniqueFd fd(::open("/dev/kmsg", O_WRONLY | O_CLOEXEC)); fd) {
+    ssize_t ignored = ::write(fd.get(), line.data(), line.size());
     (void)ignored;
-    ::close(fd);
   }
   std::cerr << "famlab-agent: fatal: " << why << std::endl;
   if (getpid() != 1) _exit(1);

@@ -1,6 +1,6 @@
-#include "memdev.h"
+#include "harness/agent/memdev.h"
 
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent {
 

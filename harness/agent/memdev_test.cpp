@@ -1,8 +1,8 @@
-#include "memdev.h"
+#include "harness/agent/memdev.h"
 
 #include <gtest/gtest.h>
 
-#include "fake_sysfs.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 

@@ -1,6 +1,6 @@
-#include "nd_namespace.h"
+#include "harness/agent/nd_namespace.h"
 
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent {
 

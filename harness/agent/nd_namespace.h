@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "dax_device.h"
+#include "harness/agent/dax_device.h"
 
 namespace famlab::agent {
 

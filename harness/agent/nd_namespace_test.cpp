@@ -1,9 +1,9 @@
-#include "nd_namespace.h"
+#include "harness/agent/nd_namespace.h"
 
 #include <gtest/gtest.h>
 
-#include "fake_sysfs.h"
-#include "nd_region.h"
+#include "harness/agent/fake_sysfs.h"
+#include "harness/agent/nd_region.h"
 
 using namespace famlab::agent;
 

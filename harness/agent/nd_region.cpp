@@ -1,6 +1,6 @@
-#include "nd_region.h"
+#include "harness/agent/nd_region.h"
 
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent {
 

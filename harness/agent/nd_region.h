@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "nd_namespace.h"
+#include "harness/agent/nd_namespace.h"
 
 namespace famlab::agent {
 

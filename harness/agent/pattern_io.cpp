@@ -1,4 +1,4 @@
-#include "pattern_io.h"
+#include "harness/agent/pattern_io.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -9,8 +9,10 @@
 #include <chrono>
 #include <cstring>
 
-#include "common/error.h"
-#include "format.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/unique_fd.h"
+#include "base/units.h"
 #include "protocol/pattern.h"
 
 namespace famlab::agent {
@@ -23,26 +25,22 @@ constexpr size_t kReportedMismatches = 8;
 class Mapping {
  public:
   Mapping(const std::string& path, uint64_t length) : length_(length) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd_ < 0) throw Error("cannot open " + path + ": " + std::strerror(errno));
-    void* p = ::mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    fd_.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd_) throw Error("cannot open " + path + ": " + std::strerror(errno));
+    void* p = ::mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
     if (p == MAP_FAILED) {
       int err = errno;
-      ::close(fd_);
-      throw Error("cannot mmap " + format_bytes(length_) + " of " + path + ": " + std::strerror(err));
+      throw Error("cannot mmap " + format_size(length_) + " of " + path + ": " + std::strerror(err));
     }
     base_ = static_cast<uint64_t*>(p);
   }
-  ~Mapping() {
-    ::munmap(base_, length_);
-    ::close(fd_);
-  }
+  ~Mapping() { ::munmap(base_, length_); }
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
   uint64_t* words() const { return base_; }
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
   uint64_t length_;
   uint64_t* base_ = nullptr;
 };
@@ -53,7 +51,7 @@ void check(const PatternJob& job) {
   if (job.align == 0) throw Error(job.path + " reports alignment 0");
   if (job.bytes > job.device_size)
     throw Error(std::to_string(job.bytes) + " bytes do not fit in " + job.path + " (" +
-                format_bytes(job.device_size) + ")");
+                format_size(job.device_size) + ")");
 }
 
 uint64_t map_length(const PatternJob& job) {
@@ -74,8 +72,8 @@ PatternRun run_chunks(const PatternJob& job, const std::function<void()>& idle, 
     body(map.words(), off / 8, (end - off) / 8);
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (job.timeout_s > 0 && elapsed > job.timeout_s && end < job.bytes)
-      throw Error("timed out after " + format_seconds(job.timeout_s) + " s with " + format_bytes(end) +
-                  " of " + format_bytes(job.bytes) + " done");
+      throw Error("timed out after " + format_seconds(job.timeout_s) + " s with " + format_size(end) +
+                  " of " + format_size(job.bytes) + " done");
     if (idle) idle();
   }
   PatternRun run;

@@ -1,4 +1,4 @@
-#include "pattern_io.h"
+#include "harness/agent/pattern_io.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "common/error.h"
+#include "base/error.h"
 #include "protocol/pattern.h"
 
 using namespace famlab::agent;

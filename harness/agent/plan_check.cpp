@@ -1,6 +1,7 @@
-#include "plan_check.h"
+#include "harness/agent/plan_check.h"
 
-#include "format.h"
+#include "base/hex.h"
+#include "base/units.h"
 
 namespace famlab::agent {
 namespace {
@@ -22,11 +23,11 @@ void check_memdevs(const GuestPlan& plan, const GuestView& view, std::vector<std
     }
     who = "memdev " + pm.id + " (serial " + hex(pm.serial) + ", guest " + found->name + ")";
     if (found->ram_size != pm.ram_size)
-      out.push_back(who + ": ram_size is " + format_bytes(found->ram_size) + ", topology says " +
-                    format_bytes(pm.ram_size));
+      out.push_back(who + ": ram_size is " + format_size(found->ram_size) + ", topology says " +
+                    format_size(pm.ram_size));
     if (found->pmem_size != pm.pmem_size)
-      out.push_back(who + ": pmem_size is " + format_bytes(found->pmem_size) + ", topology says " +
-                    format_bytes(pm.pmem_size));
+      out.push_back(who + ": pmem_size is " + format_size(found->pmem_size) + ", topology says " +
+                    format_size(pm.pmem_size));
   }
 }
 
@@ -57,7 +58,7 @@ void check_regions(const GuestPlan& plan, const GuestView& view, std::vector<std
       continue;
     }
     if (r->size != pr.size)
-      out.push_back(who + ": size is " + format_bytes(r->size) + ", topology says " + format_bytes(pr.size));
+      out.push_back(who + ": size is " + format_size(r->size) + ", topology says " + format_size(pr.size));
     if (r->ways != pr.targets.size())
       out.push_back(who + ": interleave_ways is " + std::to_string(r->ways) + ", topology says " +
                     std::to_string(pr.targets.size()));
@@ -73,11 +74,11 @@ void check_regions(const GuestPlan& plan, const GuestView& view, std::vector<std
     // A ram region's dax device spans it all; pmem namespaces keep some
     // room for their metadata.
     if (r->dax && pr.type == "ram" && r->dax->size != r->size)
-      out.push_back(who + ": " + r->dax->name + " size is " + format_bytes(r->dax->size) +
-                    ", region size is " + format_bytes(r->size));
+      out.push_back(who + ": " + r->dax->name + " size is " + format_size(r->dax->size) +
+                    ", region size is " + format_size(r->size));
     if (r->dax && pr.type == "pmem" && (r->dax->size == 0 || r->dax->size > r->size))
-      out.push_back(who + ": " + r->dax->name + " size is " + format_bytes(r->dax->size) +
-                    ", region size is " + format_bytes(r->size));
+      out.push_back(who + ": " + r->dax->name + " size is " + format_size(r->dax->size) +
+                    ", region size is " + format_size(r->size));
   }
 }
 
@@ -97,11 +98,11 @@ void check_pmem(const GuestPlan& plan, const GuestView& view, std::vector<std::s
     check_dax(who, p->dax, "devdax", out);
     if (!p->dax) continue;
     if (p->dax->align != pp.align)
-      out.push_back(who + ": " + p->dax->name + " align is " + format_bytes(p->dax->align) +
-                    ", topology says " + format_bytes(pp.align));
+      out.push_back(who + ": " + p->dax->name + " align is " + format_size(p->dax->align) +
+                    ", topology says " + format_size(pp.align));
     if (p->dax->size == 0 || p->dax->size > pp.size)
-      out.push_back(who + ": " + p->dax->name + " size is " + format_bytes(p->dax->size) +
-                    ", topology says at most " + format_bytes(pp.size));
+      out.push_back(who + ": " + p->dax->name + " size is " + format_size(p->dax->size) +
+                    ", topology says at most " + format_size(pp.size));
   }
 }
 

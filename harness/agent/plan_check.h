@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "guest_view.h"
+#include "harness/agent/guest_view.h"
 #include "protocol/guest_plan.h"
 
 namespace famlab::agent {

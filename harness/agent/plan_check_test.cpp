@@ -1,4 +1,4 @@
-#include "plan_check.h"
+#include "harness/agent/plan_check.h"
 
 #include <gtest/gtest.h>
 

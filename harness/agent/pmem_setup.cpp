@@ -1,10 +1,11 @@
-#include "pmem_setup.h"
+#include "harness/agent/pmem_setup.h"
 
-#include "common/error.h"
-#include "dax_setup.h"
-#include "format.h"
-#include "nd_namespace.h"
-#include "nd_region.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/units.h"
+#include "harness/agent/dax_setup.h"
+#include "harness/agent/nd_namespace.h"
+#include "harness/agent/nd_region.h"
 
 namespace famlab::agent {
 namespace {
@@ -26,7 +27,7 @@ std::string setup_memmap_pmem(const protocol::PlannedPmem& p, int index, const B
     std::optional<NdNamespace> ns;
     if (!wait_for([&] { return (ns = NdNamespace::at(env.roots.sys, p.start)).has_value(); },
                   env.device_timeout_s, env.idle))
-      throw Error("no namespace starts at " + hex(p.start) + " (memmap=" + format_bytes(p.size) + "!" +
+      throw Error("no namespace starts at " + hex(p.start) + " (memmap=" + format_size(p.size) + "!" +
                   hex(p.start) + " on the kernel command line? guest RAM must cover it)");
     if (ns->mode() != "dax") {
       run_checked_tool(env,

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string>
 
-#include "bringup_env.h"
+#include "harness/agent/bringup_env.h"
+#include "harness/agent/region.h"
 #include "protocol/guest_plan.h"
-#include "region.h"
 
 namespace famlab::agent {
 

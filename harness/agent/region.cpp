@@ -1,6 +1,6 @@
-#include "region.h"
+#include "harness/agent/region.h"
 
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "dax_device.h"
+#include "harness/agent/dax_device.h"
 
 namespace famlab::agent {
 

@@ -1,16 +1,17 @@
-#include "region_builder.h"
+#include "harness/agent/region_builder.h"
 
 #include <cstdio>
 #include <random>
 #include <set>
 #include <vector>
 
-#include "common/error.h"
-#include "cxl_port.h"
-#include "decoder.h"
-#include "format.h"
-#include "memdev.h"
-#include "region.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/units.h"
+#include "harness/agent/cxl_port.h"
+#include "harness/agent/decoder.h"
+#include "harness/agent/memdev.h"
+#include "harness/agent/region.h"
 
 namespace famlab::agent {
 namespace {
@@ -78,14 +79,14 @@ void check_sizes(const protocol::PlannedRegion& plan, const Decoder& root,
                  const std::vector<Member>& members) {
   uint64_t ways = members.size();
   if (plan.size == 0 || plan.size % (ways * kDpaAlign) != 0)
-    throw Error("size " + format_bytes(plan.size) + " is not a multiple of " + std::to_string(ways) +
+    throw Error("size " + format_size(plan.size) + " is not a multiple of " + std::to_string(ways) +
                 " x 256M");
   uint64_t share = plan.size / ways;
   for (const auto& m : members) {
     uint64_t cap = plan.type == "pmem" ? m.memdev.pmem_size() : m.memdev.ram_size();
     if (share > cap)
-      throw Error(m.memdev.name() + " has " + format_bytes(cap) + " of " + plan.type + ", the region needs " +
-                  format_bytes(share) + " from each member");
+      throw Error(m.memdev.name() + " has " + format_size(cap) + " of " + plan.type + ", the region needs " +
+                  format_size(share) + " from each member");
   }
   if (root.interleave_ways() > 1 && plan.granularity != root.interleave_granularity())
     throw Error("granularity " + std::to_string(plan.granularity) + " differs from " + root.name() + "'s " +
@@ -148,7 +149,7 @@ std::string build_region(const protocol::PlannedRegion& plan, const BringupEnv& 
   uint64_t share = plan.size / ways;
   std::string list;
   for (const auto& m : members) list += " " + m.memdev.name() + "/" + m.decoder.name();
-  env.say(where + name + " on " + root.name() + ": " + plan.type + ", " + format_bytes(plan.size) + ", " +
+  env.say(where + name + " on " + root.name() + ": " + plan.type + ", " + format_size(plan.size) + ", " +
           std::to_string(ways) + " ways, granularity " + std::to_string(plan.granularity) + ", targets" +
           list);
   try {

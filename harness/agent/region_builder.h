@@ -5,7 +5,7 @@
 // decoder per member, size, targets in position order, commit, bind.
 #include <string>
 
-#include "bringup_env.h"
+#include "harness/agent/bringup_env.h"
 #include "protocol/guest_plan.h"
 
 namespace famlab::agent {

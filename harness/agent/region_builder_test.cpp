@@ -1,11 +1,11 @@
-#include "region_builder.h"
+#include "harness/agent/region_builder.h"
 
 #include <gtest/gtest.h>
 
 #include <regex>
 
-#include "common/error.h"
-#include "fake_sysfs.h"
+#include "base/error.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 using famlab::protocol::PlannedRegion;

@@ -1,8 +1,8 @@
-#include "region.h"
+#include "harness/agent/region.h"
 
 #include <gtest/gtest.h>
 
-#include "fake_sysfs.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 

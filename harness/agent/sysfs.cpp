@@ -1,4 +1,4 @@
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/error.h"
+#include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace famlab::agent {
 
@@ -26,21 +27,16 @@ std::optional<std::string> try_read_attr(const fs::path& file) {
 
 std::string read_attr(const fs::path& file) {
   // open/read directly so the errno (e.g. ENXIO from a kernel show()) is kept.
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
   std::string s;
   char buf[4096];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      throw Error("cannot read " + file.string() + ": " + std::strerror(err));
-    }
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) throw Error("cannot read " + file.string() + ": " + std::strerror(errno));
     if (n == 0) break;
     s.append(buf, static_cast<size_t>(n));
   }
-  ::close(fd);
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
 }
@@ -61,12 +57,11 @@ void write_attr(const fs::path& file, const std::string& value) {
   // Exactly what `echo value > file` does, the sequence the prototype
   // verified: O_TRUNC (sysfs ignores it, plain files in tests need it) and
   // a trailing newline, which some stores insist on (region uuid).
-  int fd = ::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-  if (fd < 0) throw Error("cannot open " + file.string() + " for writing: " + std::strerror(errno));
+  UniqueFd fd(::open(file.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+  if (!fd) throw Error("cannot open " + file.string() + " for writing: " + std::strerror(errno));
   std::string line = value + "\n";
-  ssize_t n = ::write(fd, line.data(), line.size());
+  ssize_t n = ::write(fd.get(), line.data(), line.size());
   int err = errno;
-  ::close(fd);
   if (n < 0) throw Error("writing '" + value + "' to " + file.string() + " failed: " + std::strerror(err));
   if (static_cast<size_t>(n) != line.size())
     throw Error("writing '" + value + "' to " + file.string() + " was cut short");

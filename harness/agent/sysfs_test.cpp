@@ -1,11 +1,11 @@
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "common/error.h"
-#include "fake_sysfs.h"
+#include "base/error.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 

@@ -1,4 +1,4 @@
-#include "system_info.h"
+#include "harness/agent/system_info.h"
 
 #include <sys/reboot.h>
 #include <sys/utsname.h>

@@ -1,10 +1,10 @@
-#include "tool_runner.h"
+#include "harness/agent/tool_runner.h"
 
 #include <poll.h>
 
 #include <chrono>
 
-#include "child_process.h"
+#include "harness/agent/child_process.h"
 
 namespace famlab::agent {
 

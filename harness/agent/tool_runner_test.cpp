@@ -1,4 +1,4 @@
-#include "tool_runner.h"
+#include "harness/agent/tool_runner.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "virtio_port.h"
+#include "harness/agent/virtio_port.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,8 +8,9 @@
 #include <cstring>
 #include <thread>
 
-#include "common/error.h"
-#include "format.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/units.h"
 
 namespace famlab::agent {
 

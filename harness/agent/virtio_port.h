@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "sysfs.h"
+#include "harness/agent/sysfs.h"
 
 namespace famlab::agent {
 

@@ -1,12 +1,12 @@
-#include "virtio_port.h"
+#include "harness/agent/virtio_port.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 
-#include "common/error.h"
-#include "fake_sysfs.h"
+#include "base/error.h"
+#include "harness/agent/fake_sysfs.h"
 
 using namespace famlab::agent;
 

@@ -4,9 +4,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/commands.h"
-#include "scenario/scenario_check.h"
-#include "topology/load.h"
+#include "lab/cli/commands.h"
+#include "lab/scenario/scenario_check.h"
+#include "lab/topology/load.h"
 
 namespace famlab::cli {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "kernel/kernel.h"
+#include "lab/kernel/kernel.h"
 
 namespace famlab::cli {
 

@@ -3,8 +3,8 @@
 // this machine. See vm/libvirt_gc.h for what counts as famlab's.
 #include <iostream>
 
-#include "cli/commands.h"
-#include "vm/libvirt_gc.h"
+#include "lab/cli/commands.h"
+#include "lab/vm/libvirt_gc.h"
 
 namespace famlab::cli {
 

@@ -1,6 +1,5 @@
-#include "cli/commands.h"
-
-#include "common/error.h"
+#include "base/error.h"
+#include "lab/cli/commands.h"
 
 namespace famlab::cli {
 

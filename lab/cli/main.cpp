@@ -3,9 +3,9 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "cli/commands.h"
-#include "common/error.h"
-#include "vm/interrupt.h"
+#include "base/error.h"
+#include "lab/cli/commands.h"
+#include "lab/vm/interrupt.h"
 
 using namespace famlab;
 
@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   runc->add_option("scenarios", run.scenarios, "scenario files or directories")->required();
 
   cli::ShellArgs shell;
-  auto* shellc = app.add_subcommand("shell", "boot a topology interactively, devdax ready, shell on the console");
+  auto* shellc =
+      app.add_subcommand("shell", "boot a topology interactively, devdax ready, shell on the console");
   add_kernel_options(shellc, shell.kernel);
   shellc->add_option("--topology", shell.topology, "topology file")->required();
   shellc->add_flag("--no-bringup", shell.no_bringup, "leave the CXL regions for you to build");

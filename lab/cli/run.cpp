@@ -1,12 +1,12 @@
 // famlab run: scenarios x kernels, reports in --report-dir.
 #include <iostream>
 
-#include "cli/commands.h"
-#include "common/error.h"
-#include "report/terminal.h"
-#include "runner/host_pool.h"
-#include "runner/runner.h"
-#include "vm/interrupt.h"
+#include "base/error.h"
+#include "lab/cli/commands.h"
+#include "lab/report/terminal.h"
+#include "lab/runner/host_pool.h"
+#include "lab/runner/runner.h"
+#include "lab/vm/interrupt.h"
 
 namespace famlab::cli {
 

@@ -3,16 +3,16 @@
 // (or Ctrl-A X, QEMU's escape).
 #include <iostream>
 
-#include "cli/commands.h"
-#include "common/error.h"
-#include "common/paths.h"
-#include "plan/guest_plan.h"
-#include "plan/qemu_args.h"
-#include "report/terminal.h"
-#include "runner/runner.h"
-#include "topology/load.h"
-#include "vm/guest_session.h"
-#include "vm/qemu_backend.h"
+#include "base/error.h"
+#include "lab/cli/commands.h"
+#include "lab/common/paths.h"
+#include "lab/plan/guest_plan.h"
+#include "lab/plan/qemu_args.h"
+#include "lab/report/terminal.h"
+#include "lab/runner/runner.h"
+#include "lab/topology/load.h"
+#include "lab/vm/guest_session.h"
+#include "lab/vm/qemu_backend.h"
 
 namespace famlab::cli {
 

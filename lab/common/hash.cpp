@@ -1,4 +1,4 @@
-#include "common/hash.h"
+#include "lab/common/hash.h"
 
 #include <openssl/evp.h>
 
@@ -6,7 +6,8 @@
 #include <fstream>
 #include <vector>
 
-#include "common/error.h"
+#include "base/error.h"
+#include "base/hex.h"
 
 namespace famlab {
 
@@ -49,13 +50,7 @@ std::string Hasher::hex() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(impl_->ctx, md, &len);
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += digits[md[i] >> 4];
-    out += digits[md[i] & 15];
-  }
-  return out;
+  return hex_bytes(md, len);
 }
 
 std::string sha256_hex(std::string_view bytes) { return Hasher().add(bytes).hex(); }

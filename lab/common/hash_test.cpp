@@ -1,4 +1,4 @@
-#include "common/hash.h"
+#include "lab/common/hash.h"
 
 #include <gtest/gtest.h>
 

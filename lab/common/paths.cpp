@@ -1,4 +1,4 @@
-#include "common/paths.h"
+#include "lab/common/paths.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <system_error>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace fs = std::filesystem;
 
@@ -14,10 +14,14 @@ namespace famlab {
 
 fs::path cache_dir() {
   fs::path dir;
-  if (const char* c = std::getenv("FAMLAB_CACHE"); c && *c) dir = c;
-  else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) dir = fs::path(x) / "famlab";
-  else if (const char* h = std::getenv("HOME"); h && *h) dir = fs::path(h) / ".cache" / "famlab";
-  else dir = "/var/tmp/famlab-cache";
+  if (const char* c = std::getenv("FAMLAB_CACHE"); c && *c)
+    dir = c;
+  else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+    dir = fs::path(x) / "famlab";
+  else if (const char* h = std::getenv("HOME"); h && *h)
+    dir = fs::path(h) / ".cache" / "famlab";
+  else
+    dir = "/var/tmp/famlab-cache";
   fs::create_directories(dir);
   return dir;
 }

@@ -1,4 +1,4 @@
-#include "common/xml_escape.h"
+#include "lab/common/xml_escape.h"
 
 namespace famlab {
 namespace {

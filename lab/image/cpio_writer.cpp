@@ -1,4 +1,4 @@
-#include "image/cpio_writer.h"
+#include "lab/image/cpio_writer.h"
 
 #include <sys/stat.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <vector>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace fs = std::filesystem;
 

@@ -10,7 +10,7 @@
 #include <ostream>
 #include <string>
 
-#include "common/hash.h"
+#include "lab/common/hash.h"
 
 namespace famlab::image {
 

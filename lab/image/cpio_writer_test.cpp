@@ -1,4 +1,4 @@
-#include "image/cpio_writer.h"
+#include "lab/image/cpio_writer.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "common/process.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "lab/common/paths.h"
 
 using namespace famlab;
 using namespace famlab::image;

@@ -1,12 +1,12 @@
-#include "image/guest_modules.h"
+#include "lab/image/guest_modules.h"
 
 #include <fstream>
 #include <map>
 #include <sstream>
 
-#include "common/error.h"
-#include "common/process.h"
-#include "image/module_closure.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "lab/image/module_closure.h"
 
 namespace fs = std::filesystem;
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/hash.h"
-#include "image/cpio_writer.h"
+#include "lab/common/hash.h"
+#include "lab/image/cpio_writer.h"
 
 namespace famlab::image {
 

@@ -1,9 +1,9 @@
-#include "image/host_binaries.h"
+#include "lab/image/host_binaries.h"
 
 #include <sstream>
 
-#include "common/error.h"
-#include "common/process.h"
+#include "base/error.h"
+#include "base/process.h"
 
 namespace fs = std::filesystem;
 

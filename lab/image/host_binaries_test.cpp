@@ -1,10 +1,10 @@
-#include "image/host_binaries.h"
+#include "lab/image/host_binaries.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "common/error.h"
+#include "base/error.h"
 
 using namespace famlab;
 using namespace famlab::image;

@@ -10,11 +10,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "common/paths.h"
-#include "common/process.h"
-#include "image/image_recipe.h"
-#include "image/initramfs.h"
-#include "kernel/kernel.h"
+#include "base/process.h"
+#include "lab/common/paths.h"
+#include "lab/image/image_recipe.h"
+#include "lab/image/initramfs.h"
+#include "lab/kernel/kernel.h"
 
 using namespace famlab;
 using namespace famlab::image;

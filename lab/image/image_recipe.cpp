@@ -1,13 +1,13 @@
-#include "image/image_recipe.h"
+#include "lab/image/image_recipe.h"
 
 #ifndef TOML_HEADER_ONLY
 #define TOML_HEADER_ONLY 0  // the compiled libtomlplusplus
 #endif
 #include <toml++/toml.h>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "common/process.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "lab/common/paths.h"
 
 namespace fs = std::filesystem;
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "image/initramfs.h"
-#include "kernel/kernel.h"
+#include "lab/image/initramfs.h"
+#include "lab/kernel/kernel.h"
 
 namespace famlab::image {
 

@@ -1,12 +1,12 @@
-#include "image/image_recipe.h"
+#include "lab/image/image_recipe.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <fstream>
 
-#include "common/error.h"
-#include "common/paths.h"
+#include "base/error.h"
+#include "lab/common/paths.h"
 
 using namespace famlab;
 using namespace famlab::image;

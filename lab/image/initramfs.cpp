@@ -1,19 +1,18 @@
-#include "image/initramfs.h"
+#include "lab/image/initramfs.h"
 
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <fstream>
 #include <set>
 
-#include "common/error.h"
-#include "common/hash.h"
-#include "common/paths.h"
-#include "common/process.h"
-#include "image/cpio_writer.h"
-#include "image/guest_modules.h"
-#include "image/host_binaries.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "lab/common/hash.h"
+#include "lab/common/paths.h"
+#include "lab/image/cpio_writer.h"
+#include "lab/image/guest_modules.h"
+#include "lab/image/host_binaries.h"
 
 namespace fs = std::filesystem;
 

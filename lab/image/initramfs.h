@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "kernel/kernel.h"
+#include "lab/kernel/kernel.h"
 
 namespace famlab::image {
 

@@ -1,4 +1,4 @@
-#include "image/initramfs.h"
+#include "lab/image/initramfs.h"
 
 #include <gtest/gtest.h>
 
@@ -6,11 +6,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "common/process.h"
-#include "image/test_cache.h"
-#include "image/test_modules.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "lab/common/paths.h"
+#include "lab/image/test_cache.h"
+#include "lab/image/test_modules.h"
 
 using namespace famlab;
 using namespace famlab::image;

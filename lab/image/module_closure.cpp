@@ -1,4 +1,4 @@
-#include "image/module_closure.h"
+#include "lab/image/module_closure.h"
 
 #include <libkmod.h>
 
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <set>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace fs = std::filesystem;
 

@@ -1,10 +1,10 @@
-#include "image/module_closure.h"
+#include "lab/image/module_closure.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "image/test_modules.h"
+#include "base/error.h"
+#include "lab/common/paths.h"
+#include "lab/image/test_modules.h"
 
 using namespace famlab;
 using namespace famlab::image;

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "common/paths.h"
+#include "lab/common/paths.h"
 
 namespace famlab::image::test_support {
 

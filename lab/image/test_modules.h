@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "common/process.h"
+#include "base/process.h"
 
 namespace famlab::image::test_support {
 

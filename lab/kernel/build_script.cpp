@@ -1,11 +1,11 @@
-#include "kernel/build_script.h"
+#include "lab/kernel/build_script.h"
 
 #include <cstdlib>
 #include <deque>
 #include <fstream>
 
-#include "common/error.h"
-#include "common/process.h"
+#include "base/error.h"
+#include "base/process.h"
 
 namespace famlab::kernel {
 namespace {

@@ -1,4 +1,4 @@
-#include "kernel/bzimage_release.h"
+#include "lab/kernel/bzimage_release.h"
 
 #include <cstdint>
 #include <fstream>

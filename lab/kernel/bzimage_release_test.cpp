@@ -1,11 +1,11 @@
-#include "kernel/bzimage_release.h"
+#include "lab/kernel/bzimage_release.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "common/paths.h"
-#include "kernel/test_bzimage.h"
+#include "lab/common/paths.h"
+#include "lab/kernel/test_bzimage.h"
 
 using namespace famlab;
 using namespace famlab::kernel;

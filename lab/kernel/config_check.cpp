@@ -1,4 +1,4 @@
-#include "kernel/config_check.h"
+#include "lab/kernel/config_check.h"
 
 #include <fstream>
 #include <regex>

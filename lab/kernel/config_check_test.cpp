@@ -1,11 +1,11 @@
-#include "kernel/config_check.h"
+#include "lab/kernel/config_check.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "common/paths.h"
+#include "lab/common/paths.h"
 
 using namespace famlab;
 using namespace famlab::kernel;

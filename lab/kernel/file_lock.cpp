@@ -1,4 +1,4 @@
-#include "kernel/file_lock.h"
+#include "lab/kernel/file_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -7,25 +7,22 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::kernel {
 
 FileLock::FileLock(const std::filesystem::path& file, const std::function<void()>& on_wait) {
-  fd_ = open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error(Location{file.string()}, std::string("cannot open lock file: ") + strerror(errno));
-  if (flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+  fd_.reset(open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd_) throw Error(Location{file.string()}, std::string("cannot open lock file: ") + strerror(errno));
+  if (flock(fd_.get(), LOCK_EX | LOCK_NB) == 0) return;
   if (on_wait) on_wait();
-  while (flock(fd_, LOCK_EX) != 0) {
+  while (flock(fd_.get(), LOCK_EX) != 0) {
     if (errno == EINTR) continue;
-    int err = errno;
-    close(fd_);
-    throw Error(Location{file.string()}, std::string("cannot lock: ") + strerror(err));
+    throw Error(Location{file.string()}, std::string("cannot lock: ") + strerror(errno));
   }
 }
 
-FileLock::~FileLock() {
-  if (fd_ >= 0) close(fd_);  // closing releases the lock
-}
+// Closing the descriptor (UniqueFd) releases the lock.
+FileLock::~FileLock() = default;
 
 }  // namespace famlab::kernel

@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include "base/unique_fd.h"
+
 namespace famlab::kernel {
 
 class FileLock {
@@ -16,7 +18,7 @@ class FileLock {
   FileLock& operator=(const FileLock&) = delete;
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 }  // namespace famlab::kernel

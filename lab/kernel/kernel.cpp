@@ -1,13 +1,13 @@
-#include "kernel/kernel.h"
+#include "lab/kernel/kernel.h"
 
 #include <chrono>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "kernel/kernel_recipe.h"
-#include "kernel/lab_kernel_build.h"
-#include "kernel/stock_kernel.h"
-#include "kernel/user_kernel.h"
+#include "base/error.h"
+#include "lab/common/paths.h"
+#include "lab/kernel/kernel_recipe.h"
+#include "lab/kernel/lab_kernel_build.h"
+#include "lab/kernel/stock_kernel.h"
+#include "lab/kernel/user_kernel.h"
 
 namespace fs = std::filesystem;
 

@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "common/paths.h"
-#include "kernel/bzimage_release.h"
-#include "kernel/config_check.h"
-#include "kernel/kernel.h"
+#include "lab/common/paths.h"
+#include "lab/kernel/bzimage_release.h"
+#include "lab/kernel/config_check.h"
+#include "lab/kernel/kernel.h"
 
 using namespace famlab;
 using namespace famlab::kernel;

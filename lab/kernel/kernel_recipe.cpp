@@ -1,4 +1,4 @@
-#include "kernel/kernel_recipe.h"
+#include "lab/kernel/kernel_recipe.h"
 
 #ifndef TOML_HEADER_ONLY
 #define TOML_HEADER_ONLY 0  // the compiled libtomlplusplus
@@ -7,7 +7,7 @@
 
 #include <fstream>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace fs = std::filesystem;
 

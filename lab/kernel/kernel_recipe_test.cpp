@@ -1,11 +1,11 @@
-#include "kernel/kernel_recipe.h"
+#include "lab/kernel/kernel_recipe.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "common/error.h"
-#include "common/paths.h"
+#include "base/error.h"
+#include "lab/common/paths.h"
 
 using namespace famlab;
 using namespace famlab::kernel;

@@ -1,17 +1,18 @@
-#include "kernel/lab_kernel_build.h"
+#include "lab/kernel/lab_kernel_build.h"
 
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "common/error.h"
-#include "common/hash.h"
-#include "common/paths.h"
-#include "common/process.h"
-#include "kernel/build_script.h"
-#include "kernel/config_check.h"
-#include "kernel/file_lock.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "base/small_file.h"
+#include "lab/common/hash.h"
+#include "lab/common/paths.h"
+#include "lab/kernel/build_script.h"
+#include "lab/kernel/config_check.h"
+#include "lab/kernel/file_lock.h"
 
 namespace fs = std::filesystem;
 
@@ -20,19 +21,6 @@ namespace {
 
 constexpr const char* kSourcePackage = "linux-source-6.12";
 constexpr const char* kSourceTarball = "/usr/src/linux-source-6.12.tar.xz";
-
-std::string read_first_line(const fs::path& file) {
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-  std::ofstream out(file);
-  out << text;
-  if (!out) throw Error(Location{file.string()}, "cannot write");
-}
 
 bool entry_complete(const fs::path& entry) {
   return fs::is_regular_file(entry / "bzImage") && fs::is_regular_file(entry / "config") &&
@@ -197,7 +185,7 @@ Kernel build_lab_kernel(const Variant& variant, const LabBuildEnv& env, const Lo
        << joined_names(variant.fragments);
   if (!variant.patches.empty()) prov << " + " << variant.patches.size() << " patch(es)";
   prov << " [" << entry.filename().string() << "]";
-  write_text(tmp / "provenance", prov.str() + "\n");
+  write_small_file(tmp / "provenance", prov.str() + "\n");
   fs::remove_all(entry);  // an incomplete leftover (someone deleted a file from it)
   fs::rename(tmp, entry);
   log("kernel " + variant.name + ": built " + read_first_line(entry / "release") + " -> " + entry.string());

@@ -1,12 +1,12 @@
-#include "kernel/lab_kernel_build.h"
+#include "lab/kernel/lab_kernel_build.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
 
-#include "common/error.h"
-#include "common/paths.h"
+#include "base/error.h"
+#include "lab/common/paths.h"
 
 using namespace famlab;
 using namespace famlab::kernel;

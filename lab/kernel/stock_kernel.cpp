@@ -1,4 +1,4 @@
-#include "kernel/stock_kernel.h"
+#include "lab/kernel/stock_kernel.h"
 
 #include <unistd.h>
 
@@ -6,32 +6,15 @@
 #include <regex>
 #include <sstream>
 
-#include "common/error.h"
-#include "common/process.h"
-#include "kernel/file_lock.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "base/small_file.h"
+#include "lab/kernel/file_lock.h"
 
 namespace fs = std::filesystem;
 
 namespace famlab::kernel {
 namespace {
-
-std::string read_first_line(const fs::path& file) {
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
-// Written beside and renamed, so a reader never sees half a file.
-void write_atomically(const fs::path& file, const std::string& text) {
-  fs::path tmp = file.string() + ".tmp-" + std::to_string(getpid());
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw Error(Location{tmp.string()}, "cannot write");
-  }
-  fs::rename(tmp, file);
-}
 
 bool entry_complete(const fs::path& entry) {
   std::string release = read_first_line(entry / "release");
@@ -102,8 +85,8 @@ void fetch_into(const StockPackage& pkg, const fs::path& tmp, const fs::path& en
   const std::string& release = releases[0];
   // The .deb ships no modules.dep; the guest's modprobe and libkmod need it.
   run_checked({"depmod", "-b", (tmp / "root").string(), release}, "depmod for " + release);
-  write_atomically(tmp / "root" / "release", release + "\n");
-  write_atomically(tmp / "root" / "provenance", provenance + "\n");
+  replace_file_atomically(tmp / "root" / "release", release + "\n");
+  replace_file_atomically(tmp / "root" / "provenance", provenance + "\n");
   fs::remove_all(entry);
   fs::rename(tmp / "root", entry);
 }
@@ -146,7 +129,7 @@ Kernel resolve_stock_kernel(const StockSource& source, const fs::path& cache, co
     if (!entry_complete(entry))
       throw Error("stock kernel: " + entry.string() + " is incomplete after unpacking");
   }
-  write_atomically(current, entry_name + "\n");
+  replace_file_atomically(current, entry_name + "\n");
   return kernel_from_entry(entry, hit);
 }
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <string>
 
-#include "kernel/kernel.h"
-#include "kernel/kernel_recipe.h"
+#include "lab/kernel/kernel.h"
+#include "lab/kernel/kernel_recipe.h"
 
 namespace famlab::kernel {
 

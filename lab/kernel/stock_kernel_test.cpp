@@ -1,8 +1,8 @@
-#include "kernel/stock_kernel.h"
+#include "lab/kernel/stock_kernel.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
+#include "base/error.h"
 
 using namespace famlab;
 using namespace famlab::kernel;

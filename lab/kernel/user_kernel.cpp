@@ -1,13 +1,13 @@
-#include "kernel/user_kernel.h"
+#include "lab/kernel/user_kernel.h"
 
 #include <fstream>
 
-#include "common/error.h"
-#include "common/hash.h"
-#include "kernel/build_script.h"
-#include "kernel/bzimage_release.h"
-#include "kernel/config_check.h"
-#include "kernel/file_lock.h"
+#include "base/error.h"
+#include "lab/common/hash.h"
+#include "lab/kernel/build_script.h"
+#include "lab/kernel/bzimage_release.h"
+#include "lab/kernel/config_check.h"
+#include "lab/kernel/file_lock.h"
 
 namespace fs = std::filesystem;
 

@@ -3,9 +3,9 @@
 // or a source tree we build out-of-tree with a lab variant's fragments.
 #include <filesystem>
 
-#include "kernel/kernel.h"
-#include "kernel/kernel_recipe.h"
-#include "kernel/lab_kernel_build.h"
+#include "lab/kernel/kernel.h"
+#include "lab/kernel/kernel_recipe.h"
+#include "lab/kernel/lab_kernel_build.h"
 
 namespace famlab::kernel {
 

@@ -1,10 +1,10 @@
-#include "kernel/user_kernel.h"
+#include "lab/kernel/user_kernel.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "kernel/test_bzimage.h"
+#include "base/error.h"
+#include "lab/common/paths.h"
+#include "lab/kernel/test_bzimage.h"
 
 using namespace famlab;
 using namespace famlab::kernel;

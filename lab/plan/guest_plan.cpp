@@ -1,6 +1,6 @@
-#include "plan/guest_plan.h"
+#include "lab/plan/guest_plan.h"
 
-#include "topology/lookup.h"
+#include "lab/topology/lookup.h"
 
 namespace famlab::plan {
 

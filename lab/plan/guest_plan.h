@@ -1,8 +1,8 @@
 #pragma once
 // Topology -> what the in-guest agent must build and then find: memdevs by
 // serial, regions with targets in interleave position order, pmem ranges.
+#include "lab/topology/model.h"
 #include "protocol/guest_plan.h"
-#include "topology/model.h"
 
 namespace famlab::plan {
 

@@ -1,8 +1,8 @@
-#include "plan/guest_plan.h"
+#include "lab/plan/guest_plan.h"
 
 #include <gtest/gtest.h>
 
-#include "topology/load.h"
+#include "lab/topology/load.h"
 
 using namespace famlab;
 using namespace famlab::plan;

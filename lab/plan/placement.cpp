@@ -1,7 +1,7 @@
-#include "plan/placement.h"
+#include "lab/plan/placement.h"
 
-#include "common/error.h"
-#include "common/units.h"
+#include "base/error.h"
+#include "base/units.h"
 
 namespace famlab::plan {
 

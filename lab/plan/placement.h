@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "topology/model.h"
+#include "lab/topology/model.h"
 
 namespace famlab::plan {
 

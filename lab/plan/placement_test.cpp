@@ -1,8 +1,8 @@
-#include "plan/placement.h"
+#include "lab/plan/placement.h"
 
 #include <gtest/gtest.h>
 
-#include "common/error.h"
+#include "base/error.h"
 
 using namespace famlab;
 using namespace famlab::plan;

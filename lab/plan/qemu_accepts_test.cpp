@@ -8,11 +8,11 @@
 #include <cstring>
 #include <fstream>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "common/process.h"
-#include "plan/qemu_args.h"
-#include "topology/load.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "lab/common/paths.h"
+#include "lab/plan/qemu_args.h"
+#include "lab/topology/load.h"
 
 using namespace famlab;
 using namespace famlab::plan;

@@ -1,12 +1,12 @@
-#include "plan/qemu_args.h"
+#include "lab/plan/qemu_args.h"
 
 #include <sys/un.h>
 
-#include "common/error.h"
-#include "common/units.h"
+#include "base/error.h"
+#include "base/units.h"
+#include "lab/topology/lookup.h"
+#include "lab/topology/pci_buses.h"
 #include "protocol/messages.h"
-#include "topology/lookup.h"
-#include "topology/pci_buses.h"
 
 namespace famlab::plan {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "topology/model.h"
+#include "lab/topology/model.h"
 
 namespace famlab::plan {
 

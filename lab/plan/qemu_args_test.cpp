@@ -1,11 +1,11 @@
-#include "plan/qemu_args.h"
+#include "lab/plan/qemu_args.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "common/error.h"
-#include "topology/load.h"
+#include "base/error.h"
+#include "lab/topology/load.h"
 
 using namespace famlab;
 using namespace famlab::plan;

@@ -1,6 +1,6 @@
-#include "report/json_report.h"
+#include "lab/report/json_report.h"
 
-#include "report/write_file.h"
+#include "base/small_file.h"
 
 namespace famlab::report {
 
@@ -12,8 +12,9 @@ nlohmann::json to_json(const RunResult& run) {
     json steps = json::array();
     for (const auto& st : sc.steps) {
       json splats = json::array();
-      for (const auto& sp : st.splats) splats.push_back({{"kind", sp.kind}, {"title", sp.title}, {"text", sp.text}});
-      json s = {{"name", st.name},     {"action", st.action},   {"status", to_string(st.status)},
+      for (const auto& sp : st.splats)
+        splats.push_back({{"kind", sp.kind}, {"title", sp.title}, {"text", sp.text}});
+      json s = {{"name", st.name},       {"action", st.action}, {"status", to_string(st.status)},
                 {"seconds", st.seconds}, {"output", st.output}, {"message", st.message},
                 {"splats", splats}};
       if (!st.data.is_null()) s["data"] = st.data;
@@ -47,7 +48,7 @@ nlohmann::json to_json(const RunResult& run) {
 }
 
 void write_json(const RunResult& run, const std::filesystem::path& file) {
-  write_file_atomically(file, to_json(run).dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+  replace_file_atomically(file, to_json(run).dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace famlab::report

@@ -2,10 +2,9 @@
 // report.json: every scenario and step with status, seconds, output,
 // failure message, kernel splats and the step's facts.
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
-#include "report/results.h"
+#include "lab/report/results.h"
 
 namespace famlab::report {
 

@@ -1,10 +1,10 @@
-#include "report/junit.h"
+#include "lab/report/junit.h"
 
 #include <cstdio>
 #include <sstream>
 
-#include "common/xml_escape.h"
-#include "report/write_file.h"
+#include "base/small_file.h"
+#include "lab/common/xml_escape.h"
 
 namespace famlab::report {
 namespace {
@@ -82,7 +82,7 @@ std::string junit_xml(const RunResult& run) {
 }
 
 void write_junit(const RunResult& run, const std::filesystem::path& file) {
-  write_file_atomically(file, junit_xml(run));
+  replace_file_atomically(file, junit_xml(run));
 }
 
 }  // namespace famlab::report

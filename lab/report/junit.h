@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <string>
 
-#include "report/results.h"
+#include "lab/report/results.h"
 
 namespace famlab::report {
 

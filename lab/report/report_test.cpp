@@ -4,10 +4,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/process.h"
-#include "report/json_report.h"
-#include "report/junit.h"
-#include "report/terminal.h"
+#include "base/process.h"
+#include "lab/report/json_report.h"
+#include "lab/report/junit.h"
+#include "lab/report/terminal.h"
 
 using namespace famlab::report;
 namespace fs = std::filesystem;
@@ -28,8 +28,10 @@ RunResult sample() {
   bad.kernel = "stock";
   bad.status = Status::Failed;
   bad.message = "step 'placement' failed";
-  StepResult st{"placement", "check_placement", Status::Failed, 0.1, "out\x01put", "word at 0x1000 on mem1", {}, {}};
-  st.splats.push_back({"WARNING", "WARNING: CPU: 0 PID: 1 at x.c:1", "WARNING: CPU: 0 PID: 1 at x.c:1\nCall Trace:\n"});
+  StepResult st{
+      "placement", "check_placement", Status::Failed, 0.1, "out\x01put", "word at 0x1000 on mem1", {}, {}};
+  st.splats.push_back(
+      {"WARNING", "WARNING: CPU: 0 PID: 1 at x.c:1", "WARNING: CPU: 0 PID: 1 at x.c:1\nCall Trace:\n"});
   bad.steps.push_back(st);
   run.scenarios = {ok, bad};
   return run;

@@ -1,13 +1,17 @@
-#include "report/results.h"
+#include "lab/report/results.h"
 
 namespace famlab::report {
 
 const char* to_string(Status s) {
   switch (s) {
-    case Status::Passed: return "passed";
-    case Status::Failed: return "failed";
-    case Status::Error: return "error";
-    case Status::Skipped: return "skipped";
+    case Status::Passed:
+      return "passed";
+    case Status::Failed:
+      return "failed";
+    case Status::Error:
+      return "error";
+    case Status::Skipped:
+      return "skipped";
   }
   return "?";
 }

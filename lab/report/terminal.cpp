@@ -1,4 +1,4 @@
-#include "report/terminal.h"
+#include "lab/report/terminal.h"
 
 #include <cstdio>
 
@@ -7,10 +7,14 @@ namespace {
 
 const char* tag(Status s) {
   switch (s) {
-    case Status::Passed: return "PASS ";
-    case Status::Failed: return "FAIL ";
-    case Status::Error: return "ERROR";
-    case Status::Skipped: return "SKIP ";
+    case Status::Passed:
+      return "PASS ";
+    case Status::Failed:
+      return "FAIL ";
+    case Status::Error:
+      return "ERROR";
+    case Status::Skipped:
+      return "SKIP ";
   }
   return "?    ";
 }
@@ -57,7 +61,8 @@ void Terminal::scenario_done(const ScenarioResult& sc) {
   for (const auto& a : sc.attempts)
     if (sc.message.find(first_line(a)) == std::string::npos)
       out_ << "   not run on " << first_line(a) << std::endl;
-  if (sc.status != Status::Passed && !sc.artifacts.empty()) out_ << "   artifacts: " << sc.artifacts.string() << std::endl;
+  if (sc.status != Status::Passed && !sc.artifacts.empty())
+    out_ << "   artifacts: " << sc.artifacts.string() << std::endl;
 }
 
 void Terminal::summary(const RunResult& run, const std::filesystem::path& report_dir) {
@@ -70,8 +75,8 @@ void Terminal::summary(const RunResult& run, const std::filesystem::path& report
   int counts[4] = {0, 0, 0, 0};
   for (const auto& sc : run.scenarios) ++counts[static_cast<int>(sc.status)];
   char line[256];
-  std::snprintf(line, sizeof line, "%d passed, %d failed, %d errors, %d skipped in %.1f s", counts[0], counts[1],
-                counts[2], counts[3], run.seconds);
+  std::snprintf(line, sizeof line, "%d passed, %d failed, %d errors, %d skipped in %.1f s", counts[0],
+                counts[1], counts[2], counts[3], run.seconds);
   out_ << line << "\nreport: " << (report_dir / "junit.xml").string() << ", "
        << (report_dir / "report.json").string() << std::endl;
 }

@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string>
 
-#include "report/results.h"
+#include "lab/report/results.h"
 
 namespace famlab::report {
 

@@ -1,8 +1,8 @@
-#include "runner/artifacts.h"
+#include "lab/runner/artifacts.h"
 
 #include <fstream>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace fs = std::filesystem;
 
@@ -12,8 +12,9 @@ std::string shell_command(const std::vector<std::string>& argv) {
   std::string out;
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
-    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                                   "-_./=,:+@%") == std::string::npos;
+    bool plain = !a.empty() && a.find_first_not_of(
+                                   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                   "-_./=,:+@%") == std::string::npos;
     if (i) out += (a.starts_with("-") ? " \\\n  " : " ");
     if (plain) {
       out += a;

@@ -1,13 +1,14 @@
-#include "runner/artifacts.h"
+#include "lab/runner/artifacts.h"
 
 #include <gtest/gtest.h>
 
-#include "common/process.h"
+#include "base/process.h"
 
 using namespace famlab::runner;
 
 TEST(Artifacts, ShellCommandRoundTripsThroughARealShell) {
-  std::vector<std::string> argv = {"printf", "%s|", "plain", "-append", "console=ttyS0 memmap=512M!4G", "it's"};
+  std::vector<std::string> argv = {"printf", "%s|", "plain", "-append", "console=ttyS0 memmap=512M!4G",
+                                   "it's"};
   std::string cmd = shell_command(argv);
   auto r = famlab::run_process({"sh", "-c", cmd});
   EXPECT_EQ(r.exit_code, 0);

@@ -1,9 +1,9 @@
-#include "runner/famfs_judge.h"
+#include "lab/runner/famfs_judge.h"
 
-#include "common/error.h"
-#include "format/file_map_json.h"
+#include "base/error.h"
+#include "famfs/format/file_map_json.h"
+#include "lab/runner/placement_check.h"
 #include "protocol/famfs_file.h"
-#include "runner/placement_check.h"
 
 namespace famlab::runner {
 

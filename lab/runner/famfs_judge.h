@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "plan/qemu_args.h"
-#include "report/results.h"
-#include "scenario/scenario.h"
-#include "topology/model.h"
+#include "lab/plan/qemu_args.h"
+#include "lab/report/results.h"
+#include "lab/scenario/scenario.h"
+#include "lab/topology/model.h"
 
 namespace famlab::runner {
 

@@ -1,4 +1,4 @@
-#include "runner/famfs_judge.h"
+#include "lab/runner/famfs_judge.h"
 
 #include <gtest/gtest.h>
 

@@ -1,12 +1,12 @@
-#include "runner/host_pool.h"
+#include "lab/runner/host_pool.h"
 
 #include <exception>
 #include <memory>
 #include <regex>
 #include <thread>
 
-#include "common/error.h"
-#include "vm/backend.h"
+#include "base/error.h"
+#include "lab/vm/backend.h"
 
 namespace famlab::runner {
 

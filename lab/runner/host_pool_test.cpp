@@ -1,4 +1,4 @@
-#include "runner/host_pool.h"
+#include "lab/runner/host_pool.h"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include "common/error.h"
-#include "vm/backend.h"
+#include "base/error.h"
+#include "lab/vm/backend.h"
 
 using namespace famlab;
 using namespace famlab::runner;

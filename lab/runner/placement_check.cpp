@@ -1,4 +1,4 @@
-#include "runner/placement_check.h"
+#include "lab/runner/placement_check.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,36 +7,29 @@
 #include <cstdio>
 #include <map>
 
-#include "common/error.h"
-#include "plan/placement.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/unique_fd.h"
+#include "lab/plan/placement.h"
 #include "protocol/pattern.h"
 
 namespace famlab::runner {
 namespace {
 
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 class BackingFiles {
  public:
   explicit BackingFiles(const std::vector<plan::BackingFile>& files) : files_(files) {}
-  ~BackingFiles() {
-    for (auto& [k, fd] : open_) close(fd);
-  }
   BackingFiles(const BackingFiles&) = delete;
   BackingFiles& operator=(const BackingFiles&) = delete;
 
   int fd(const std::string& device, const std::string& kind) {
     auto key = device + "/" + kind;
-    if (auto it = open_.find(key); it != open_.end()) return it->second;
+    if (auto it = open_.find(key); it != open_.end()) return it->second.get();
     for (const auto& f : files_) {
       if (f.device_id == device && f.kind == kind) {
-        int fd = open(f.file.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw Error(Location{f.file.string()}, "cannot open backing file of " + device);
-        return open_[key] = fd;
+        UniqueFd fd(open(f.file.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!fd) throw Error(Location{f.file.string()}, "cannot open backing file of " + device);
+        return (open_[key] = std::move(fd)).get();
       }
     }
     throw Error("device " + device + " has no " + kind +
@@ -45,7 +38,7 @@ class BackingFiles {
 
  private:
   const std::vector<plan::BackingFile>& files_;
-  std::map<std::string, int> open_;
+  std::map<std::string, UniqueFd> open_;
 };
 
 }  // namespace

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "format/file_map.h"
-#include "plan/qemu_args.h"
-#include "topology/model.h"
+#include "famfs/format/file_map.h"
+#include "lab/plan/qemu_args.h"
+#include "lab/topology/model.h"
 
 namespace famlab::runner {
 

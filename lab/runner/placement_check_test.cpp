@@ -1,4 +1,4 @@
-#include "runner/placement_check.h"
+#include "lab/runner/placement_check.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -9,8 +9,8 @@
 #include <map>
 #include <vector>
 
-#include "common/units.h"
-#include "plan/placement.h"
+#include "base/units.h"
+#include "lab/plan/placement.h"
 #include "protocol/pattern.h"
 
 using namespace famlab;

@@ -1,4 +1,4 @@
-#include "runner/runner.h"
+#include "lab/runner/runner.h"
 
 #include <algorithm>
 #include <chrono>
@@ -6,19 +6,19 @@
 #include <optional>
 #include <sstream>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "plan/guest_plan.h"
-#include "plan/qemu_args.h"
-#include "report/json_report.h"
-#include "report/junit.h"
-#include "runner/artifacts.h"
-#include "runner/step_executor.h"
-#include "topology/load.h"
-#include "vm/domain_metadata.h"
-#include "vm/interrupt.h"
-#include "vm/libvirt_backend.h"
-#include "vm/qemu_backend.h"
+#include "base/error.h"
+#include "lab/common/paths.h"
+#include "lab/plan/guest_plan.h"
+#include "lab/plan/qemu_args.h"
+#include "lab/report/json_report.h"
+#include "lab/report/junit.h"
+#include "lab/runner/artifacts.h"
+#include "lab/runner/step_executor.h"
+#include "lab/topology/load.h"
+#include "lab/vm/domain_metadata.h"
+#include "lab/vm/interrupt.h"
+#include "lab/vm/libvirt_backend.h"
+#include "lab/vm/qemu_backend.h"
 
 namespace fs = std::filesystem;
 

@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "image/initramfs.h"
-#include "kernel/kernel.h"
-#include "report/results.h"
-#include "report/terminal.h"
-#include "runner/host_pool.h"
-#include "scenario/scenario_check.h"
+#include "lab/image/initramfs.h"
+#include "lab/kernel/kernel.h"
+#include "lab/report/results.h"
+#include "lab/report/terminal.h"
+#include "lab/runner/host_pool.h"
+#include "lab/scenario/scenario_check.h"
 
 namespace famlab::vm {
 class LibvirtConnection;
@@ -27,7 +27,7 @@ struct RunOptions {
   std::vector<kernel::KernelRequest> kernels;  // at least one
   std::filesystem::path report_dir = "famlab-report";
   double boot_timeout_s = 180;
-  bool keep_run_dirs = false;  // keep backing files and sockets for debugging
+  bool keep_run_dirs = false;    // keep backing files and sockets for debugging
   std::string backend = "qemu";  // "qemu" (direct, one guest at a time) or "libvirt"
   std::vector<HostSpec> hosts;   // libvirt: the pool (parse_hosts); empty = libvirt's default URI
 };

@@ -1,13 +1,13 @@
-#include "runner/step_executor.h"
+#include "lab/runner/step_executor.h"
 
 #include <algorithm>
 #include <chrono>
 #include <regex>
 
-#include "common/error.h"
+#include "base/error.h"
+#include "lab/runner/famfs_judge.h"
+#include "lab/runner/placement_check.h"
 #include "protocol/famfs_file.h"
-#include "runner/famfs_judge.h"
-#include "runner/placement_check.h"
 
 namespace famlab::runner {
 namespace {

@@ -5,12 +5,12 @@
 #include <map>
 #include <utility>
 
-#include "plan/qemu_args.h"
+#include "lab/plan/qemu_args.h"
+#include "lab/report/results.h"
+#include "lab/scenario/scenario.h"
+#include "lab/topology/model.h"
+#include "lab/vm/guest_session.h"
 #include "protocol/guest_plan.h"
-#include "report/results.h"
-#include "scenario/scenario.h"
-#include "topology/model.h"
-#include "vm/guest_session.h"
 
 namespace famlab::runner {
 

@@ -1,4 +1,4 @@
-#include "scenario/regex_check.h"
+#include "lab/scenario/regex_check.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "scenario/scenario_check.h"
+#include "lab/scenario/scenario_check.h"
 
-#include "common/units.h"
-#include "scenario/scenario_parse.h"
-#include "topology/load.h"
-#include "topology/lookup.h"
+#include "base/units.h"
+#include "lab/scenario/scenario_parse.h"
+#include "lab/topology/load.h"
+#include "lab/topology/lookup.h"
 
 namespace famlab::scenario {
 

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <vector>
 
-#include "scenario/scenario.h"
-#include "topology/diagnostic.h"
-#include "topology/model.h"
+#include "lab/scenario/scenario.h"
+#include "lab/topology/diagnostic.h"
+#include "lab/topology/model.h"
 
 namespace famlab::scenario {
 

@@ -1,8 +1,8 @@
-#include "scenario/scenario_check.h"
+#include "lab/scenario/scenario_check.h"
 
 #include <gtest/gtest.h>
 
-#include "topology/load.h"
+#include "lab/topology/load.h"
 
 using namespace famlab;
 using namespace famlab::scenario;

@@ -1,12 +1,12 @@
-#include "scenario/scenario_parse.h"
+#include "lab/scenario/scenario_parse.h"
 
 #include <cctype>
 #include <cstdint>
 #include <map>
 #include <set>
 
-#include "scenario/regex_check.h"
-#include "topology/toml_table.h"
+#include "lab/scenario/regex_check.h"
+#include "lab/topology/toml_table.h"
 
 namespace famlab::scenario {
 

@@ -7,8 +7,8 @@
 #include <optional>
 #include <vector>
 
-#include "scenario/scenario.h"
-#include "topology/diagnostic.h"
+#include "lab/scenario/scenario.h"
+#include "lab/topology/diagnostic.h"
 
 namespace famlab::scenario {
 

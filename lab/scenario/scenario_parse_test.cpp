@@ -1,4 +1,4 @@
-#include "scenario/scenario_parse.h"
+#include "lab/scenario/scenario_parse.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "scenario/scenario.h"
+#include "lab/scenario/scenario.h"
 
 #include <gtest/gtest.h>
 

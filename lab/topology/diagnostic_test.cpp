@@ -1,4 +1,4 @@
-#include "topology/diagnostic.h"
+#include "lab/topology/diagnostic.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-#include "topology/load.h"
+#include "lab/topology/load.h"
 
-#include "topology/parse.h"
-#include "topology/validate.h"
+#include "lab/topology/parse.h"
+#include "lab/topology/validate.h"
 
 namespace famlab::topology {
 

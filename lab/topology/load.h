@@ -4,8 +4,8 @@
 #include <optional>
 #include <vector>
 
-#include "topology/diagnostic.h"
-#include "topology/model.h"
+#include "lab/topology/diagnostic.h"
+#include "lab/topology/model.h"
 
 namespace famlab::topology {
 

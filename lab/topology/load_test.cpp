@@ -1,4 +1,4 @@
-#include "topology/load.h"
+#include "lab/topology/load.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "topology/lookup.h"
+#include "lab/topology/lookup.h"
 
 #include <algorithm>
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "topology/model.h"
+#include "lab/topology/model.h"
 
 namespace famlab::topology {
 

@@ -1,4 +1,4 @@
-#include "topology/model.h"
+#include "lab/topology/model.h"
 
 namespace famlab::topology {
 

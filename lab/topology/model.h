@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "common/error.h"
-#include "common/units.h"
+#include "base/error.h"
+#include "base/units.h"
 
 namespace famlab::topology {
 

@@ -1,10 +1,10 @@
-#include "topology/parse.h"
+#include "lab/topology/parse.h"
 
 #include <algorithm>
 #include <functional>
 
-#include "common/units.h"
-#include "topology/toml_table.h"
+#include "base/units.h"
+#include "lab/topology/toml_table.h"
 
 namespace famlab::topology {
 

@@ -1,4 +1,4 @@
-#include "topology/parse.h"
+#include "lab/topology/parse.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-#include "topology/pci_buses.h"
+#include "lab/topology/pci_buses.h"
 
-#include "topology/lookup.h"
+#include "lab/topology/lookup.h"
 
 namespace famlab::topology {
 

@@ -6,7 +6,7 @@
 // the main bus and anything on it).
 #include <vector>
 
-#include "topology/model.h"
+#include "lab/topology/model.h"
 
 namespace famlab::topology {
 

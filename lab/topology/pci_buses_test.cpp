@@ -1,4 +1,4 @@
-#include "topology/pci_buses.h"
+#include "lab/topology/pci_buses.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
-#include "topology/q35_memory.h"
+#include "lab/topology/q35_memory.h"
 
 #include <algorithm>
 
-#include "common/units.h"
+#include "base/units.h"
 
 namespace famlab::topology {
 

@@ -1,8 +1,8 @@
-#include "topology/q35_memory.h"
+#include "lab/topology/q35_memory.h"
 
 #include <gtest/gtest.h>
 
-#include "common/units.h"
+#include "base/units.h"
 
 using namespace famlab;
 using namespace famlab::topology;

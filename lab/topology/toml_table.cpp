@@ -1,11 +1,11 @@
-#include "topology/toml_table.h"
+#include "lab/topology/toml_table.h"
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
-#include "common/units.h"
+#include "base/units.h"
 
 namespace famlab::topology {
 

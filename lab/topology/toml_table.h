@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "topology/diagnostic.h"
-#include "topology/model.h"
+#include "lab/topology/diagnostic.h"
+#include "lab/topology/model.h"
 
 namespace famlab::topology {
 

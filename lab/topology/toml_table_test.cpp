@@ -1,4 +1,4 @@
-#include "topology/toml_table.h"
+#include "lab/topology/toml_table.h"
 
 #include <gtest/gtest.h>
 

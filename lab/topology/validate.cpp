@@ -1,12 +1,12 @@
-#include "topology/validate.h"
+#include "lab/topology/validate.h"
 
 #include <map>
 #include <set>
 
-#include "common/units.h"
-#include "topology/lookup.h"
-#include "topology/pci_buses.h"
-#include "topology/q35_memory.h"
+#include "base/units.h"
+#include "lab/topology/lookup.h"
+#include "lab/topology/pci_buses.h"
+#include "lab/topology/q35_memory.h"
 
 namespace famlab::topology {
 

@@ -6,8 +6,8 @@
 // and names the line.
 #include <vector>
 
-#include "topology/diagnostic.h"
-#include "topology/model.h"
+#include "lab/topology/diagnostic.h"
+#include "lab/topology/model.h"
 
 namespace famlab::topology {
 

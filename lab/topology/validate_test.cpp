@@ -1,4 +1,4 @@
-#include "topology/validate.h"
+#include "lab/topology/validate.h"
 
 #include <gtest/gtest.h>
 

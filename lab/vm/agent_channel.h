@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "base/unique_fd.h"
 #include "protocol/messages.h"
 
 namespace famlab::vm {
@@ -20,8 +21,8 @@ class AgentChannel {
 
   // One connection attempt; false while the socket does not exist yet.
   bool try_connect(const std::filesystem::path& socket);
-  bool connected() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
+  bool connected() const { return fd_.valid(); }
+  int fd() const { return fd_.get(); }
 
   // Sends one encoded line (protocol::encode of a request).
   void send_line(const std::string& line);
@@ -31,7 +32,7 @@ class AgentChannel {
   std::optional<std::string> next_line() { return lines_.next(); }
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
   protocol::LineBuffer lines_;
 };
 

@@ -7,15 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::vm {
 
 struct VmSpec {
-  std::vector<std::string> qemu_argv;     // from plan::make_qemu_plan
-  std::filesystem::path agent_socket;     // the virtio-serial chardev socket
-  bool interactive = false;               // console on the user's terminal
-  std::filesystem::path run_dir;          // the run's private directory (backing files live here)
+  std::vector<std::string> qemu_argv;  // from plan::make_qemu_plan
+  std::filesystem::path agent_socket;  // the virtio-serial chardev socket
+  bool interactive = false;            // console on the user's terminal
+  std::filesystem::path run_dir;       // the run's private directory (backing files live here)
 };
 
 // The place a guest runs failed, not the guest: a libvirt host that cannot

@@ -1,4 +1,4 @@
-#include "vm/domain_metadata.h"
+#include "lab/vm/domain_metadata.h"
 
 #include <unistd.h>
 
@@ -7,8 +7,9 @@
 #include <map>
 #include <sstream>
 
-#include "common/error.h"
-#include "common/xml_escape.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "lab/common/xml_escape.h"
 
 namespace famlab::vm {
 namespace {
@@ -126,9 +127,7 @@ std::string new_run_id() {
   unsigned char b[4] = {};
   rnd.read(reinterpret_cast<char*>(b), sizeof b);
   if (!rnd) throw Error("cannot read /dev/urandom for a run id");
-  char out[9];
-  std::snprintf(out, sizeof out, "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
-  return out;
+  return hex_bytes(b, sizeof b);
 }
 
 std::string owner_element(const DomainOwner& o) {

@@ -1,4 +1,4 @@
-#include "vm/domain_metadata.h"
+#include "lab/vm/domain_metadata.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

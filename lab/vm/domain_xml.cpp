@@ -1,4 +1,4 @@
-#include "vm/domain_xml.h"
+#include "lab/vm/domain_xml.h"
 
 #include <cstdio>
 #include <map>
@@ -6,9 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include "common/error.h"
-#include "common/units.h"
-#include "common/xml_escape.h"
+#include "base/error.h"
+#include "base/hex.h"
+#include "base/units.h"
+#include "lab/common/xml_escape.h"
 
 namespace famlab::vm {
 namespace {
@@ -77,12 +78,6 @@ int parse_slot(const std::string& addr) {
   } catch (const std::exception&) {
     throw Error("domain XML: cannot read PCI address '" + addr + "'");
   }
-}
-
-std::string hex(int v, int width) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%0*x", width, v);
-  return buf;
 }
 
 // Everything make_domain_xml learns from the argv.

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "vm/domain_metadata.h"
+#include "lab/vm/domain_metadata.h"
 
 namespace famlab::vm {
 

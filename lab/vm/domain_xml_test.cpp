@@ -1,4 +1,4 @@
-#include "vm/domain_xml.h"
+#include "lab/vm/domain_xml.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,10 +8,10 @@
 #include <regex>
 #include <set>
 
-#include "common/error.h"
-#include "common/process.h"
-#include "plan/qemu_args.h"
-#include "topology/load.h"
+#include "base/error.h"
+#include "base/process.h"
+#include "lab/plan/qemu_args.h"
+#include "lab/topology/load.h"
 
 using namespace famlab;
 using namespace famlab::vm;

@@ -1,4 +1,4 @@
-#include "vm/guest_session.h"
+#include "lab/vm/guest_session.h"
 
 #include <poll.h>
 #include <unistd.h>
@@ -6,18 +6,23 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "common/error.h"
-#include "vm/interrupt.h"
+#include "base/error.h"
+#include "lab/vm/interrupt.h"
 
 namespace famlab::vm {
 
 const char* to_string(Outcome o) {
   switch (o) {
-    case Outcome::Finished: return "finished";
-    case Outcome::Timeout: return "timeout";
-    case Outcome::Panic: return "kernel panic";
-    case Outcome::VmExited: return "vm exited";
-    case Outcome::Interrupted: return "interrupted";
+    case Outcome::Finished:
+      return "finished";
+    case Outcome::Timeout:
+      return "timeout";
+    case Outcome::Panic:
+      return "kernel panic";
+    case Outcome::VmExited:
+      return "vm exited";
+    case Outcome::Interrupted:
+      return "interrupted";
   }
   return "?";
 }
@@ -35,9 +40,7 @@ GuestSession::~GuestSession() {
   if (started_) backend_.kill();
 }
 
-double GuestSession::elapsed() const {
-  return std::chrono::duration<double>(Clock::now() - start_).count();
-}
+double GuestSession::elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
 void GuestSession::log_agent(const char* dir, const std::string& line) {
   char stamp[32];
@@ -168,11 +171,20 @@ CallResult GuestSession::call(protocol::Request request, double timeout_s, const
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   for (auto& s : kernel_.flush()) r.splats.push_back(std::move(s));
   switch (r.outcome) {
-    case Outcome::Panic: r.detail = console_.panic_text(); break;
-    case Outcome::Timeout: r.detail = "no answer within " + std::to_string(static_cast<int>(timeout_s)) + " s"; break;
-    case Outcome::VmExited: r.detail = "the VM stopped during the step (see serial.log)"; break;
-    case Outcome::Interrupted: r.detail = "interrupted by signal " + std::to_string(interrupt_signal()); break;
-    case Outcome::Finished: break;
+    case Outcome::Panic:
+      r.detail = console_.panic_text();
+      break;
+    case Outcome::Timeout:
+      r.detail = "no answer within " + std::to_string(static_cast<int>(timeout_s)) + " s";
+      break;
+    case Outcome::VmExited:
+      r.detail = "the VM stopped during the step (see serial.log)";
+      break;
+    case Outcome::Interrupted:
+      r.detail = "interrupted by signal " + std::to_string(interrupt_signal());
+      break;
+    case Outcome::Finished:
+      break;
   }
   return r;
 }
@@ -187,8 +199,10 @@ void GuestSession::shutdown(double timeout_s) {
       std::string line = protocol::encode(off);
       log_agent("->", line);
       channel_.send_line(line);
-      auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
-      while (!backend_.exited() && Clock::now() < deadline) pump(Clock::now() + std::chrono::milliseconds(100), {});
+      auto deadline = Clock::now() +
+                      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+      while (!backend_.exited() && Clock::now() < deadline)
+        pump(Clock::now() + std::chrono::milliseconds(100), {});
     }
   } catch (const std::exception&) {
     // Teardown must not fail; kill below.
@@ -198,8 +212,6 @@ void GuestSession::shutdown(double timeout_s) {
   started_ = false;
 }
 
-Outcome GuestSession::wait_exit() {
-  return pump(Clock::time_point::max(), {});
-}
+Outcome GuestSession::wait_exit() { return pump(Clock::time_point::max(), {}); }
 
 }  // namespace famlab::vm

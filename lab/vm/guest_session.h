@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "lab/vm/agent_channel.h"
+#include "lab/vm/backend.h"
+#include "lab/vm/splat_detector.h"
 #include "protocol/messages.h"
-#include "vm/agent_channel.h"
-#include "vm/backend.h"
-#include "vm/splat_detector.h"
 
 namespace famlab::vm {
 

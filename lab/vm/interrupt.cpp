@@ -1,4 +1,4 @@
-#include "vm/interrupt.h"
+#include "lab/vm/interrupt.h"
 
 #include <signal.h>
 

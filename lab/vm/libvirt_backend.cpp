@@ -1,4 +1,4 @@
-#include "vm/libvirt_backend.h"
+#include "lab/vm/libvirt_backend.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -18,7 +18,8 @@
 #include <fstream>
 #include <thread>
 
-#include "common/error.h"
+#include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace fs = std::filesystem;
 
@@ -43,15 +44,12 @@ int listen_unix(const fs::path& path) {
   if (path.string().size() >= sizeof addr.sun_path)
     throw Error("agent socket path " + path.string() + " is longer than a unix socket allows");
   std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw Error("cannot create a unix socket: " + std::string(std::strerror(errno)));
+  UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) throw Error("cannot create a unix socket: " + std::string(std::strerror(errno)));
   fs::remove(path);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || listen(fd, 1) < 0) {
-    int e = errno;
-    close(fd);
-    throw Error("cannot listen on " + path.string() + ": " + std::strerror(e));
-  }
-  return fd;
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || listen(fd.get(), 1) < 0)
+    throw Error("cannot listen on " + path.string() + ": " + std::strerror(errno));
+  return fd.release();
 }
 
 // Writes what it can of buf to a non-blocking fd; false when the peer is gone.
@@ -81,10 +79,10 @@ class LibvirtBackend::Pump {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
       throw Error("cannot create the console socket pair: " + std::string(std::strerror(errno)));
     }
-    user_end_ = sv[0];
-    pump_end_ = sv[1];
-    set_nonblocking(user_end_);
-    set_nonblocking(pump_end_);
+    user_end_.reset(sv[0]);
+    pump_end_.reset(sv[1]);
+    set_nonblocking(user_end_.get());
+    set_nonblocking(pump_end_.get());
   }
 
   // Starts moving bytes (once the streams are open).
@@ -100,11 +98,9 @@ class LibvirtBackend::Pump {
       virStreamAbort(st);
       virStreamFree(st);
     }
-    for (int fd : {user_end_, pump_end_, client_fd_, listen_fd_})
-      if (fd >= 0) close(fd);
   }
 
-  int console_fd() const { return user_end_; }
+  int console_fd() const { return user_end_.get(); }
   bool console_eof() const { return console_eof_.load(); }
   bool channel_eof() const { return channel_eof_.load(); }
 
@@ -129,22 +125,22 @@ class LibvirtBackend::Pump {
     while (!stop_.load()) {
       pollfd fds[3];
       nfds_t n = 0;
-      if (client_fd_ < 0) fds[n++] = {listen_fd_, POLLIN, 0};
-      if (client_fd_ >= 0) {
-        fds[n++] = {client_fd_,
+      if (client_fd_.get() < 0) fds[n++] = {listen_fd_.get(), POLLIN, 0};
+      if (client_fd_.get() >= 0) {
+        fds[n++] = {client_fd_.get(),
                     static_cast<short>((client_eof ? 0 : POLLIN) | (to_client.empty() ? 0 : POLLOUT)), 0};
       }
-      if (!to_console.empty()) fds[n++] = {pump_end_, POLLOUT, 0};
+      if (!to_console.empty()) fds[n++] = {pump_end_.get(), POLLOUT, 0};
       poll(fds, n, 5);
 
-      if (client_fd_ < 0) {
-        int c = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c >= 0) client_fd_ = c;
+      if (client_fd_.get() < 0) {
+        int c = accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c >= 0) client_fd_.reset(c);
       }
-      if (client_fd_ >= 0 && !client_eof) {
+      if (client_fd_.get() >= 0 && !client_eof) {
         char buf[kChunk];
         for (;;) {
-          ssize_t r = read(client_fd_, buf, sizeof buf);
+          ssize_t r = read(client_fd_.get(), buf, sizeof buf);
           if (r > 0) {
             to_guest.append(buf, static_cast<size_t>(r));
             continue;
@@ -163,12 +159,13 @@ class LibvirtBackend::Pump {
       if (!console_eof_.load() && !drain(console_, to_console)) console_eof_.store(true);
       if (!channel_eof_.load() && !drain(channel_, to_client)) channel_eof_.store(true);
 
-      if (!to_console.empty() && !write_some(pump_end_, to_console)) to_console.clear();
-      if (client_fd_ >= 0 && !to_client.empty() && !write_some(client_fd_, to_client)) to_client.clear();
+      if (!to_console.empty() && !write_some(pump_end_.get(), to_console)) to_console.clear();
+      if (client_fd_.get() >= 0 && !to_client.empty() && !write_some(client_fd_.get(), to_client))
+        to_client.clear();
       // The guest's side of the channel closed: tell the session (EOF), as
       // QEMU's own socket would.
-      if (channel_eof_.load() && to_client.empty() && client_fd_ >= 0 && !client_shut) {
-        shutdown(client_fd_, SHUT_WR);
+      if (channel_eof_.load() && to_client.empty() && client_fd_.get() >= 0 && !client_shut) {
+        shutdown(client_fd_.get(), SHUT_WR);
         client_shut = true;
       }
     }
@@ -176,9 +173,9 @@ class LibvirtBackend::Pump {
 
   virStreamPtr console_;
   virStreamPtr channel_;
-  int listen_fd_ = -1;
-  int client_fd_ = -1;
-  int user_end_ = -1, pump_end_ = -1;
+  UniqueFd listen_fd_;
+  UniqueFd client_fd_;
+  UniqueFd user_end_, pump_end_;
   std::atomic<bool> stop_{false}, console_eof_{false}, channel_eof_{false};
   std::thread thread_;
 };
@@ -276,13 +273,12 @@ void LibvirtBackend::start(const VmSpec& spec) {
   write_text(options_.artifacts, "domain.xml", xml);
   if (c.same_machine()) hand_run_dir_to_qemu(c, run_dir, domain_type_of(argv));
 
-  int listen_fd = listen_unix(spec.agent_socket);
+  UniqueFd listen_fd(listen_unix(spec.agent_socket));
   // Paused until both streams are open: not a byte of the console is lost.
   virDomainPtr d = virDomainCreateXML(c.get(), xml.c_str(), VIR_DOMAIN_START_PAUSED);
   if (!d) {
     std::string why = libvirt_error();
     bool connection = libvirt_error_is_connection();
-    close(listen_fd);
     auto kind = connection || !c.alive() ? HostError::Kind::Down : HostError::Kind::Refused;
     throw HostError(kind, "libvirt " + c.uri() + ": cannot start domain " + name + ": " + why);
   }
@@ -303,7 +299,7 @@ void LibvirtBackend::start(const VmSpec& spec) {
   virStreamPtr channel = virStreamNew(c.get(), VIR_STREAM_NONBLOCK);
   // The pump owns the streams and the listening socket from here on.
   try {
-    pump_ = std::make_unique<Pump>(console, channel, listen_fd);
+    pump_ = std::make_unique<Pump>(console, channel, listen_fd.release());
   } catch (const Error&) {
     virDomainDestroy(d);
     dom_.reset();

@@ -16,9 +16,9 @@
 #include <optional>
 #include <string>
 
-#include "vm/backend.h"
-#include "vm/domain_xml.h"
-#include "vm/libvirt_connection.h"
+#include "lab/vm/backend.h"
+#include "lab/vm/domain_xml.h"
+#include "lab/vm/libvirt_connection.h"
 
 namespace famlab::vm {
 

@@ -2,15 +2,15 @@
 // and a host that refuses the domain (libvirt's in-process test driver takes
 // the connection but not a paused QEMU domain). Booting real guests through a
 // daemon is harness/tests/test_libvirt.py.
-#include "vm/libvirt_backend.h"
+#include "lab/vm/libvirt_backend.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <fstream>
 
-#include "common/error.h"
-#include "common/paths.h"
+#include "base/error.h"
+#include "lab/common/paths.h"
 
 using namespace famlab;
 using namespace famlab::vm;

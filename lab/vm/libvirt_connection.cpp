@@ -1,4 +1,4 @@
-#include "vm/libvirt_connection.h"
+#include "lab/vm/libvirt_connection.h"
 
 #include <libvirt/virterror.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::vm {
 namespace {

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "vm/backend.h"
+#include "lab/vm/backend.h"
 
 namespace famlab::vm {
 

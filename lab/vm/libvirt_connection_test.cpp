@@ -1,6 +1,6 @@
 // Against libvirt's in-process test driver (test:///default): real libvirt
 // API calls, no daemon.
-#include "vm/libvirt_connection.h"
+#include "lab/vm/libvirt_connection.h"
 
 #include <gtest/gtest.h>
 

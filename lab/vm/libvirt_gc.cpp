@@ -1,8 +1,8 @@
-#include "vm/libvirt_gc.h"
+#include "lab/vm/libvirt_gc.h"
 
 #include <libvirt/virterror.h>
 
-#include "vm/domain_metadata.h"
+#include "lab/vm/domain_metadata.h"
 
 namespace fs = std::filesystem;
 

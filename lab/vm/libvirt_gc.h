@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "vm/libvirt_connection.h"
+#include "lab/vm/libvirt_connection.h"
 
 namespace famlab::vm {
 

@@ -1,6 +1,6 @@
 // famlab gc against libvirt's in-process test driver: only domains with our
 // prefix AND our metadata AND a famlab that is gone are destroyed.
-#include "vm/libvirt_gc.h"
+#include "lab/vm/libvirt_gc.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <map>
 
-#include "vm/domain_metadata.h"
+#include "lab/vm/domain_metadata.h"
 
 using namespace famlab::vm;
 namespace fs = std::filesystem;

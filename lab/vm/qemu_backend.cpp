@@ -1,8 +1,8 @@
-#include "vm/qemu_backend.h"
+#include "lab/vm/qemu_backend.h"
 
 #include <chrono>
 
-#include "common/error.h"
+#include "base/error.h"
 
 namespace famlab::vm {
 

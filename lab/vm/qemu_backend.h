@@ -3,8 +3,8 @@
 // process group, killed with famlab (see common/process.h).
 #include <memory>
 
-#include "common/process.h"
-#include "vm/backend.h"
+#include "base/process.h"
+#include "lab/vm/backend.h"
 
 namespace famlab::vm {
 

@@ -1,4 +1,4 @@
-#include "vm/splat_detector.h"
+#include "lab/vm/splat_detector.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "bandwidth.h"
+#include "harness/bench/guest/bandwidth.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "base/unique_fd.h"
+
 namespace famlab::bench {
 namespace {
 
@@ -18,20 +20,11 @@ namespace {
   throw std::runtime_error(job.path + ": " + what + ": " + std::strerror(errno));
 }
 
-class Fd {
- public:
-  Fd(const BandwidthJob& job, bool write)
-      : fd_(::open(job.path.c_str(), (write ? O_RDWR : O_RDONLY) | O_CLOEXEC)) {
-    if (fd_ < 0) fail(job, "open");
-  }
-  ~Fd() { ::close(fd_); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+UniqueFd open_job(const BandwidthJob& job, bool write) {
+  UniqueFd fd(::open(job.path.c_str(), (write ? O_RDWR : O_RDONLY) | O_CLOEXEC));
+  if (!fd) fail(job, "open");
+  return fd;
+}
 
 uint64_t sum_words(const std::vector<uint64_t>& buf, size_t bytes) {
   uint64_t s = 0;
@@ -79,7 +72,7 @@ BandwidthResult measure_bandwidth(const BandwidthJob& job) {
   if (job.bytes == 0 || job.block == 0 || job.block % 8)
     throw std::runtime_error(job.path + ": bytes must be > 0 and block a nonzero multiple of 8");
   bool write = job.direction == Direction::Write;
-  Fd fd(job, write);
+  UniqueFd fd = open_job(job, write);
   std::vector<uint64_t> buf(job.block / 8);
   for (size_t i = 0; i < buf.size(); ++i) buf[i] = 0x9e3779b97f4a7c15ull * (i + 1);
   BandwidthResult r;

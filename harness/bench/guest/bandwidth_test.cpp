@@ -1,4 +1,4 @@
-#include "bandwidth.h"
+#include "harness/bench/guest/bandwidth.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -5,25 +5,16 @@
 #include <exception>
 #include <string>
 
-#include "bandwidth.h"
+#include "base/units.h"
+#include "harness/bench/guest/bandwidth.h"
 
 namespace {
 
-bool parse_size(const std::string& s, uint64_t& out) {
-  if (s.empty()) return false;
-  size_t used = 0;
-  uint64_t v = std::stoull(s, &used, 0);
-  std::string unit = s.substr(used);
-  if (unit == "K")
-    v <<= 10;
-  else if (unit == "M")
-    v <<= 20;
-  else if (unit == "G")
-    v <<= 30;
-  else if (!unit.empty())
-    return false;
-  out = v;
-  return true;
+// Sizes as in scenario files ("64M", "4096").
+bool parse_size(const char* text, uint64_t& out) {
+  auto v = famlab::parse_size(text);
+  if (v) out = *v;
+  return v.has_value();
 }
 
 }  // namespace

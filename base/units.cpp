@@ -1,6 +1,7 @@
-#include "common/units.h"
+#include "base/units.h"
 
 #include <cctype>
+#include <cstdio>
 #include <limits>
 
 namespace famlab {
@@ -20,12 +21,18 @@ std::optional<uint64_t> parse_size(std::string_view text) {
     unit = unit.substr(0, unit.find('I') != std::string::npos ? unit.find('I') : unit.size() - 1);
   }
   int shift = 0;
-  if (unit.empty()) shift = 0;
-  else if (unit == "K") shift = 10;
-  else if (unit == "M") shift = 20;
-  else if (unit == "G") shift = 30;
-  else if (unit == "T") shift = 40;
-  else return std::nullopt;
+  if (unit.empty())
+    shift = 0;
+  else if (unit == "K")
+    shift = 10;
+  else if (unit == "M")
+    shift = 20;
+  else if (unit == "G")
+    shift = 30;
+  else if (unit == "T")
+    shift = 40;
+  else
+    return std::nullopt;
   if (shift && value > (std::numeric_limits<uint64_t>::max() >> shift)) return std::nullopt;
   return value << shift;
 }
@@ -38,6 +45,12 @@ std::string format_size(uint64_t bytes) {
     ++u;
   }
   return std::to_string(bytes) + units[u];
+}
+
+std::string format_seconds(double seconds) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", seconds);
+  return buf;
 }
 
 }  // namespace famlab

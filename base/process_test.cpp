@@ -1,13 +1,12 @@
-#include "common/process.h"
+#include "base/process.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 
-#include <gtest/gtest.h>
-
-#include "common/error.h"
+#include "base/error.h"
 
 using namespace famlab;
 
@@ -64,8 +63,10 @@ TEST(Process, ChildIsKilledWithItsGroup) {
     char buf[64];
     for (int i = 0; i < 200 && out.find('\n') == std::string::npos; ++i) {
       ssize_t n = read(c.output_fd(), buf, sizeof buf);
-      if (n > 0) out.append(buf, static_cast<size_t>(n));
-      else usleep(10000);
+      if (n > 0)
+        out.append(buf, static_cast<size_t>(n));
+      else
+        usleep(10000);
     }
     grandchild = std::stoi(out);
     EXPECT_TRUE(alive(grandchild));

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "base/hex.h"
+
 namespace famlab::protocol {
 namespace {
 
@@ -49,11 +51,7 @@ FamfsCredentials credentials_from(const json& j) {
 
 }  // namespace
 
-std::string flags_to_hex(uint64_t flags) {
-  char buf[24];
-  std::snprintf(buf, sizeof(buf), "0x%016llx", static_cast<unsigned long long>(flags));
-  return buf;
-}
+std::string flags_to_hex(uint64_t flags) { return hex(flags, 16); }
 
 uint64_t flags_from_hex(const std::string& text) {
   if (text.size() < 3 || text.size() > 18 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))

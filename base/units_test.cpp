@@ -1,4 +1,4 @@
-#include "common/units.h"
+#include "base/units.h"
 
 #include <gtest/gtest.h>
 
@@ -29,4 +29,9 @@ TEST(Units, FormatsLargestExactUnit) {
   EXPECT_EQ(format_size(1536 * MiB), "1536M");
   EXPECT_EQ(format_size(100), "100");
   EXPECT_EQ(format_size(0), "0");
+}
+
+TEST(Units, SecondsAreShort) {
+  EXPECT_EQ(famlab::format_seconds(5), "5");
+  EXPECT_EQ(famlab::format_seconds(0.25), "0.25");
 }

@@ -15,15 +15,15 @@
 namespace famlab {
 
 struct ProcessOptions {
-  std::filesystem::path cwd;                  // empty: inherit
-  std::map<std::string, std::string> env;     // added to (or replacing in) the parent's
+  std::filesystem::path cwd;                         // empty: inherit
+  std::map<std::string, std::string> env;            // added to (or replacing in) the parent's
   std::optional<std::filesystem::path> stdout_file;  // else captured (run) or a pipe (Child)
   std::optional<std::filesystem::path> stderr_file;  // else merged into stdout
-  bool inherit_stdio = false;                 // interactive: the terminal is the child's
+  bool inherit_stdio = false;                        // interactive: the terminal is the child's
   // A child that reads the terminal must stay in the foreground process
   // group, or the terminal stops it with SIGTTIN.
   bool own_process_group = true;
-  std::string stdin_data;                     // run_process only
+  std::string stdin_data;  // run_process only
 };
 
 struct ProcessResult {

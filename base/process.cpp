@@ -1,4 +1,4 @@
-#include "common/process.h"
+#include "base/process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -12,28 +12,15 @@
 #include <sstream>
 #include <thread>
 
-#include "common/error.h"
+#include "base/die_with_parent.h"
+#include "base/error.h"
+#include "base/unique_fd.h"
 
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 
 namespace famlab {
 namespace {
-
-// Runs in the child between fork and exec: own process group, and death
-// with the parent. The getppid check closes the race where the parent died
-// before prctl took effect.
-struct DieWithParent : bp::extend::handler {
-  explicit DieWithParent(bool in_own_group = true) : own_group(in_own_group) {}
-  bool own_group;
-  pid_t parent = getpid();
-  template <class Executor>
-  void on_exec_setup(Executor&) const {
-    if (own_group) setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-  }
-};
 
 bp::environment make_env(const ProcessOptions& opts) {
   bp::environment env = boost::this_process::environment();
@@ -65,9 +52,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   // Output goes to a temporary file rather than a pipe: no deadlock when a
   // tool writes a lot to both streams, and no reader thread.
   char tmpl[] = "/tmp/famlab-out-XXXXXX";
-  int fd = mkstemp(tmpl);
-  if (fd < 0) throw Error("cannot create a temporary file for process output");
-  close(fd);
+  if (UniqueFd fd(mkstemp(tmpl)); !fd) throw Error("cannot create a temporary file for process output");
   fs::path out_file = opts.stdout_file.value_or(fs::path(tmpl));
   fs::path err_file = opts.stderr_file.value_or(out_file);
   // Boost opens redirect targets without O_TRUNC: start them empty.
@@ -113,7 +98,8 @@ std::string run_checked(const std::vector<std::string>& argv, const std::string&
                         const ProcessOptions& opts) {
   ProcessResult r = run_process(argv, opts);
   if (r.exit_code != 0)
-    throw Error(what + " failed (" + argv[0] + " exit " + std::to_string(r.exit_code) + ")\n" + tail(r.output));
+    throw Error(what + " failed (" + argv[0] + " exit " + std::to_string(r.exit_code) + ")\n" +
+                tail(r.output));
   return r.output;
 }
 
@@ -136,18 +122,18 @@ Child::Child(const std::vector<std::string>& argv, const ProcessOptions& opts) :
     } else if (opts.stdout_file) {
       std::string err = opts.stderr_file.value_or(*opts.stdout_file).string();
       if (err == opts.stdout_file->string())
-        impl_->child = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(),
-                                 make_env(opts), (bp::std_out & bp::std_err) > err, bp::std_in < bp::null,
-                                 DieWithParent{});
+        impl_->child =
+            bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(), make_env(opts),
+                      (bp::std_out & bp::std_err) > err, bp::std_in < bp::null, DieWithParent{});
       else
         impl_->child = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(),
                                  make_env(opts), bp::std_out > opts.stdout_file->string(), bp::std_err > err,
                                  bp::std_in < bp::null, DieWithParent{});
     } else {
       impl_->out = std::make_unique<bp::pipe>();
-      impl_->child = bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(),
-                               make_env(opts), (bp::std_out & bp::std_err) > *impl_->out,
-                               bp::std_in < bp::null, DieWithParent{});
+      impl_->child =
+          bp::child(bp::exe = exe.string(), bp::args = args, bp::start_dir = cwd.string(), make_env(opts),
+                    (bp::std_out & bp::std_err) > *impl_->out, bp::std_in < bp::null, DieWithParent{});
       impl_->out->assign_sink(-1);  // Boost closed our copy of the write end on launch
       fcntl(impl_->out->native_source(), F_SETFL, O_NONBLOCK);
     }

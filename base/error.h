@@ -18,8 +18,7 @@ struct Location {
 class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& what) : std::runtime_error(what) {}
-  Error(const Location& where, const std::string& what)
-      : std::runtime_error(where.str() + ": " + what) {}
+  Error(const Location& where, const std::string& what) : std::runtime_error(where.str() + ": " + what) {}
 };
 
 }  // namespace famlab
