@@ -36,11 +36,16 @@ struct OwnerText {
 struct LayoutText {
   uint32_t strips = 0;
   std::string chunk = "2M";
+  std::string extents;
 
   void add_to(CLI::App* cmd) {
     cmd->add_option("--strips,-N", strips, "interleave over N strips (1..16); default: one extent");
     cmd->add_option("--chunk,-C", chunk, "interleave chunk size, power of two >= 2M (default 2M)");
+    cmd->add_option("--extents", extents,
+                    "several extents: the file bytes each covers, in order (like 6M,4M); with --strips "
+                    "each is an interleaved extent");
   }
+  format::Layout parse() const { return make_layout(strips, chunk, extents); }
 };
 
 }  // namespace
@@ -106,10 +111,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   try {
     if (mkfs->parsed()) mkfs_command(device, parse_size_option(log_size, "--log-size"), force, out);
     if (creat->parsed())
-      creat_command(device, path, parse_size_option(size_text, "--size"),
-                    make_layout(layout.strips, layout.chunk), owner.parse(), out);
-    if (cp->parsed())
-      cp_command(device, source, path, make_layout(layout.strips, layout.chunk), owner.parse(), out);
+      creat_command(device, path, parse_size_option(size_text, "--size"), layout.parse(), owner.parse(), out);
+    if (cp->parsed()) cp_command(device, source, path, layout.parse(), owner.parse(), out);
     if (mkdir->parsed()) mkdir_command(device, path, parents, owner.parse(), out);
     if (ls->parsed()) ls_command(device, path.empty() ? "/" : path, recursive, out);
     if (getmap->parsed()) getmap_command(device, path, json, out);

@@ -142,7 +142,7 @@ void judge_famfs(const scenario::Step& step, const std::string& kernel, StepOutc
 
 std::vector<protocol::FamfsFile> request_files(const scenario::Step& step) {
   std::vector<protocol::FamfsFile> files;
-  for (const auto& f : step.files) files.push_back({f.name, f.size, f.strips, f.chunk, false});
+  for (const auto& f : step.files) files.push_back({f.name, f.size, f.strips, f.chunk, false, f.extents});
   return files;
 }
 

@@ -109,6 +109,8 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
       {55,
        "step 'too-big': the files need 538M of famfs (with superblock and log), more than region 0 has "
        "(512M)"},
+      {63, "step 'bad-extents': files[0]: extent '3M' is not a non-zero multiple of 2M"},
+      {63, "step 'bad-extents': files[1]: extents lists 1 or 2 extents (the RFC V2 kernels take at most 2)"},
   };
   EXPECT_EQ(got, want);
 }
