@@ -17,6 +17,7 @@
 #include "famfs/format/filesystem.h"
 #include "famfs/server/capabilities.h"
 #include "famfs/server/fuse_mount.h"
+#include "famfs/server/handoff.h"
 #include "famfs/server/kernel_famfs_report.h"
 #include "famfs/server/privilege_drop.h"
 #include "famfs/server/request_handler.h"
@@ -52,6 +53,11 @@ void apply_cap_drop(const ServerOptions& o) {
     case CapDrop::User:
     case CapDrop::UserFd:
       become_user(o.user_uid, o.user_gid);
+      break;
+    case CapDrop::Supervisor:       // after the mount (supervise_unprivileged_server)
+    case CapDrop::CapsetAfterInit:  // after INIT (hand_over_after_init)
+    case CapDrop::HandoffAfterInit:
+    case CapDrop::CloneAfterInit:
       break;
   }
 }
@@ -174,12 +180,24 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     }
     s.pid = getpid();
   }
+  if (o.cap_drop == CapDrop::Supervisor) {
+    supervise_unprivileged_server(o.user_uid, o.user_gid);  // returns in the unprivileged child
+    s.pid = getpid();
+  }
 
   RequestHandler handler(*fs, o, recorder);
   std::map<uint32_t, std::span<uint8_t>> extra_bytes;
+  std::map<uint32_t, int> device_fds = {{0, dev->fd()}};
   size_t next = 0;
-  for (const auto& [index, path] : o.extra_daxdevs) extra_bytes[index] = extra[next++]->bytes();
+  for (const auto& [index, path] : o.extra_daxdevs) {
+    device_fds[index] = extra[next]->fd();
+    extra_bytes[index] = extra[next++]->bytes();
+  }
   handler.set_extra_devices(std::move(extra_bytes));
+  handler.set_daxdev_giver([&mount, device_fds](uint32_t index) {
+    auto it = device_fds.find(index);
+    return it == device_fds.end() ? ENODEV : give_daxdev(mount.fd.get(), index, it->second);
+  });
   Session session(mount.fd.get(), handler, recorder, o, log);
   char canonical[PATH_MAX];
   std::string mountpoint = realpath(o.mountpoint.c_str(), canonical) ? canonical : o.mountpoint;
@@ -187,6 +205,15 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     s.kernel_famfs = protocol::parse_kernel_famfs_line(read_kernel_famfs_line(mountpoint));
     recorder.write_now();
     daemon.ready();
+    if (hands_over_after_init(o.cap_drop)) {
+      int fd = hand_over_after_init(o.cap_drop, o.user_uid, o.user_gid, mount.fd.get());
+      if (fd != mount.fd.get()) {
+        mount.fd.reset(fd);
+        session.use_fd(fd);
+      }
+      s.pid = getpid();
+      recorder.write_now();
+    }
   };
   std::string why = session.run(initialized, g_stop);
   if (g_stop) unmount_fuse(o.mountpoint, mount.method);

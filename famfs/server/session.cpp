@@ -64,7 +64,10 @@ bool Session::serve_one(std::span<const uint8_t> bytes) {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
 
   std::optional<fuse::Bytes> reply = handler_.handle(*d.request);
-  if (reply) send(*reply);
+  if (uint32_t defer = misbehaviour_.defer_ms(h.opcode); reply && defer)
+    deferred_.emplace_back(std::chrono::steady_clock::now() + std::chrono::milliseconds(defer), *reply);
+  else if (reply)
+    send(*reply);
   if (options_.debug) {
     std::string outcome = "no reply";
     if (reply) {
@@ -84,13 +87,36 @@ bool Session::serve_one(std::span<const uint8_t> bytes) {
   return !handler_.destroyed();
 }
 
+void Session::send_due_replies() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = deferred_.begin(); it != deferred_.end();) {
+    if (it->first > now) {
+      ++it;
+      continue;
+    }
+    send(it->second);
+    it = deferred_.erase(it);
+  }
+}
+
+int Session::ms_until_next_due(int cap) const {
+  auto now = std::chrono::steady_clock::now();
+  int ms = cap;
+  for (const auto& [due, reply] : deferred_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
+    ms = std::min<int>(ms, left < 0 ? 0 : static_cast<int>(left));
+  }
+  return ms;
+}
+
 std::string Session::run(const std::function<void()>& on_initialized, const volatile int& stop) {
   on_initialized_ = on_initialized;
   std::vector<uint8_t> buf(kBufferSize);
   while (true) {
     if (stop) return "stopped by a signal";
+    send_due_replies();
     pollfd p{fd_, POLLIN, 0};
-    int ready = poll(&p, 1, kIdleMs);
+    int ready = poll(&p, 1, ms_until_next_due(kIdleMs));
     if (ready < 0 && errno != EINTR) return std::string("poll on /dev/fuse failed: ") + std::strerror(errno);
     if (ready <= 0) {
       recorder_.write_if_dirty();
