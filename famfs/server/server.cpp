@@ -23,6 +23,7 @@
 #include "famfs/server/request_handler.h"
 #include "famfs/server/session.h"
 #include "famfs/server/status_recorder.h"
+#include "famfs/server/uring_writer.h"
 
 namespace famlab::famfs::server {
 namespace {
@@ -54,8 +55,9 @@ void apply_cap_drop(const ServerOptions& o) {
     case CapDrop::UserFd:
       become_user(o.user_uid, o.user_gid);
       break;
-    case CapDrop::Supervisor:       // after the mount (supervise_unprivileged_server)
-    case CapDrop::CapsetAfterInit:  // after INIT (hand_over_after_init)
+    case CapDrop::UringPersonality:  // after the mount (run_server)
+    case CapDrop::Supervisor:        // after the mount (supervise_unprivileged_server)
+    case CapDrop::CapsetAfterInit:   // after INIT (hand_over_after_init)
     case CapDrop::HandoffAfterInit:
     case CapDrop::CloneAfterInit:
       break;
@@ -184,6 +186,11 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     supervise_unprivileged_server(o.user_uid, o.user_gid);  // returns in the unprivileged child
     s.pid = getpid();
   }
+  std::unique_ptr<UringWriter> uring;
+  if (o.cap_drop == CapDrop::UringPersonality) {
+    uring = std::make_unique<UringWriter>();  // the personality: our privileged credentials
+    become_user(o.user_uid, o.user_gid);
+  }
 
   RequestHandler handler(*fs, o, recorder);
   std::map<uint32_t, std::span<uint8_t>> extra_bytes;
@@ -199,6 +206,8 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     return it == device_fds.end() ? ENODEV : give_daxdev(mount.fd.get(), index, it->second);
   });
   Session session(mount.fd.get(), handler, recorder, o, log);
+  if (uring)
+    session.use_writer([&uring](int fd, std::span<const uint8_t> reply) { return uring->write(fd, reply); });
   char canonical[PATH_MAX];
   std::string mountpoint = realpath(o.mountpoint.c_str(), canonical) ? canonical : o.mountpoint;
   auto initialized = [&] {

@@ -11,7 +11,7 @@
 namespace famlab::famfs::server {
 namespace {
 
-constexpr std::array<std::pair<CapDrop, const char*>, 9> kCapDrop{{
+constexpr std::array<std::pair<CapDrop, const char*>, 10> kCapDrop{{
     {CapDrop::None, "none"},
     {CapDrop::Bounding, "bounding"},
     {CapDrop::Capset, "capset"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<CapDrop, const char*>, 9> kCapDrop{{
     {CapDrop::CapsetAfterInit, "capset-after-init"},
     {CapDrop::HandoffAfterInit, "handoff-after-init"},
     {CapDrop::CloneAfterInit, "clone-after-init"},
+    {CapDrop::UringPersonality, "uring-personality"},
 }};
 constexpr std::array<std::pair<MountMethod, const char*>, 3> kMountMethod{{
     {MountMethod::Auto, "auto"},

@@ -28,6 +28,9 @@ enum class CapDrop {
   CapsetAfterInit,   // the server answers INIT, then drops CAP_SYS_RAWIO (capset)
   HandoffAfterInit,  // the server answers INIT, then an unprivileged child gets the fd and answers the rest
   CloneAfterInit,    // the server answers INIT, then an unprivileged child clones the fd and answers the rest
+  // Every reply written through io_uring with a personality registered
+  // while privileged, by a server that has become an ordinary user since.
+  UringPersonality,
 };
 
 enum class MountMethod { Auto, Syscall, Fusermount };

@@ -30,9 +30,10 @@ Session::Session(int fuse_fd, RequestHandler& handler, StatusRecorder& recorder,
       misbehaviour_(options) {}
 
 void Session::send(const fuse::Bytes& reply) {
-  ssize_t n = ::write(fd_, reply.data(), reply.size());
-  if (n >= 0 || errno == ENOENT) return;  // ENOENT: the request was interrupted meanwhile
-  std::string why = "writing a reply to /dev/fuse failed: " + std::string(std::strerror(errno));
+  ssize_t n = writer_ ? writer_(fd_, reply) : ::write(fd_, reply.data(), reply.size());
+  int err = n >= 0 ? 0 : writer_ ? static_cast<int>(-n) : errno;
+  if (n >= 0 || err == ENOENT) return;  // ENOENT: the request was interrupted meanwhile
+  std::string why = "writing a reply to /dev/fuse failed: " + std::string(std::strerror(err));
   recorder_.status().last_error = why;
   recorder_.mark_changed();
   log_ << "famfs: " << why << std::endl;

@@ -31,6 +31,10 @@ class Session {
   // Serve on another descriptor of the same connection from now on (a
   // clone made after INIT, --cap-drop clone-after-init).
   void use_fd(int fuse_fd) { fd_ = fuse_fd; }
+  // Write replies with this instead of write(2): bytes or -errno
+  // (--cap-drop uring-personality writes them through io_uring).
+  using Writer = std::function<ssize_t(int fd, std::span<const uint8_t> reply)>;
+  void use_writer(Writer writer) { writer_ = std::move(writer); }
 
  private:
   void send(const fuse::Bytes& reply);
@@ -47,6 +51,7 @@ class Session {
   bool initialized_ = false;
   std::function<void()> on_initialized_;
   std::vector<std::pair<std::chrono::steady_clock::time_point, fuse::Bytes>> deferred_;
+  Writer writer_;
 };
 
 }  // namespace famlab::famfs::server
