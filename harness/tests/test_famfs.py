@@ -23,7 +23,12 @@ def test_strict_kernel_passes_every_cell(famlab):
     r = famlab("run", "--kernel", "famfs", MATRIX)
     assert r.code == 0, r
     c = cells(r, "famfs")
-    assert {n for n, s in c.items() if s["data"]["famfs"] == "on"} == {"privileged", "bounding-set-only"} | AFTER_INIT
+    # io_uring with a personality saved while privileged: the privileged
+    # credentials are in effect for every reply, famfs is on (delegation).
+    assert {n for n, s in c.items() if s["data"]["famfs"] == "on"} == \
+        {"privileged", "bounding-set-only", "io-uring-personality"} | AFTER_INIT
+    assert c["io-uring-personality"]["data"]["data_path"] == "dax"
+    assert c["io-uring-personality"]["data"]["status"]["kernel_famfs"]["server_rawio"] == "1"
     assert all(c[n]["data"]["famfs"] == "off" for n in UNPRIVILEGED)
     # After INIT the kernel checks the task answering GET_FMAP: the unprivileged
     # answerer's files come through the server although famfs is on.
