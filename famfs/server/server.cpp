@@ -160,9 +160,11 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     if (extra.size() != o.extra_daxdevs.size()) open_extra();
     fs = std::make_unique<format::Filesystem>(*dev);
     s.at_mount = read_credentials();
-    // A supervisor mounts for the user its child becomes (as fusermount3 does).
+    // Mounting for the user the server becomes after the mount (as
+    // fusermount3 does): that user reads the fusectl report.
     std::optional<std::pair<uint32_t, uint32_t>> for_user;
-    if (o.cap_drop == CapDrop::Supervisor) for_user = std::pair{o.user_uid, o.user_gid};
+    if (o.cap_drop == CapDrop::Supervisor || o.cap_drop == CapDrop::UringPersonality)
+      for_user = std::pair{o.user_uid, o.user_gid};
     mount = mount_fuse(o.device, o.mountpoint, o.mount_method, o.allow_other, for_user);
   } catch (const Error& e) {
     s.state = "failed";
