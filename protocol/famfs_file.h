@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace famlab::protocol {
 
@@ -17,6 +18,9 @@ struct FamfsFile {
   // Written before the mount by `famfs cp` (the classic probe) instead of
   // created zero-filled and written through the mount.
   bool prefilled = false;
+  // Several extents: the file bytes each covers, in order (famfs creat
+  // --extents); with strips, each is an interleaved extent. Empty: one.
+  std::vector<uint64_t> extents = {};
   bool operator==(const FamfsFile&) const = default;
 };
 

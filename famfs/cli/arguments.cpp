@@ -19,10 +19,19 @@ uint32_t parse_mode_option(const std::string& text, const std::string& option) {
   return mode;
 }
 
-format::Layout make_layout(uint32_t strips, const std::string& chunk_text) {
+format::Layout make_layout(uint32_t strips, const std::string& chunk_text, const std::string& extents_text) {
   format::Layout layout;
   layout.strips = strips;
   if (strips > 0) layout.chunk_size = parse_size_option(chunk_text, "--chunk");
+  size_t start = 0;
+  while (!extents_text.empty() && start <= extents_text.size()) {
+    size_t comma = extents_text.find(',', start);
+    std::string piece =
+        extents_text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    layout.extent_bytes.push_back(parse_size_option(piece, "--extents"));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
   return layout;
 }
 

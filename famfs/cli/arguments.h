@@ -13,7 +13,9 @@ uint64_t parse_size_option(const std::string& text, const std::string& option);
 // Octal permission bits ("644", "0755"); throws when not octal or > 07777.
 uint32_t parse_mode_option(const std::string& text, const std::string& option);
 
-// --strips/--chunk as the tools take them: no strips means simple.
-format::Layout make_layout(uint32_t strips, const std::string& chunk_text);
+// --strips/--chunk/--extents as the tools take them: no strips means
+// simple; extents "6M,4M" (empty: one extent).
+format::Layout make_layout(uint32_t strips, const std::string& chunk_text,
+                           const std::string& extents_text = "");
 
 }  // namespace famlab::famfs::cli

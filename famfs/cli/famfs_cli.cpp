@@ -53,11 +53,16 @@ struct ChangeText {
 struct LayoutText {
   uint32_t strips = 0;
   std::string chunk = "2M";
+  std::string extents;
 
   void add_to(CLI::App* cmd) {
     cmd->add_option("--strips,-N", strips, "interleave over N strips (1..16); default: one extent");
     cmd->add_option("--chunk,-C", chunk, "interleave chunk size, power of two >= 2M (default 2M)");
+    cmd->add_option("--extents", extents,
+                    "several extents: the file bytes each covers, in order (like 6M,4M); with --strips "
+                    "each is an interleaved extent");
   }
+  format::Layout parse() const { return make_layout(strips, chunk, extents); }
 };
 
 }  // namespace
@@ -142,9 +147,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                    format::resolve_host_id(change.host_id), out);
     if (creat->parsed())
       creat_command(device, path, parse_size_option(size_text, "--size"),
-                    make_layout(layout.strips, layout.chunk), owner.parse(), change.parse(), out);
+                    layout.parse(), owner.parse(), change.parse(), out);
     if (cp->parsed())
-      cp_command(device, source, path, make_layout(layout.strips, layout.chunk), owner.parse(),
+      cp_command(device, source, path, layout.parse(), owner.parse(),
                  change.parse(), out);
     if (mkdir->parsed()) mkdir_command(device, path, parents, owner.parse(), change.parse(), out);
     if (logplay->parsed()) return logplay_command(mountpoint, json, out);

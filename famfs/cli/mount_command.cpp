@@ -1,6 +1,7 @@
 #include "famfs/cli/mount_command.h"
 
 #include "base/error.h"
+#include "famfs/cli/arguments.h"
 #include "famfs/fuse/famfs_wire.h"
 #include "famfs/server/server.h"
 
@@ -21,7 +22,8 @@ CLI::App* add_mount_command(CLI::App& app, MountArgs& a) {
   m->add_option("--as-gid", a.gid, "group for --cap-drop user|user-fd (default 1000)");
   m->add_option("--mount-via", a.mount_via, "auto (mount(2) when privileged), mount, fusermount3");
   m->add_option("--device-fd", a.device_fd, "use this already-open descriptor for DEVICE");
-  m->add_option("--daxdev-name", a.daxdev_name, "path GET_DAXDEV answers (default: DEVICE)");
+  m->add_option("--daxdev-name", a.daxdev_name,
+                "put PATH in GET_DAXDEV replies for index 0 (misbehaviour: kernels resolve no names)");
   m->add_option("--daxdev", a.daxdevs,
                 "INDEX=PATH: another dax device of this connection (1..15; repeatable)");
   m->add_option("--file-device", a.file_devices,
@@ -32,8 +34,16 @@ CLI::App* add_mount_command(CLI::App& app, MountArgs& a) {
   m->add_option("--bad-fmap", a.bad_fmap, "send malformed GET_FMAP replies: " + server::fmap_fault_words());
   m->add_option("--late", a.late,
                 "answer OPCODE (or all) MILLISECONDS late, e.g. get_fmap:3000 (repeatable)");
+  m->add_option("--defer", a.defer,
+                "hold the reply to OPCODE (or all) MILLISECONDS while answering others (repeatable)");
   m->add_option("--die-on", a.die_on, "exit without answering when OPCODE[:N] arrives (the Nth time)");
   m->add_option("--die-after", a.die_after, "exit without answering the Nth request after INIT");
+  m->add_flag("--accept-copy-file-range", a.accept_copy_file_range,
+              "answer COPY_FILE_RANGE claiming every byte copied, even past the end (misbehaviour)");
+  m->add_flag("--size-drift", a.size_drift,
+              "after a file's map went out, say its size is 2 MiB larger (misbehaviour)");
+  m->add_option("--accept-create", a.accept_create,
+                "answer CREATE by making a zero-filled file of this SIZE (misbehaviour; default EPERM)");
   m->add_flag("--daemon", a.daemon,
               "return once mounted and INIT is answered; keep serving in the background");
   m->add_flag("--debug", a.debug, "log every request");
@@ -66,7 +76,7 @@ server::ServerOptions to_server_options(const MountArgs& a) {
   if (!via) throw Error("--mount-via: '" + a.mount_via + "' is not auto, mount or fusermount3");
   o.mount_method = *via;
   o.device_fd = a.device_fd;
-  o.daxdev_name = a.daxdev_name.empty() ? a.device : a.daxdev_name;
+  o.daxdev_name = a.daxdev_name;
   if (o.daxdev_name.size() >= fuse::kDaxdevNameMax)
     throw Error("--daxdev-name: '" + o.daxdev_name + "' does not fit GET_DAXDEV's 256 bytes");
   for (const auto& d : a.daxdevs) {
@@ -88,12 +98,16 @@ server::ServerOptions to_server_options(const MountArgs& a) {
   o.fmap_fault = *fault;
   const fuse::FamfsAbi& famfs = fuse::famfs_abi(o.abi);
   for (const auto& l : a.late) o.late.push_back(server::parse_late_reply(l, famfs));
+  for (const auto& l : a.defer) o.deferred.push_back(server::parse_late_reply(l, famfs));
   if (!a.die_on.empty()) {
     auto [op, count] = server::parse_die_on(a.die_on, famfs);
     o.die_on_opcode = op;
     o.die_on_count = count;
   }
   o.die_after_requests = a.die_after;
+  o.accept_copy_file_range = a.accept_copy_file_range;
+  o.size_drift = a.size_drift;
+  if (!a.accept_create.empty()) o.accept_create = parse_size_option(a.accept_create, "--accept-create");
   o.daemon = a.daemon;
   o.debug = a.debug;
   o.log_path = a.log;

@@ -31,10 +31,14 @@ struct MountArgs {
   uint32_t status_every = 64;
   std::string bad_fmap = "none";
   std::vector<std::string> late;
+  std::vector<std::string> defer;
   std::vector<std::string> daxdevs;       // --daxdev INDEX=PATH
   std::vector<std::string> file_devices;  // --file-device PATH=INDEX
   std::string die_on;
   std::optional<uint64_t> die_after;
+  bool accept_copy_file_range = false;
+  bool size_drift = false;
+  std::string accept_create;  // a size, "2M"
   bool daemon = false;
   bool debug = false;
   std::string log;

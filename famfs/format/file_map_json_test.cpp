@@ -38,5 +38,16 @@ TEST(FileMapJson, RejectsWhatCannotBeAMapNamingTheField) {
   EXPECT_NE(message(nlohmann::json::array()).find("not a JSON object"), std::string::npos);
 }
 
+TEST(FileMapJson, SeveralInterleavedExtentsRoundTrip) {
+  FileMap m = striped_map({Stripe{6 * M2, 4 * M2, {{10 * M2, 4 * M2}, {20 * M2, 4 * M2}}},
+                           Stripe{2 * M2, 2 * M2, {{30 * M2, 2 * M2}}}});
+  nlohmann::json j = file_map_to_json(m);
+  EXPECT_EQ(j["extents"].size(), 3u);
+  EXPECT_EQ(j["stripes"].size(), 2u);
+  EXPECT_EQ(file_map_from_json(j), m);
+  j["extents"].erase(2);
+  EXPECT_THROW(file_map_from_json(j), Error);
+}
+
 }  // namespace
 }  // namespace famlab::famfs::format

@@ -51,5 +51,43 @@ TEST(FileMap, Describe) {
   EXPECT_EQ(describe(s), "simple, 1 extent: [0x400000, +4M)");
 }
 
+// Two interleaved extents: 2 strips of 4 MiB chunks covering 6 MiB (its
+// last chunk half used), then one strip of 2 MiB chunks. File byte 6 MiB
+// is the second extent's first, not the first extent's strip 1 at 2 MiB.
+FileMap two_stripes() {
+  return striped_map({Stripe{3 * M2, 2 * M2, {{10 * M2, 2 * M2}, {20 * M2, 2 * M2}}},
+                      Stripe{2 * M2, M2, {{30 * M2, 2 * M2}}}});
+}
+
+TEST(FileMap, StripedLocateNeverRunsPastAnExtent) {
+  FileMap m = two_stripes();
+  EXPECT_EQ(m.extents.size(), 3u);  // every strip, for the overlap checks
+  EXPECT_EQ(m.chunk_size, 2 * M2);
+  EXPECT_EQ(map_capacity(m), 5 * M2);
+  EXPECT_EQ(*locate(m, 0), (Extent{10 * M2, 2 * M2}));
+  EXPECT_EQ(*locate(m, 2 * M2 + 5), (Extent{20 * M2 + 5, M2 - 5}));  // chunk 1 is cut at 6 MiB
+  EXPECT_EQ(*locate(m, 3 * M2), (Extent{30 * M2, M2}));
+  EXPECT_EQ(*locate(m, 4 * M2 + 7), (Extent{31 * M2 + 7, M2 - 7}));
+  EXPECT_FALSE(locate(m, 5 * M2));
+  EXPECT_TRUE(map_shape_problems(m, 5 * M2).empty());
+  EXPECT_NE(describe(m).find("2 extents"), std::string::npos) << describe(m);
+}
+
+TEST(FileMap, StripedShapeProblemsNameTheExtent) {
+  FileMap m = two_stripes();
+  m.stripes[0].nbytes = 5 * M2;  // more than 2 strips of one 4 MiB chunk
+  m.stripes[1].chunk_size = 3 * M2;
+  auto p = map_shape_problems(m, 4 * M2);
+  std::string all;
+  for (const auto& x : p) all += x + "; ";
+  EXPECT_NE(all.find("interleaved extent 0: covers 10485760 bytes, more than its strips hold"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("interleaved extent 1: chunk size"), std::string::npos) << all;
+  FileMap lying = two_stripes();
+  lying.extents.pop_back();
+  EXPECT_FALSE(map_shape_problems(lying, M2).empty());
+}
+
 }  // namespace
 }  // namespace famlab::famfs::format

@@ -137,6 +137,43 @@ const Node& Filesystem::mkdir(std::string_view path, const FileAttrs& attrs) {
   return *tree().node(ino_for_seq(e.seq));
 }
 
+namespace {
+
+// The map for a new file: one extent (simple or interleaved), or several
+// pieces in file order, each allocated on its own.
+FileMap allocate_map(Allocator& a, uint64_t size, const Layout& layout, uint64_t ino) {
+  if (layout.extent_bytes.empty())
+    return layout.strips == 0 ? a.allocate_simple(size, ino)
+                              : a.allocate_interleaved(size, layout.strips, layout.chunk_size, ino);
+  uint64_t total = 0;
+  for (uint64_t piece : layout.extent_bytes) {
+    if (piece == 0 || piece % kAllocUnit)
+      throw Error("an extent of " + std::to_string(piece) + " bytes is not whole 2 MiB units");
+    total += piece;
+  }
+  if (total < size)
+    throw Error("the extents cover " + format_size(total) + ", less than the file size " + format_size(size));
+  if (layout.extent_bytes.size() > kMaxSimpleExtents)
+    throw Error(std::to_string(layout.extent_bytes.size()) + " extents, more than " +
+                std::to_string(kMaxSimpleExtents));
+  if (layout.strips == 0) {
+    FileMap map;
+    for (uint64_t piece : layout.extent_bytes) {
+      FileMap one = a.allocate_simple(piece, ino);
+      map.extents.insert(map.extents.end(), one.extents.begin(), one.extents.end());
+    }
+    return map;
+  }
+  std::vector<Stripe> stripes;
+  for (uint64_t piece : layout.extent_bytes) {
+    FileMap one = a.allocate_interleaved(piece, layout.strips, layout.chunk_size, ino);
+    stripes.push_back(Stripe{piece, layout.chunk_size, one.extents});
+  }
+  return striped_map(std::move(stripes));
+}
+
+}  // namespace
+
 const Node& Filesystem::create_file(std::string_view path, uint64_t size, const Layout& layout,
                                     const FileAttrs& attrs, const Filler& fill) {
   check_new_path(path);
@@ -151,9 +188,7 @@ const Node& Filesystem::create_file(std::string_view path, uint64_t size, const 
   e.size = size;
   uint64_t ino = ino_for_seq(e.seq);
   try {
-    e.map = layout.strips == 0
-                ? state_->allocator.allocate_simple(size, ino)
-                : state_->allocator.allocate_interleaved(size, layout.strips, layout.chunk_size, ino);
+    e.map = allocate_map(state_->allocator, size, layout, ino);
     std::vector<uint8_t> encoded = prepare_entry(e);  // before any data is written
     Node staged;
     staged.size = size;

@@ -7,6 +7,7 @@
 #include <functional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "famfs/format/device.h"
 #include "famfs/format/host_id.h"
@@ -36,6 +37,10 @@ struct FileAttrs {
 struct Layout {
   uint32_t strips = 0;  // 0: one contiguous extent
   uint64_t chunk_size = 0;
+  // Several extents, in file order: the file bytes each covers (whole
+  // 2 MiB units, together at least the size). Empty: one extent. With
+  // strips, each is an interleaved extent of its own.
+  std::vector<uint64_t> extent_bytes = {};
 };
 
 class Filesystem {

@@ -251,5 +251,40 @@ TEST(Filesystem, VersionOneIsReadOnly) {
   EXPECT_EQ(metadata(*dev, sb), before);
 }
 
+TEST(Filesystem, FilesWithSeveralExtentsSimpleAndInterleaved) {
+  TempDeviceFile file{128ull << 20};
+  auto dev = file.open();
+  mkfs(*dev, {});
+  Filesystem fs(*dev);
+  auto fill = [](uint64_t pos, std::span<uint8_t> d) {
+    for (size_t i = 0; i < d.size(); ++i) d[i] = static_cast<uint8_t>((pos + i) / 4096);
+  };
+  Layout simple;
+  simple.extent_bytes = {2 * M2, 4 * M2};
+  const Node& s = fs.create_file("s", 5 * M2 + 100, simple, {}, fill);
+  EXPECT_EQ(s.map.kind, FileMap::Kind::Simple);
+  EXPECT_EQ(s.map.extents.size(), 2u);
+  Layout striped{2, 2 * M2};
+  striped.extent_bytes = {3 * M2, 2 * M2};
+  const Node& i = fs.create_file("i", 5 * M2, striped, {}, fill);
+  ASSERT_EQ(i.map.stripes.size(), 2u);
+  EXPECT_EQ(i.map.stripes[0].nbytes, 3 * M2);
+  EXPECT_EQ(i.map.stripes[0].strips.size(), 2u);
+  // Replayed from the log, the same maps; the bytes are where they say.
+  Filesystem again(*dev);
+  EXPECT_EQ(again.tree().find("i")->map, i.map);
+  std::vector<uint8_t> out(4096);
+  for (uint64_t pos : {uint64_t{0}, 3 * M2 - 4096, 3 * M2, 5 * M2 - 4096}) {
+    ASSERT_EQ(read_file(dev->bytes(), *again.tree().find("i"), pos, out), 4096u);
+    EXPECT_EQ(out[0], static_cast<uint8_t>(pos / 4096)) << pos;
+  }
+  EXPECT_TRUE(fsck(*dev).clean());
+  Layout short_by_one;
+  short_by_one.extent_bytes = {M2};
+  EXPECT_THROW(fs.create_file("x", M2 + 1, short_by_one, {}, fill), Error);
+  short_by_one.extent_bytes = {4096};
+  EXPECT_THROW(fs.create_file("x", 4096, short_by_one, {}, fill), Error);
+}
+
 }  // namespace
 }  // namespace famlab::famfs::format

@@ -44,7 +44,23 @@ std::vector<uint8_t> encode_log_entry(const LogEntry& e) {
   w.u64(e.mtime);
   w.text(e.path);
   w.pad_to(8);
-  if (e.type == EntryType::File) {
+  if (e.type == EntryType::File && !e.map.stripes.empty()) {
+    // Kind 2: several interleaved extents, each with its own strips.
+    w.u64(e.size);
+    w.u32(2);
+    w.u32(static_cast<uint32_t>(e.map.stripes.size()));
+    w.u64(0);
+    for (const auto& st : e.map.stripes) {
+      w.u64(st.nbytes);
+      w.u64(st.chunk_size);
+      w.u32(static_cast<uint32_t>(st.strips.size()));
+      w.u32(0);
+      for (const auto& x : st.strips) {
+        w.u64(x.offset);
+        w.u64(x.length);
+      }
+    }
+  } else if (e.type == EntryType::File) {
     w.u64(e.size);
     w.u32(e.map.kind == FileMap::Kind::Simple ? 0 : 1);
     w.u32(static_cast<uint32_t>(e.map.extents.size()));
@@ -103,7 +119,31 @@ EntryDecode decode_log_entry(std::span<const uint8_t> bytes) {
     uint32_t kind = 0, count = 0;
     if (!body.u64(e.size) || !body.u32(kind) || !body.u32(count) || !body.u64(e.map.chunk_size))
       return torn("file fields cut short");
-    if (kind > 1) return torn("unknown map kind " + std::to_string(kind));
+    if (kind > 2) return torn("unknown map kind " + std::to_string(kind));
+    if (kind == 2) {
+      // count interleaved extents, each: nbytes, chunk, nstrips, 0, strips
+      if (count > body.remaining() / 24)
+        return torn("interleaved extent count " + std::to_string(count) + " runs past the entry");
+      std::vector<Stripe> stripes(count);
+      for (auto& st : stripes) {
+        uint32_t nstrips = 0, zero = 0;
+        if (!body.u64(st.nbytes) || !body.u64(st.chunk_size) || !body.u32(nstrips) || !body.u32(zero))
+          return torn("interleaved extent cut short");
+        if (nstrips > body.remaining() / 16)
+          return torn("strip count " + std::to_string(nstrips) + " runs past the entry");
+        st.strips.resize(nstrips);
+        for (auto& x : st.strips) {
+          body.u64(x.offset);
+          body.u64(x.length);
+        }
+      }
+      e.map = striped_map(std::move(stripes));
+      EntryDecode d;
+      d.status = EntryDecode::Status::Ok;
+      d.entry = std::move(e);
+      d.length = length;
+      return d;
+    }
     e.map.kind = kind == 0 ? FileMap::Kind::Simple : FileMap::Kind::Interleaved;
     if (count > body.remaining() / 16)
       return torn("extent count " + std::to_string(count) + " runs past the entry");

@@ -81,5 +81,20 @@ TEST(LogEntry, RefusesWhatCannotBeEncoded) {
   EXPECT_THROW(encode_log_entry(e), Error);
 }
 
+TEST(LogEntry, SeveralInterleavedExtentsRoundTrip) {
+  LogEntry e = file_entry();
+  e.map = striped_map({Stripe{6 * kAllocUnit,
+                              4 * kAllocUnit,
+                              {{10 * kAllocUnit, 4 * kAllocUnit}, {20 * kAllocUnit, 4 * kAllocUnit}}},
+                       Stripe{2 * kAllocUnit, 2 * kAllocUnit, {{30 * kAllocUnit, 2 * kAllocUnit}}}});
+  std::vector<uint8_t> b = encode_log_entry(e);
+  EntryDecode d = decode_log_entry(b);
+  ASSERT_EQ(d.status, EntryDecode::Status::Ok) << d.reason;
+  EXPECT_EQ(d.entry.map, e.map);
+  for (size_t cut = kLogEntryHeaderBytes; cut < b.size(); cut += 8)
+    EXPECT_NE(decode_log_entry(std::span<const uint8_t>(b).first(cut)).status, EntryDecode::Status::Ok)
+        << cut;
+}
+
 }  // namespace
 }  // namespace famlab::famfs::format

@@ -2,6 +2,8 @@
 // The famfs messages carried over FUSE: the GET_FMAP reply (a header, then
 // simple extents, or interleaved extents each followed by its strips) and
 // the GET_DAXDEV reply. Same layout in both ABI generations.
+#include <linux/ioctl.h>
+
 #include <cstdint>
 
 namespace famlab::famfs::fuse {
@@ -50,14 +52,29 @@ struct GetFmapIn {
 };
 static_assert(sizeof(GetFmapIn) == 8);
 
+// The GET_DAXDEV reply. The lab kernels resolve no names: the server gives
+// the device with kIocFamfsDaxdev before replying, and the name stays empty
+// (a name is refused).
 struct DaxdevOut {
   uint16_t index;
   uint16_t reserved;
   uint32_t reserved2;
   uint64_t reserved3;
   uint64_t reserved4;
-  char name[kDaxdevNameMax];  // NUL-terminated device path
+  char name[kDaxdevNameMax];  // empty; NUL-terminated when used at all
 };
 static_assert(sizeof(DaxdevOut) == 280);
+
+// FUSE_DEV_IOC_FAMFS_DAXDEV (lab kernels, patch 0010): on /dev/fuse, after
+// INIT turned famfs on, gives the connection dax device `index` as `fd`, a
+// /dev/daxX.Y (bound to famfs_dax) the server opened read-write. Checked in
+// the server's context; EEXIST when the index was given already.
+struct FamfsDaxdevReg {
+  uint32_t index;
+  int32_t fd;
+  uint64_t reserved;
+};
+static_assert(sizeof(FamfsDaxdevReg) == 16);
+constexpr unsigned long kIocFamfsDaxdev = _IOW(229, 64, FamfsDaxdevReg);
 
 }  // namespace famlab::famfs::fuse

@@ -8,6 +8,11 @@ namespace {
 using fuse::FmapExtent;
 using fuse::FmapMessage;
 constexpr uint64_t kUnit = format::kAllocUnit;
+// FUSE_FAMFS_MAX_DAXDEVS, the lab kernels' device table per connection.
+constexpr uint32_t kKernelDaxdevTable = 16;
+// An index inside that table that the server never has (--daxdev stops at
+// what the scenario gives; none of them uses 9).
+constexpr uint32_t kUnknownDevindex = 9;
 
 // A simple map seen as one interleaved extent with a single strip, so the
 // strip and chunk faults have something to break.
@@ -24,6 +29,21 @@ FmapExtent& first_range(FmapMessage& m) {
 }  // namespace
 
 FmapMessage fmap_for(const format::Node& file, uint32_t devindex) {
+  if (!file.map.stripes.empty()) {
+    // Several interleaved extents: one on the wire for each, in file order.
+    FmapMessage m = fuse::interleaved_fmap(file.size, 0, {});
+    m.interleaved.clear();
+    for (const auto& st : file.map.stripes) {
+      fuse::FmapInterleave ie;
+      ie.nstrips = static_cast<uint32_t>(st.strips.size());
+      ie.chunk_size = static_cast<uint32_t>(st.chunk_size);
+      ie.nbytes = st.nbytes;
+      for (const auto& e : st.strips) ie.strips.push_back(FmapExtent{devindex, e.offset, e.length});
+      m.interleaved.push_back(std::move(ie));
+    }
+    m.nextents = static_cast<uint32_t>(m.interleaved.size());
+    return m;
+  }
   std::vector<FmapExtent> ranges;
   for (const auto& e : file.map.extents) ranges.push_back(FmapExtent{devindex, e.offset, e.length});
   if (file.map.kind == format::FileMap::Kind::Simple) return fuse::simple_fmap(file.size, std::move(ranges));
@@ -101,6 +121,12 @@ FmapMessage malformed_fmap(const FmapMessage& good, FmapFault fault, const fuse:
       m = as_interleaved(m);
       m.interleaved.front().chunk_size =
           static_cast<uint32_t>(3 * kUnit);  // 2 MiB aligned, not a power of two
+      break;
+    case FmapFault::DevindexBeyondTable:
+      first_range(m).devindex = kKernelDaxdevTable;  // one past the last index the kernel keeps
+      break;
+    case FmapFault::DevindexUnknown:
+      first_range(m).devindex = kUnknownDevindex;
       break;
     case FmapFault::WrongFileSize:
       // One byte short of the file: the extents still cover it, so only the

@@ -66,6 +66,8 @@ TEST_P(FmapFaults, EachFaultBreaksItsRule) {
       {FmapFault::ChunkZero, "chunk size 0 is not a power of two"},
       {FmapFault::ChunkNotPowerOfTwo, "chunk size 6291456 is not a power of two"},
       {FmapFault::WrongFileSize, "but the file has"},
+      {FmapFault::DevindexBeyondTable, "device index 16 is not a device of this connection"},
+      {FmapFault::DevindexUnknown, "device index 9 is not a device of this connection"},
   };
   for (const format::Node& n : {simple_file(), striped_file()}) {
     for (const Case& c : cases) {
@@ -84,7 +86,8 @@ TEST_P(FmapFaults, FaultsStayIsolatedWhereTheyCan) {
   // trouble, or a kernel rejecting them would not show which check fired.
   const fuse::FamfsAbi& abi = fuse::famfs_abi(GetParam());
   for (FmapFault fault : {FmapFault::MisalignedOffset, FmapFault::ChunkZero, FmapFault::ChunkNotPowerOfTwo,
-                          FmapFault::BeyondDevice, FmapFault::TooManyStrips}) {
+                          FmapFault::BeyondDevice, FmapFault::TooManyStrips, FmapFault::DevindexBeyondTable,
+                          FmapFault::DevindexUnknown}) {
     auto p = fuse::fmap_problems(malformed_fmap(fmap_for(simple_file()), fault, abi, kDevice), abi, kDevice,
                                  simple_file().size);
     EXPECT_FALSE(mentions(p, "overlap")) << to_string(fault) << ": " << all(p);
@@ -121,6 +124,22 @@ TEST_P(FmapFaults, HugeCountKeepsTheRealRecords) {
   std::vector<uint8_t> bad = fmap_reply_bytes(simple_file(), 0, FmapFault::HugeExtentCount, abi, kDevice);
   EXPECT_EQ(bad.size(), good.size());
   EXPECT_NE(fuse::decode_fmap(bad).error.find("4294967295 records declared"), std::string::npos);
+}
+
+TEST_P(FmapFaults, SeveralInterleavedExtentsGoOutAsSeveral) {
+  const fuse::FamfsAbi& abi = fuse::famfs_abi(GetParam());
+  format::Node n;
+  n.size = 5 * M2;
+  n.map = format::striped_map({format::Stripe{3 * M2, 2 * M2, {{20 * M2, 2 * M2}, {30 * M2, 2 * M2}}},
+                               format::Stripe{2 * M2, M2, {{40 * M2, 2 * M2}}}});
+  fuse::FmapMessage m = fmap_for(n);
+  EXPECT_EQ(m.ext_type, fuse::kExtInterleave);
+  ASSERT_EQ(m.nextents, 2u);
+  EXPECT_EQ(m.interleaved[0].nbytes, 3 * M2);
+  EXPECT_EQ(m.interleaved[0].chunk_size, 2 * M2);
+  EXPECT_EQ(m.interleaved[1].nstrips, 1u);
+  auto p = fuse::fmap_problems(m, abi, kDevice, n.size);
+  EXPECT_TRUE(p.empty()) << all(p);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothAbis, FmapFaults,

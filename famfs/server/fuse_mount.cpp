@@ -19,11 +19,14 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// `for_user`: the uid/gid the mount is for (the owner of its fusectl
+// files, who may use it); the caller's own by default.
 FuseMount mount_with_syscall(const std::string& source, const std::string& mountpoint, bool allow_other,
-                             bool read_only) {
+                             bool read_only, std::optional<std::pair<uint32_t, uint32_t>> for_user) {
   UniqueFd fd(open("/dev/fuse", O_RDWR | O_CLOEXEC));
   if (!fd) throw Error("/dev/fuse: cannot open: " + errno_text());
-  std::string options = syscall_mount_options(fd.get(), getuid(), getgid(), allow_other);
+  auto [uid, gid] = for_user.value_or(std::pair<uint32_t, uint32_t>{getuid(), getgid()});
+  std::string options = syscall_mount_options(fd.get(), uid, gid, allow_other);
   unsigned long flags = MS_NOSUID | MS_NODEV | (read_only ? MS_RDONLY : 0);
   if (mount(source.c_str(), mountpoint.c_str(), "fuse.famfs", flags, options.c_str()) != 0)
     throw Error(mountpoint + ": mount(2) failed: " + errno_text() + " (options " + options + ")");
@@ -70,9 +73,9 @@ MountMethod choose_mount_method(MountMethod requested) {
 }
 
 FuseMount mount_fuse(const std::string& source, const std::string& mountpoint, MountMethod method,
-                     bool allow_other, bool read_only) {
+                     bool allow_other, bool read_only, std::optional<std::pair<uint32_t, uint32_t>> for_user) {
   return choose_mount_method(method) == MountMethod::Syscall
-             ? mount_with_syscall(source, mountpoint, allow_other, read_only)
+             ? mount_with_syscall(source, mountpoint, allow_other, read_only, for_user)
              : mount_with_fusermount(source, mountpoint, allow_other, read_only);
 }
 

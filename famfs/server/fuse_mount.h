@@ -2,7 +2,9 @@
 // Getting a /dev/fuse connection mounted: mount(2) directly when the
 // server may, or through the setuid fusermount3 otherwise.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "base/unique_fd.h"
 #include "famfs/server/server_options.h"
@@ -27,7 +29,8 @@ MountMethod choose_mount_method(MountMethod requested);
 
 // Throws famlab::Error naming the mountpoint and the reason.
 FuseMount mount_fuse(const std::string& source, const std::string& mountpoint, MountMethod method,
-                     bool allow_other, bool read_only = false);
+                     bool allow_other, bool read_only = false,
+                     std::optional<std::pair<uint32_t, uint32_t>> for_user = std::nullopt);
 
 // Lazy unmount: the connection dies once the last user lets go.
 void unmount_fuse(const std::string& mountpoint, MountMethod method);

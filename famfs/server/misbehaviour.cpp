@@ -4,12 +4,20 @@
 
 namespace famlab::famfs::server {
 
-uint32_t Misbehaviour::delay_ms(uint32_t opcode) const {
+namespace {
+
+uint32_t longest(const std::vector<LateReply>& list, uint32_t opcode) {
   uint32_t delay = 0;
-  for (const auto& late : options_.late)
+  for (const auto& late : list)
     if ((!late.opcode || *late.opcode == opcode) && late.delay_ms > delay) delay = late.delay_ms;
   return delay;
 }
+
+}  // namespace
+
+uint32_t Misbehaviour::delay_ms(uint32_t opcode) const { return longest(options_.late, opcode); }
+
+uint32_t Misbehaviour::defer_ms(uint32_t opcode) const { return longest(options_.deferred, opcode); }
 
 std::optional<std::string> Misbehaviour::death(uint32_t opcode, const std::string& opcode_name) {
   if (opcode != fuse::kInit) ++after_init_;

@@ -15,6 +15,8 @@ class Misbehaviour {
 
   // How long to hold the reply to this opcode (the longest matching --late).
   uint32_t delay_ms(uint32_t opcode) const;
+  // How long to hold only the reply, serving on meanwhile (--defer).
+  uint32_t defer_ms(uint32_t opcode) const;
 
   // Call once per request, in arrival order. Returns why the server must
   // die now (without answering), or nullopt. INIT itself never counts for

@@ -13,6 +13,7 @@
 #include "famfs/server/client_role.h"
 #include "famfs/server/fmap_reply.h"
 #include "famfs/server/logplay_report.h"
+#include "famfs/server/guarded_access.h"
 
 namespace famlab::famfs::server {
 namespace {
@@ -83,7 +84,7 @@ Bytes RequestHandler::error(uint64_t unique, int errno_value) {
 fuse::Attr RequestHandler::attr_of(const format::Node& n) const {
   fuse::Attr a{};
   a.ino = n.ino;
-  a.size = n.is_dir ? kBlockSize : n.size;
+  a.size = n.is_dir ? kBlockSize : n.size + (drifted_.count(n.ino) ? format::kAllocUnit : 0);
   a.blocks = n.is_dir ? 8 : format::map_capacity(n.map) / 512;
   a.atime = a.mtime = a.ctime = n.mtime;
   a.mode = (n.is_dir ? S_IFDIR : S_IFREG) | n.mode;
@@ -157,6 +158,12 @@ std::optional<Bytes> RequestHandler::handle(const fuse::Request& req) {
     case fuse::kDestroy:
       destroyed_ = true;
       return reply_ok(h.unique);
+    case fuse::kCopyFileRange:
+      if (options_.accept_copy_file_range) return copy_file_range(h, std::get<fuse::OtherArgs>(a).payload);
+      return other(h);
+    case fuse::kCreate:
+      if (options_.accept_create) return create(h, std::get<fuse::OtherArgs>(a).payload);
+      return other(h);
     default:
       return other(h);
   }
@@ -258,7 +265,14 @@ Bytes RequestHandler::read(const fuse::InHeader& h, const fuse::ReadIn& in) {
   const format::Node* n = file_node(h.nodeid, err);
   if (!n) return error(h.unique, err);
   std::vector<uint8_t> data(std::min(in.size, kMaxRead));
-  auto got = format::read_file(device_bytes(device_of(*n)), *n, in.offset, data);
+  std::optional<size_t> got;
+  if (!guarded_device_access(
+          [&] { got = format::read_file(device_bytes(device_of(*n)), *n, in.offset, data); })) {
+    recorder_.status().last_error = "READ inode " + std::to_string(n->ino) + " at " +
+                                    std::to_string(in.offset) +
+                                    ": the device mapping faulted (SIGBUS: a poisoned page?)";
+    return error(h.unique, EIO);
+  }
   if (!got) {
     recorder_.status().last_error =
         "READ inode " + std::to_string(n->ino) + ": map points outside the device";
@@ -273,7 +287,14 @@ Bytes RequestHandler::write(const fuse::InHeader& h, const fuse::WriteArgs& a) {
   const format::Node* n = file_node(h.nodeid, err);
   if (!n) return error(h.unique, err);
   if (a.in.offset >= n->size && !a.data.empty()) return error(h.unique, EFBIG);  // files never grow
-  auto put = format::write_file(device_bytes(device_of(*n)), *n, a.in.offset, a.data);
+  std::optional<size_t> put;
+  if (!guarded_device_access(
+          [&] { put = format::write_file(device_bytes(device_of(*n)), *n, a.in.offset, a.data); })) {
+    recorder_.status().last_error = "WRITE inode " + std::to_string(n->ino) + " at " +
+                                    std::to_string(a.in.offset) +
+                                    ": the device mapping faulted (SIGBUS: a poisoned page?)";
+    return error(h.unique, EIO);
+  }
   if (!put) {
     recorder_.status().last_error =
         "WRITE inode " + std::to_string(n->ino) + ": map points outside the device";
@@ -305,6 +326,7 @@ Bytes RequestHandler::get_fmap(const fuse::InHeader& h, const fuse::GetFmapArgs&
   uint32_t index = device_of(*n);
   uint64_t device_size = index == 0 ? fs_.superblock().device_size : device_bytes(index).size();
   std::vector<uint8_t> body = fmap_reply_bytes(*n, index, options_.fmap_fault, abi_, device_size);
+  if (options_.size_drift) drifted_.insert(n->ino);  // from now on its attributes lie
   if (a.reply_buffer_size && body.size() > *a.reply_buffer_size) {
     // RFC V2: too big for the kernel's buffer; say how much is needed.
     uint32_t needed = static_cast<uint32_t>(body.size());
@@ -317,19 +339,29 @@ Bytes RequestHandler::get_daxdev(const fuse::InHeader& h) {
   if (!famfs_active_) return error(h.unique, ENOSYS);
   // The index asked for is in the header's nodeid; the kernel rejects a
   // reply that does not echo it.
-  const std::string* path = nullptr;
-  if (h.nodeid == 0)
-    path = &options_.daxdev_name;
-  else if (auto it = options_.extra_daxdevs.find(static_cast<uint32_t>(h.nodeid));
-           it != options_.extra_daxdevs.end() && h.nodeid <= 0xffff)
-    path = &it->second;
-  if (!path) {
+  bool known =
+      h.nodeid == 0 || (h.nodeid <= 0xffff && options_.extra_daxdevs.count(static_cast<uint32_t>(h.nodeid)));
+  if (!known) {
     recorder_.status().last_error = "GET_DAXDEV for index " + std::to_string(h.nodeid) + ": no such device";
     return error(h.unique, ENODEV);
   }
+  auto index = static_cast<uint32_t>(h.nodeid);
+  // The device itself goes to the kernel from here, the server's context;
+  // the reply only says that it did. A kernel without the ioctl (ENOTTY:
+  // the famfs patch series before 0010) resolves the name in the reply.
+  int e = give_daxdev_ ? give_daxdev_(index) : ENOTTY;
+  if (e != 0 && e != ENOTTY) {
+    recorder_.status().last_error = "GET_DAXDEV for index " + std::to_string(index) +
+                                    ": the kernel refused the device: " + std::strerror(e);
+    return error(h.unique, e);
+  }
+  const std::string& path = index == 0 ? options_.device : options_.extra_daxdevs.at(index);
+  std::string name = e == ENOTTY ? path : "";
+  // --daxdev-name: this path in the reply instead (the lab kernels refuse any).
+  if (index == 0 && !options_.daxdev_name.empty()) name = options_.daxdev_name;
   fuse::DaxdevOut out{};
-  out.index = static_cast<uint16_t>(h.nodeid);
-  std::strncpy(out.name, path->c_str(), sizeof(out.name) - 1);
+  out.index = static_cast<uint16_t>(index);
+  std::strncpy(out.name, name.c_str(), sizeof(out.name) - 1);
   return reply_record(h.unique, out);
 }
 

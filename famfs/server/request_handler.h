@@ -4,12 +4,14 @@
 // testable without a mount.
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 
 #include "famfs/format/filesystem.h"
 #include "famfs/format/role.h"
 #include "famfs/fuse/reply.h"
 #include "famfs/fuse/request.h"
+#include "famfs/server/daxdev_giver.h"
 #include "famfs/server/server_options.h"
 #include "famfs/server/status_recorder.h"
 
@@ -31,6 +33,9 @@ class RequestHandler {
   void set_extra_devices(std::map<uint32_t, std::span<uint8_t>> devices) {
     extra_devices_ = std::move(devices);
   }
+  // How GET_DAXDEV gives the kernel a device (the ioctl, daxdev_giver.h);
+  // without one the reply alone goes out (tests, kernels that need none).
+  void set_daxdev_giver(DaxdevGiver giver) { give_daxdev_ = std::move(giver); }
 
   const fuse::FamfsAbi& abi() const { return abi_; }
   // The kernel and the server agreed on FUSE_DAX_FMAP in INIT.
@@ -54,6 +59,12 @@ class RequestHandler {
   // other extended attribute exists.
   fuse::Bytes getxattr(const fuse::InHeader& h, const fuse::GetxattrArgs& a);
   fuse::Bytes other(const fuse::InHeader& h);
+  // Hostile answers scenarios ask for (request_handler_hostile.cpp):
+  // COPY_FILE_RANGE claimed done (--accept-copy-file-range), CREATE making
+  // a file (--accept-create).
+  fuse::Bytes copy_file_range(const fuse::InHeader& h, std::span<const uint8_t> payload);
+  fuse::Bytes create(const fuse::InHeader& h, std::span<const uint8_t> payload);
+  std::string path_of(uint64_t ino) const;
 
   const format::Node* file_node(uint64_t nodeid, int& error) const;
   fuse::Attr attr_of(const format::Node& n) const;
@@ -76,6 +87,9 @@ class RequestHandler {
   format::Role role_;
   uint64_t logplays_ = 0;
   std::map<uint32_t, std::span<uint8_t>> extra_devices_;
+  DaxdevGiver give_daxdev_;
+  // --size-drift: files whose map went out; their size grows by 2 MiB.
+  std::set<uint64_t> drifted_;
 };
 
 }  // namespace famlab::famfs::server

@@ -44,7 +44,6 @@ struct Fixture {
                       for (size_t i = 0; i < d.size(); ++i) d[i] = static_cast<uint8_t>((pos + i) / M2);
                     }).ino;
     options.device = file.path();
-    options.daxdev_name = "/dev/dax0.0";
     options.abi = abi;
     handler = std::make_unique<RequestHandler>(*fs, options, recorder);
   }
@@ -279,26 +278,64 @@ TEST(RequestHandler, V3GenerationUsesItsOwnOpcodes) {
   EXPECT_TRUE(fuse::decode_fmap(r.body).message);
   auto d = f.send(55, 0);
   ASSERT_EQ(d.error, 0);
-  EXPECT_STREQ(as<fuse::DaxdevOut>(d.body).name, "/dev/dax0.0");
+  EXPECT_EQ(as<fuse::DaxdevOut>(d.body).index, 0);
   EXPECT_EQ(f.send(53, f.simple_ino).error, ENOSYS);  // not famfs in V3
 }
 
-TEST(RequestHandler, GetDaxdevEchoesTheIndexAndKnowsOnlyItsDevices) {
+TEST(RequestHandler, GetDaxdevGivesTheDeviceThenEchoesTheIndexWithoutAName) {
   Fixture f;
   f.options.extra_daxdevs = {{3, "/dev/dax3.0"}};
+  std::vector<uint32_t> given;
+  f.handler->set_daxdev_giver([&](uint32_t index) {
+    given.push_back(index);
+    return 0;
+  });
   f.init(1ULL << 42);
   auto d = f.send(54, 0);
   ASSERT_EQ(d.error, 0);
   auto out = as<fuse::DaxdevOut>(d.body);
   EXPECT_EQ(out.index, 0);
-  EXPECT_STREQ(out.name, "/dev/dax0.0");
+  EXPECT_STREQ(out.name, "");  // the kernel resolves no names
   auto three = f.send(54, 3);
   ASSERT_EQ(three.error, 0);
   EXPECT_EQ(as<fuse::DaxdevOut>(three.body).index, 3);  // the kernel rejects a reply that does not echo it
-  EXPECT_STREQ(as<fuse::DaxdevOut>(three.body).name, "/dev/dax3.0");
+  EXPECT_STREQ(as<fuse::DaxdevOut>(three.body).name, "");
+  EXPECT_EQ(given, (std::vector<uint32_t>{0, 3}));
   EXPECT_EQ(f.send(54, 1).error, ENODEV);
   EXPECT_EQ(f.send(54, (1ull << 32) + 3).error, ENODEV);  // no truncation to a known index
   EXPECT_NE(f.recorder.status().last_error.find("GET_DAXDEV for index"), std::string::npos);
+  EXPECT_EQ(given.size(), 2u);  // unknown indexes are never given
+}
+
+TEST(RequestHandler, GetDaxdevFailsWithTheKernelsAnswerWhenTheDeviceIsRefused) {
+  Fixture f;
+  f.handler->set_daxdev_giver([](uint32_t) { return EPERM; });
+  f.init(1ULL << 42);
+  EXPECT_EQ(f.send(54, 0).error, EPERM);
+  EXPECT_NE(f.recorder.status().last_error.find("refused the device"), std::string::npos);
+}
+
+TEST(RequestHandler, DaxdevNameMisbehaviourPutsThePathIntoTheReply) {
+  Fixture f;
+  f.options.daxdev_name = "dax0.0";
+  f.handler->set_daxdev_giver([](uint32_t) { return 0; });
+  f.init(1ULL << 42);
+  auto d = f.send(54, 0);
+  ASSERT_EQ(d.error, 0);
+  EXPECT_STREQ(as<fuse::DaxdevOut>(d.body).name, "dax0.0");
+}
+
+// A kernel without FUSE_DEV_IOC_FAMFS_DAXDEV (the series before patch 0010)
+// answers ENOTTY and resolves the name it is given instead.
+TEST(RequestHandler, GetDaxdevNamesTheDeviceForAKernelWithoutTheIoctl) {
+  Fixture f;
+  f.options.extra_daxdevs = {{2, "/dev/dax2.0"}};
+  f.handler->set_daxdev_giver([](uint32_t) { return ENOTTY; });
+  f.init(1ULL << 42);
+  auto d = f.send(54, 0);
+  ASSERT_EQ(d.error, 0);
+  EXPECT_STREQ(as<fuse::DaxdevOut>(d.body).name, f.options.device.c_str());
+  EXPECT_STREQ(as<fuse::DaxdevOut>(f.send(54, 2).body).name, "/dev/dax2.0");
 }
 
 TEST(RequestHandler, AFileOnAnotherDeviceIsMappedAndServedFromIt) {
@@ -358,6 +395,57 @@ TEST(RequestHandler, NoReplyForForgetsAndRefusalsForChanges) {
   EXPECT_GT(f.recorder.status().error_replies, 0u);
   EXPECT_EQ(f.send(fuse::kDestroy, 0).error, 0);
   EXPECT_TRUE(f.handler->destroyed());
+}
+
+struct CopyRangeIn {
+  uint64_t fh_in, off_in, nodeid_out, fh_out, off_out, len, flags;
+};
+
+TEST(RequestHandler, CopyFileRangeIsRefusedUnlessAskedThenClaimsEveryByte) {
+  Fixture f;
+  CopyRangeIn in{0, 0, f.striped_ino, 0, 4 * M2, 2 * M2, 0};  // 1M..: past the end of a 5 MiB file
+  EXPECT_EQ(f.send(fuse::kCopyFileRange, f.simple_ino, {record_bytes(in)}).error, ENOSYS);
+  f.options.accept_copy_file_range = true;
+  auto r = f.send(fuse::kCopyFileRange, f.simple_ino, {record_bytes(in)});
+  ASSERT_EQ(r.error, 0);
+  EXPECT_EQ(as<fuse::WriteOut>(r.body).size, 2 * M2);  // the lie: only M2 fit
+  // What fit was copied: the striped file's last 2 MiB now hold simple's first.
+  fuse::ReadIn rd{};
+  rd.offset = 4 * M2 + 300;
+  rd.size = 1;
+  EXPECT_EQ(f.send(fuse::kRead, f.striped_ino, {record_bytes(rd)}).body.at(0), 300 % 251);
+}
+
+TEST(RequestHandler, CreateIsRefusedUnlessAskedThenMakesAZeroFilledFile) {
+  Fixture f;
+  struct {
+    uint32_t flags, mode, umask, open_flags;
+  } in{0, 0640, 022, 0};
+  EXPECT_EQ(f.send(fuse::kCreate, f.dir_ino, {record_bytes(in), fuse::name_arg("new")}).error, EPERM);
+  f.options.accept_create = M2;
+  auto r = f.send(fuse::kCreate, f.dir_ino, {record_bytes(in), fuse::name_arg("new")});
+  ASSERT_EQ(r.error, 0);
+  ASSERT_EQ(r.body.size(), sizeof(fuse::EntryOut) + sizeof(fuse::OpenOut));
+  auto entry = as<fuse::EntryOut>(r.body);
+  EXPECT_EQ(entry.attr.size, M2);
+  EXPECT_EQ(entry.attr.mode & 07777, 0640u);
+  const format::Node* n = f.fs->tree().find("dir/new");
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->ino, entry.nodeid);
+}
+
+TEST(RequestHandler, SizeDriftGrowsAFileOnceItsMapWentOut) {
+  Fixture f;
+  f.options.size_drift = true;
+  f.init(1ULL << 42);
+  fuse::GetattrIn in{};
+  auto size = [&] {
+    return as<fuse::AttrOut>(f.send(fuse::kGetattr, f.striped_ino, {record_bytes(in)}).body).attr.size;
+  };
+  EXPECT_EQ(size(), 5 * M2);
+  fuse::GetFmapIn fm{4096, 0};
+  ASSERT_EQ(f.send(53, f.striped_ino, {record_bytes(fm)}).error, 0);
+  EXPECT_EQ(size(), 6 * M2);
 }
 
 }  // namespace

@@ -19,11 +19,13 @@
 #include "famfs/format/role.h"
 #include "famfs/server/capabilities.h"
 #include "famfs/server/fuse_mount.h"
+#include "famfs/server/handoff.h"
 #include "famfs/server/kernel_famfs_report.h"
 #include "famfs/server/privilege_drop.h"
 #include "famfs/server/request_handler.h"
 #include "famfs/server/session.h"
 #include "famfs/server/status_recorder.h"
+#include "famfs/server/uring_writer.h"
 
 namespace famlab::famfs::server {
 namespace {
@@ -54,6 +56,12 @@ void apply_cap_drop(const ServerOptions& o) {
     case CapDrop::User:
     case CapDrop::UserFd:
       become_user(o.user_uid, o.user_gid);
+      break;
+    case CapDrop::UringPersonality:  // after the mount (run_server)
+    case CapDrop::Supervisor:        // after the mount (supervise_unprivileged_server)
+    case CapDrop::CapsetAfterInit:   // after INIT (hand_over_after_init)
+    case CapDrop::HandoffAfterInit:
+    case CapDrop::CloneAfterInit:
       break;
   }
 }
@@ -170,7 +178,13 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
       for (auto& d : extra) d->make_read_only();
     }
     s.at_mount = read_credentials();
-    mount = mount_fuse(o.device, o.mountpoint, o.mount_method, o.allow_other, role == format::Role::Client);
+    // Mounting for the user the server becomes after the mount (as
+    // fusermount3 does): that user reads the fusectl report.
+    std::optional<std::pair<uint32_t, uint32_t>> for_user;
+    if (o.cap_drop == CapDrop::Supervisor || o.cap_drop == CapDrop::UringPersonality)
+      for_user = std::pair{o.user_uid, o.user_gid};
+    mount = mount_fuse(o.device, o.mountpoint, o.mount_method, o.allow_other, role == format::Role::Client,
+                       for_user);
   } catch (const Error& e) {
     s.state = "failed";
     s.last_error = e.what();
@@ -192,19 +206,47 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     }
     s.pid = getpid();
   }
+  if (o.cap_drop == CapDrop::Supervisor) {
+    supervise_unprivileged_server(o.user_uid, o.user_gid);  // returns in the unprivileged child
+    s.pid = getpid();
+  }
+  std::unique_ptr<UringWriter> uring;
+  if (o.cap_drop == CapDrop::UringPersonality) {
+    uring = std::make_unique<UringWriter>();  // the personality: our privileged credentials
+    become_user(o.user_uid, o.user_gid);
+  }
 
   RequestHandler handler(*fs, o, recorder, role);
   std::map<uint32_t, std::span<uint8_t>> extra_bytes;
+  std::map<uint32_t, int> device_fds = {{0, dev->fd()}};
   size_t next = 0;
-  for (const auto& [index, path] : o.extra_daxdevs) extra_bytes[index] = extra[next++]->bytes();
+  for (const auto& [index, path] : o.extra_daxdevs) {
+    device_fds[index] = extra[next]->fd();
+    extra_bytes[index] = extra[next++]->bytes();
+  }
   handler.set_extra_devices(std::move(extra_bytes));
+  handler.set_daxdev_giver([&mount, device_fds](uint32_t index) {
+    auto it = device_fds.find(index);
+    return it == device_fds.end() ? ENODEV : give_daxdev(mount.fd.get(), index, it->second);
+  });
   Session session(mount.fd.get(), handler, recorder, o, log);
+  if (uring)
+    session.use_writer([&uring](int fd, std::span<const uint8_t> reply) { return uring->write(fd, reply); });
   char canonical[PATH_MAX];
   std::string mountpoint = realpath(o.mountpoint.c_str(), canonical) ? canonical : o.mountpoint;
   auto initialized = [&] {
     s.kernel_famfs = protocol::parse_kernel_famfs_line(read_kernel_famfs_line(mountpoint));
     recorder.write_now();
     daemon.ready();
+    if (hands_over_after_init(o.cap_drop)) {
+      int fd = hand_over_after_init(o.cap_drop, o.user_uid, o.user_gid, mount.fd.get());
+      if (fd != mount.fd.get()) {
+        mount.fd.reset(fd);
+        session.use_fd(fd);
+      }
+      s.pid = getpid();
+      recorder.write_now();
+    }
   };
   std::string why = session.run(initialized, g_stop);
   if (g_stop) unmount_fuse(o.mountpoint, mount.method);

@@ -11,19 +11,24 @@
 namespace famlab::famfs::server {
 namespace {
 
-constexpr std::array<std::pair<CapDrop, const char*>, 5> kCapDrop{{
+constexpr std::array<std::pair<CapDrop, const char*>, 10> kCapDrop{{
     {CapDrop::None, "none"},
     {CapDrop::Bounding, "bounding"},
     {CapDrop::Capset, "capset"},
     {CapDrop::User, "user"},
     {CapDrop::UserFd, "user-fd"},
+    {CapDrop::Supervisor, "supervisor"},
+    {CapDrop::CapsetAfterInit, "capset-after-init"},
+    {CapDrop::HandoffAfterInit, "handoff-after-init"},
+    {CapDrop::CloneAfterInit, "clone-after-init"},
+    {CapDrop::UringPersonality, "uring-personality"},
 }};
 constexpr std::array<std::pair<MountMethod, const char*>, 3> kMountMethod{{
     {MountMethod::Auto, "auto"},
     {MountMethod::Syscall, "mount"},
     {MountMethod::Fusermount, "fusermount3"},
 }};
-constexpr std::array<std::pair<FmapFault, const char*>, 13> kFmapFault{{
+constexpr std::array<std::pair<FmapFault, const char*>, 15> kFmapFault{{
     {FmapFault::None, "none"},
     {FmapFault::Overlap, "overlap"},
     {FmapFault::BeyondDevice, "beyond-device"},
@@ -37,6 +42,8 @@ constexpr std::array<std::pair<FmapFault, const char*>, 13> kFmapFault{{
     {FmapFault::ChunkNotPowerOfTwo, "chunk-not-pow2"},
     {FmapFault::ShortReply, "short-reply"},
     {FmapFault::WrongFileSize, "wrong-file-size"},
+    {FmapFault::DevindexBeyondTable, "devindex-beyond-table"},
+    {FmapFault::DevindexUnknown, "devindex-unknown"},
 }};
 constexpr std::array<std::pair<fuse::DaxFmapPolicy, const char*>, 3> kDaxFmap{{
     {fuse::DaxFmapPolicy::Accept, "accept"},

@@ -22,6 +22,16 @@ enum class CapDrop {
   Capset,    // capset(): CAP_SYS_RAWIO out of effective and permitted
   User,      // become an ordinary user, mount through fusermount3
   UserFd,    // the same, but the device is opened before dropping
+  // A privileged task near an unprivileged server (issue 11): the
+  // connection is mounted and, for the *AfterInit ones, INIT answered by a
+  // privileged task; the rest is answered by one without CAP_SYS_RAWIO.
+  Supervisor,        // a privileged supervisor mounts (mount(2)); an unprivileged child answers from INIT on
+  CapsetAfterInit,   // the server answers INIT, then drops CAP_SYS_RAWIO (capset)
+  HandoffAfterInit,  // the server answers INIT, then an unprivileged child gets the fd and answers the rest
+  CloneAfterInit,    // the server answers INIT, then an unprivileged child clones the fd and answers the rest
+  // Every reply written through io_uring with a personality registered
+  // while privileged, by a server that has become an ordinary user since.
+  UringPersonality,
 };
 
 enum class MountMethod { Auto, Syscall, Fusermount };
@@ -29,18 +39,20 @@ enum class MountMethod { Auto, Syscall, Fusermount };
 // Deliberately malformed GET_FMAP replies (bad_fmap.h).
 enum class FmapFault {
   None,
-  Overlap,             // two extents covering the same bytes
-  BeyondDevice,        // an extent past the end of the device
-  MisalignedOffset,    // offset not 2 MiB aligned
-  MisalignedLength,    // length not 2 MiB aligned
-  ZeroExtents,         // extent count 0, no extents
-  HugeExtentCount,     // count 0xffffffff, real records after it
-  TooManyExtents,      // one more extent than the ABI allows
-  TooManyStrips,       // one more strip than the ABI allows
-  ChunkZero,           // interleave chunk size 0
-  ChunkNotPowerOfTwo,  // interleave chunk size 3 x 2 MiB
-  ShortReply,          // reply shorter than its header says
-  WrongFileSize,       // header file size one byte off the file's (still covered)
+  Overlap,              // two extents covering the same bytes
+  BeyondDevice,         // an extent past the end of the device
+  MisalignedOffset,     // offset not 2 MiB aligned
+  MisalignedLength,     // length not 2 MiB aligned
+  ZeroExtents,          // extent count 0, no extents
+  HugeExtentCount,      // count 0xffffffff, real records after it
+  TooManyExtents,       // one more extent than the ABI allows
+  TooManyStrips,        // one more strip than the ABI allows
+  ChunkZero,            // interleave chunk size 0
+  ChunkNotPowerOfTwo,   // interleave chunk size 3 x 2 MiB
+  ShortReply,           // reply shorter than its header says
+  WrongFileSize,        // header file size one byte off the file's (still covered)
+  DevindexBeyondTable,  // a range on device 16: past the kernel's table of 16
+  DevindexUnknown,      // a range on device 9, which this connection does not have
 };
 
 struct LateReply {
@@ -51,7 +63,10 @@ struct LateReply {
 struct ServerOptions {
   std::string device;            // the dax device path (or test file)
   std::optional<int> device_fd;  // an already-open descriptor for it
-  std::string daxdev_name;       // GET_DAXDEV answer for index 0; default: device
+  // GET_DAXDEV replies carry no name (the device goes by descriptor);
+  // set, this path goes into the reply for index 0 (misbehaviour: the lab
+  // kernels refuse any name).
+  std::string daxdev_name;
   // --daxdev INDEX=PATH: more dax devices on this connection (1..15). The
   // server maps each (for READ/WRITE and bounds) and GET_DAXDEV names it.
   std::map<uint32_t, std::string> extra_daxdevs;
@@ -76,12 +91,19 @@ struct ServerOptions {
   uint32_t status_every = 64;  // rewrite after this many requests
   FmapFault fmap_fault = FmapFault::None;
   std::vector<LateReply> late;
+  // --defer: like --late, but the server goes on answering other requests
+  // meanwhile (the reply is held, not the server).
+  std::vector<LateReply> deferred;
   std::optional<uint32_t> die_on_opcode;  // die when this opcode arrives ...
   uint32_t die_on_count = 1;              // ... for the Nth time
   std::optional<uint64_t> die_after_requests;
-  bool daemon = false;   // return once mounted and INIT answered
-  bool debug = false;    // one line per request on the log
-  std::string log_path;  // empty: stderr (a daemon without one logs nowhere)
+  // Hostile answers a famfs kernel must survive (issue 11):
+  bool accept_copy_file_range = false;  // answer COPY_FILE_RANGE, claiming every byte copied
+  bool size_drift = false;              // a file's attributes grow by 2 MiB once its map went out
+  uint64_t accept_create = 0;           // answer CREATE with a new zero-filled file of this size (0: EPERM)
+  bool daemon = false;                  // return once mounted and INIT answered
+  bool debug = false;                   // one line per request on the log
+  std::string log_path;                 // empty: stderr (a daemon without one logs nowhere)
 };
 
 // Word <-> enum; parse_* return nullopt for an unknown word.

@@ -30,9 +30,10 @@ Session::Session(int fuse_fd, RequestHandler& handler, StatusRecorder& recorder,
       misbehaviour_(options) {}
 
 void Session::send(const fuse::Bytes& reply) {
-  ssize_t n = ::write(fd_, reply.data(), reply.size());
-  if (n >= 0 || errno == ENOENT) return;  // ENOENT: the request was interrupted meanwhile
-  std::string why = "writing a reply to /dev/fuse failed: " + std::string(std::strerror(errno));
+  ssize_t n = writer_ ? writer_(fd_, reply) : ::write(fd_, reply.data(), reply.size());
+  int err = n >= 0 ? 0 : writer_ ? static_cast<int>(-n) : errno;
+  if (n >= 0 || err == ENOENT) return;  // ENOENT: the request was interrupted meanwhile
+  std::string why = "writing a reply to /dev/fuse failed: " + std::string(std::strerror(err));
   recorder_.status().last_error = why;
   recorder_.mark_changed();
   log_ << "famfs: " << why << std::endl;
@@ -64,7 +65,10 @@ bool Session::serve_one(std::span<const uint8_t> bytes) {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
 
   std::optional<fuse::Bytes> reply = handler_.handle(*d.request);
-  if (reply) send(*reply);
+  if (uint32_t defer = misbehaviour_.defer_ms(h.opcode); reply && defer)
+    deferred_.emplace_back(std::chrono::steady_clock::now() + std::chrono::milliseconds(defer), *reply);
+  else if (reply)
+    send(*reply);
   if (options_.debug) {
     std::string outcome = "no reply";
     if (reply) {
@@ -84,13 +88,36 @@ bool Session::serve_one(std::span<const uint8_t> bytes) {
   return !handler_.destroyed();
 }
 
+void Session::send_due_replies() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = deferred_.begin(); it != deferred_.end();) {
+    if (it->first > now) {
+      ++it;
+      continue;
+    }
+    send(it->second);
+    it = deferred_.erase(it);
+  }
+}
+
+int Session::ms_until_next_due(int cap) const {
+  auto now = std::chrono::steady_clock::now();
+  int ms = cap;
+  for (const auto& [due, reply] : deferred_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
+    ms = std::min<int>(ms, left < 0 ? 0 : static_cast<int>(left));
+  }
+  return ms;
+}
+
 std::string Session::run(const std::function<void()>& on_initialized, const volatile int& stop) {
   on_initialized_ = on_initialized;
   std::vector<uint8_t> buf(kBufferSize);
   while (true) {
     if (stop) return "stopped by a signal";
+    send_due_replies();
     pollfd p{fd_, POLLIN, 0};
-    int ready = poll(&p, 1, kIdleMs);
+    int ready = poll(&p, 1, ms_until_next_due(kIdleMs));
     if (ready < 0 && errno != EINTR) return std::string("poll on /dev/fuse failed: ") + std::strerror(errno);
     if (ready <= 0) {
       recorder_.write_if_dirty();

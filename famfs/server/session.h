@@ -2,6 +2,7 @@
 // The request loop on a /dev/fuse connection: read one request, decode,
 // count, misbehave if told to, answer. Ends when the kernel ends the
 // connection (unmount), on DESTROY, or when a stop signal arrives.
+#include <chrono>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -27,8 +28,19 @@ class Session {
   // Separate from run() so tests can drive it with crafted bytes.
   bool serve_one(std::span<const uint8_t> request);
 
+  // Serve on another descriptor of the same connection from now on (a
+  // clone made after INIT, --cap-drop clone-after-init).
+  void use_fd(int fuse_fd) { fd_ = fuse_fd; }
+  // Write replies with this instead of write(2): bytes or -errno
+  // (--cap-drop uring-personality writes them through io_uring).
+  using Writer = std::function<ssize_t(int fd, std::span<const uint8_t> reply)>;
+  void use_writer(Writer writer) { writer_ = std::move(writer); }
+
  private:
   void send(const fuse::Bytes& reply);
+  // --defer: replies held until their time; sent by run() when due.
+  void send_due_replies();
+  int ms_until_next_due(int cap) const;
 
   int fd_;
   RequestHandler& handler_;
@@ -38,6 +50,8 @@ class Session {
   Misbehaviour misbehaviour_;
   bool initialized_ = false;
   std::function<void()> on_initialized_;
+  std::vector<std::pair<std::chrono::steady_clock::time_point, fuse::Bytes>> deferred_;
+  Writer writer_;
 };
 
 }  // namespace famlab::famfs::server

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <sstream>
+#include <thread>
 
 #include "famfs/format/test_device.h"
 #include "famfs/fuse/request_builder.h"
@@ -99,6 +101,39 @@ TEST(Session, RunEndsOnDestroyAndOnStop) {
   EXPECT_EQ(s.run({}, stopped), "stopped by a signal");
   close(in[0]);
   close(in[1]);
+}
+
+// --defer holds one reply while the session goes on answering the next
+// request: the later request's reply comes out first.
+TEST(Session, DeferredReplyComesLaterWithoutHoldingOthers) {
+  Fixture f;
+  f.options.deferred = {{fuse::kGetattr, 300}};
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+  Session s(sv[0], f.handler, f.recorder, f.options, f.log);
+  volatile int stop = 0;
+  std::thread loop([&] { s.run({}, stop); });
+  fuse::GetattrIn ga{};
+  fuse::Bytes getattr = fuse::encode_request(fuse::kGetattr, 21, fuse::kRootNodeId, {fuse::record_bytes(ga)});
+  fuse::Bytes statfs = fuse::encode_request(fuse::kStatfs, 22, fuse::kRootNodeId);
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(write(sv[1], getattr.data(), getattr.size()), static_cast<ssize_t>(getattr.size()));
+  ASSERT_EQ(write(sv[1], statfs.data(), statfs.size()), static_cast<ssize_t>(statfs.size()));
+  std::vector<uint64_t> order;
+  for (int i = 0; i < 2; ++i) {
+    fuse::Bytes buf(4096);
+    ssize_t n = read(sv[1], buf.data(), buf.size());
+    ASSERT_GT(n, 0);
+    buf.resize(static_cast<size_t>(n));
+    order.push_back(fuse::parse_reply(buf)->header.unique);
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  stop = 1;
+  loop.join();
+  EXPECT_EQ(order, (std::vector<uint64_t>{22, 21}));
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  close(sv[0]);
+  close(sv[1]);
 }
 
 }  // namespace

@@ -69,6 +69,11 @@ std::vector<std::string> famfs_create_command(const std::string& device, const p
     argv.insert(argv.end(), {"--strips", std::to_string(file.strips)});
     if (file.chunk) argv.insert(argv.end(), {"--chunk", std::to_string(file.chunk)});
   }
+  if (!file.extents.empty()) {
+    std::string list;
+    for (uint64_t b : file.extents) list += (list.empty() ? "" : ",") + std::to_string(b);
+    argv.insert(argv.end(), {"--extents", list});
+  }
   argv.insert(argv.end(), {device, "/" + file.name});
   return argv;
 }

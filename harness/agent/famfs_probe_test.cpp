@@ -64,6 +64,13 @@ TEST(FamfsProbe, FilesAreCreatedWithTheirLayoutAndMappedBeforeTheMount) {
   EXPECT_NE(r.result.setup_error.find("mount refused"), std::string::npos);
 }
 
+TEST(FamfsProbe, SeveralExtentsGoToCreatAsBytes) {
+  famlab::protocol::FamfsFile f{"x2", 10 << 20, 2, 4 << 20, false, {6 << 20, 4 << 20}};
+  EXPECT_EQ(famfs_create_command("/dev/dax0.0", f, ""),
+            (std::vector<std::string>{"famfs", "creat", "--size", "10485760", "--strips", "2", "--chunk",
+                                      "4194304", "--extents", "6291456,4194304", "/dev/dax0.0", "/x2"}));
+}
+
 TEST(FamfsProbe, TheProbeIsOnePrefilledFileCopiedIn) {
   famlab::protocol::FamfsFile probe{"probe", 65536, 0, 0, true};
   EXPECT_EQ(famfs_create_command("/dev/dax0.0", probe, "/tmp/src"),

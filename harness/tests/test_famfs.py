@@ -7,7 +7,11 @@ import pytest
 from conftest import ROOT
 
 MATRIX = ROOT / "scenarios/cap-drop-matrix.toml"
-UNPRIVILEGED = {"capset-effective-drop", "fusermount3-unprivileged", "unprivileged-with-dax-fd"}
+UNPRIVILEGED = {"capset-effective-drop", "fusermount3-unprivileged", "unprivileged-with-dax-fd",
+                "supervisor-mounts-for-unprivileged"}
+# INIT answered with CAP_SYS_RAWIO, everything after it without (issue 11):
+# famfs is on for the connection, but no map from those answers may count.
+AFTER_INIT = {"capset-after-init", "fd-handed-over-after-init", "fd-cloned-after-init"}
 
 
 def cells(run, kernel):
@@ -19,8 +23,16 @@ def test_strict_kernel_passes_every_cell(famlab):
     r = famlab("run", "--kernel", "famfs", MATRIX)
     assert r.code == 0, r
     c = cells(r, "famfs")
-    assert {n for n, s in c.items() if s["data"]["famfs"] == "on"} == {"privileged", "bounding-set-only"}
+    # io_uring with a personality saved while privileged: the privileged
+    # credentials are in effect for every reply, famfs is on (delegation).
+    assert {n for n, s in c.items() if s["data"]["famfs"] == "on"} == \
+        {"privileged", "bounding-set-only", "io-uring-personality"} | AFTER_INIT
+    assert c["io-uring-personality"]["data"]["data_path"] == "dax"
+    assert c["io-uring-personality"]["data"]["status"]["kernel_famfs"]["server_rawio"] == "1"
     assert all(c[n]["data"]["famfs"] == "off" for n in UNPRIVILEGED)
+    # After INIT the kernel checks the task answering GET_FMAP: the unprivileged
+    # answerer's files come through the server although famfs is on.
+    assert all(c[n]["data"]["data_path"] == "server" for n in AFTER_INIT)
     # The report explains the seed's misleading experiment.
     assert "stayed effective" in c["bounding-set-only"]["output"]
     # Where famfs is off the probe came back through the server's READ.
@@ -34,8 +46,10 @@ def test_strict_kernel_passes_every_cell(famlab):
     assert all(c[n]["data"]["data_path"] == "server" for n in UNPRIVILEGED)
 
 
+# famfs-v3 checks only the mounting task, famfs-rfc nothing; neither looks
+# at who answers after INIT (the upstream behaviour these variants keep).
 @pytest.mark.parametrize("kernel,bad_cells", [
-    ("famfs-v3", {"fusermount3-unprivileged", "unprivileged-with-dax-fd"}),
+    ("famfs-v3", {"fusermount3-unprivileged", "unprivileged-with-dax-fd", "supervisor-mounts-for-unprivileged"}),
     ("famfs-rfc", UNPRIVILEGED),
 ])
 def test_flawed_variants_fail_naming_the_cells(famlab, kernel, bad_cells):
@@ -43,11 +57,13 @@ def test_flawed_variants_fail_naming_the_cells(famlab, kernel, bad_cells):
     assert r.code == 1, r
     c = cells(r, kernel)
     failed = {n for n, s in c.items() if s["status"] == "failed"}
-    assert failed == bad_cells
-    assert all(c[n]["data"]["famfs"] == "on" for n in bad_cells)
+    assert failed == bad_cells | AFTER_INIT
+    assert all(c[n]["data"]["famfs"] == "on" for n in bad_cells | AFTER_INIT)
     text = r.junit.find(".//failure").text
     for cell in bad_cells:
         assert f"cell '{cell}' on kernel {kernel}: famfs on, expected off" in text
+    for cell in AFTER_INIT:
+        assert f"step '{cell}' on kernel {kernel}: expected data through server, but the server saw no READ" in text
 
 
 def test_stock_kernel_never_offers_and_falls_back(famlab):

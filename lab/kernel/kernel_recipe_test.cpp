@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "base/error.h"
 #include "lab/common/paths.h"
@@ -41,14 +43,15 @@ std::string error_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST(KernelRecipe, TheShippedRecipeHasPlainWithItsFourFragmentsInOrder) {
+TEST(KernelRecipe, TheShippedRecipeHasPlainWithItsFiveFragmentsInOrder) {
   KernelRecipe r = load_kernel_recipe(FAMLAB_SOURCE_DIR);
   const Variant& plain = find_variant(r, "plain");
-  ASSERT_EQ(plain.fragments.size(), 4u);
+  ASSERT_EQ(plain.fragments.size(), 5u);
   EXPECT_EQ(fs::path(plain.fragments[0]).filename(), "lab.config");
   EXPECT_EQ(fs::path(plain.fragments[1]).filename(), "cxl.config");
   EXPECT_EQ(fs::path(plain.fragments[2]).filename(), "pmem.config");
   EXPECT_EQ(fs::path(plain.fragments[3]).filename(), "fuse.config");
+  EXPECT_EQ(fs::path(plain.fragments[4]).filename(), "ras.config");  // issue 13: memory failure, tracing
   for (const auto& f : plain.fragments) EXPECT_TRUE(fs::is_regular_file(f)) << f;
   EXPECT_EQ(r.tree_variant, "plain");
   EXPECT_EQ(r.stock.metapackage, "linux-image-amd64");
@@ -114,19 +117,32 @@ TEST(KernelRecipe, PatchesWithoutASeriesFileAreAnError) {
 }
 
 // The shared ABI patch, the variant's own INIT policy, then the shared data
-// path (famfs_dax driver, fuse side) in that order.
+// path (famfs_dax driver, fuse side), test knobs and review fixes, in number
+// order, all from common/.
 TEST(KernelRecipe, TheShippedFamfsVariantsShareAllButThePolicyPatch) {
   KernelRecipe r = load_kernel_recipe(FAMLAB_SOURCE_DIR);
+  std::vector<std::string> shared;
   for (const char* name : {"famfs", "famfs-v3", "famfs-rfc"}) {
     const Variant& v = find_variant(r, name);
-    ASSERT_EQ(v.patches.size(), 4u) << name;
+    ASSERT_GE(v.patches.size(), 5u) << name;
     EXPECT_EQ(v.patches[0].filename(), "0001-fuse-famfs-abi-and-init-report.patch") << name;
     EXPECT_EQ(v.patches[1].filename().string().substr(0, 23), "0002-fuse-famfs-policy-") << name;
     EXPECT_EQ(v.patches[1].parent_path().filename(), name) << name;
     EXPECT_EQ(v.patches[2].filename(), "0003-dax-famfs-mode.patch") << name;
     EXPECT_EQ(v.patches[3].filename(), "0004-fuse-famfs-data-path.patch") << name;
-    EXPECT_EQ(v.patches[2].parent_path().filename(), "common") << name;
-    EXPECT_EQ(v.fragments.size(), 5u) << name;
+    std::vector<std::string> rest;
+    for (size_t i = 2; i < v.patches.size(); ++i) {
+      EXPECT_EQ(v.patches[i].parent_path().filename(), "common") << name << " " << v.patches[i];
+      rest.push_back(v.patches[i].filename().string());
+      if (i > 2) {
+        EXPECT_LT(rest[rest.size() - 2], rest.back()) << name;  // number order
+      }
+    }
+    if (shared.empty()) shared = rest;
+    EXPECT_EQ(rest, shared) << name;  // every variant applies the same shared patches
+    ASSERT_EQ(v.fragments.size(), 7u) << name;
+    EXPECT_EQ(fs::path(v.fragments[4]).filename(), "ras.config") << name;
+    EXPECT_EQ(fs::path(v.fragments[5]).filename(), "userns.config") << name;
     EXPECT_EQ(fs::path(v.fragments.back()).filename(), "famfs.config") << name;
   }
 }

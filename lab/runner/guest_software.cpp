@@ -43,6 +43,9 @@ GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Termin
       {"/usr/bin/famlab-bw", built_binary(nullptr, "harness/bench/guest/famlab-bw", "famlab-bw")});
   spec.payloads.push_back(
       {"/usr/bin/famlab-queue", built_binary(nullptr, "harness/guest-tools/famlab-queue", "famlab-queue")});
+  // The kernel scenarios' probe (mappings held across events, SIGBUS, msync).
+  spec.payloads.push_back(
+      {"/usr/bin/famlab-probe", built_binary(nullptr, "harness/guest-tools/famlab-probe", "famlab-probe")});
   sw.image = image::build_initramfs(spec, log);
   term.info("image " + sw.image.hash.substr(0, 12) + " " + std::to_string(sw.image.bytes / 1024) + " KiB" +
             (sw.image.cache_hit ? " (cached)" : " (built)"));

@@ -80,7 +80,7 @@ void judge_output(const scenario::Step& step, StepOutcome& out) {
 
 std::vector<protocol::FamfsFile> request_files(const scenario::Step& step) {
   std::vector<protocol::FamfsFile> files;
-  for (const auto& f : step.files) files.push_back({f.name, f.size, f.strips, f.chunk, false});
+  for (const auto& f : step.files) files.push_back({f.name, f.size, f.strips, f.chunk, false, f.extents});
   return files;
 }
 

@@ -33,10 +33,11 @@ std::optional<Action> action_from_name(const std::string& name);
 
 // famfs_mount: a file created before the mount and checked through it.
 struct FamfsFileSpec {
-  std::string name;     // one path component
-  uint64_t size = 0;    // non-zero multiple of 4K
-  uint32_t strips = 0;  // 0: simple map; 1..16 interleaved
-  uint64_t chunk = 0;   // interleave chunk: power of two, multiple of 2M (0: famfs's default)
+  std::string name;               // one path component
+  uint64_t size = 0;              // non-zero multiple of 4K
+  uint32_t strips = 0;            // 0: simple map; 1..16 interleaved
+  uint64_t chunk = 0;             // interleave chunk: power of two, multiple of 2M (0: famfs's default)
+  std::vector<uint64_t> extents;  // several extents: file bytes each covers (whole 2M); empty: one
   famlab::Location where;
 };
 

@@ -25,13 +25,17 @@ uint64_t famfs_footprint(const std::vector<FamfsFileSpec>& files) {
   constexpr uint64_t unit = 2 * MiB;
   uint64_t total = unit + 8 * MiB;
   for (const auto& f : files) {
-    if (f.strips == 0) {
-      total += (f.size + unit - 1) / unit * unit;
-      continue;
+    // Several extents: each piece is allocated on its own.
+    std::vector<uint64_t> pieces = f.extents.empty() ? std::vector<uint64_t>{f.size} : f.extents;
+    for (uint64_t piece : pieces) {
+      if (f.strips == 0) {
+        total += (piece + unit - 1) / unit * unit;
+        continue;
+      }
+      uint64_t chunk = f.chunk ? f.chunk : unit;
+      uint64_t row = chunk * f.strips;
+      total += (piece + row - 1) / row * row;
     }
-    uint64_t chunk = f.chunk ? f.chunk : unit;
-    uint64_t row = chunk * f.strips;
-    total += (f.size + row - 1) / row * row;
   }
   return total;
 }

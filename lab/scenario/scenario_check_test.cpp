@@ -174,6 +174,8 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
       {55,
        "step 'too-big': the files need 538M of famfs (with superblock and log), more than region 0 has "
        "(512M)"},
+      {63, "step 'bad-extents': files[0]: extent '3M' is not a non-zero multiple of 2M"},
+      {63, "step 'bad-extents': files[1]: extents lists 1 or 2 extents (the RFC V2 kernels take at most 2)"},
   };
   EXPECT_EQ(got, want);
 }
@@ -210,7 +212,8 @@ TEST(CheckScenario, ShippedFamfsDataScenariosAreValid) {
   const std::filesystem::path dir = std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios";
   for (const char* name : {"interleaved-reads-1way.toml", "interleaved-reads-2way-1hb-g256.toml",
                            "interleaved-reads-2way-1hb-g4096.toml", "interleaved-reads-2way-2hb-g4096.toml",
-                           "malformed-maps.toml", "cap-drop-matrix.toml", "reject-dax-fmap.toml"}) {
+                           "malformed-maps.toml", "cap-drop-matrix.toml", "reject-dax-fmap.toml",
+                           "famfs-multi-extent.toml", "famfs-poisoned-page.toml", "famfs-device-cycles.toml"}) {
     SCOPED_TRACE(name);
     for (const auto& p : check_scenario(dir / name)) ADD_FAILURE() << p.str();
   }
@@ -228,5 +231,7 @@ TEST(CheckScenario, ShippedFamfsDataScenariosAreValid) {
   Scenario bad = load_scenario(dir / "malformed-maps.toml");
   int malformed = 0;
   for (const auto& s : bad.steps) malformed += s.expect_open_error;
-  EXPECT_EQ(malformed, 12);  // every --bad-fmap kind but none
+  // Every --bad-fmap kind but none and devindex-unknown (that one is an
+  // ENODEV from GET_DAXDEV, checked by a run step of its own).
+  EXPECT_EQ(malformed, 13);
 }

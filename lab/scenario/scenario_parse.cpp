@@ -153,6 +153,23 @@ std::vector<FamfsFileSpec> read_files(TomlTable& t, const std::string& step, con
       else
         f.chunk = *v;
     }
+    if (auto pieces = ft.get_strings("extents")) {
+      uint64_t total = 0;
+      for (const auto& text : *pieces) {
+        auto v = parse_size(text);
+        if (!v || *v == 0 || *v % kFamfsUnit != 0) {
+          ft.error("extents", what + ": extent '" + text + "' is not a non-zero multiple of 2M");
+          continue;
+        }
+        f.extents.push_back(*v);
+        total += *v;
+      }
+      if (pieces->empty() || pieces->size() > 2)
+        ft.error("extents", what + ": extents lists 1 or 2 extents (the RFC V2 kernels take at most 2)");
+      else if (f.extents.size() == pieces->size() && total < f.size)
+        ft.error("extents", what + ": the extents cover " + format_size(total) + ", less than the size " +
+                                format_size(f.size));
+    }
     ft.report_unknown_keys();
     files.push_back(f);
   }

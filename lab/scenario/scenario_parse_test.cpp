@@ -81,13 +81,15 @@ TEST(ParseScenario, FamfsFilesAndDataExpectations) {
   ASSERT_EQ(sc->steps.size(), 4u);
 
   const Step& files = sc->steps[1];
-  ASSERT_EQ(files.files.size(), 3u);
+  ASSERT_EQ(files.files.size(), 4u);
   EXPECT_EQ(files.files[0].name, "simple");
   EXPECT_EQ(files.files[0].size, 6 * MiB);
   EXPECT_EQ(files.files[0].strips, 0u);
   EXPECT_EQ(files.files[1].strips, 3u);
   EXPECT_EQ(files.files[1].chunk, 2 * MiB);
   EXPECT_EQ(files.files[2].chunk, 0u);  // famfs creat's default
+  EXPECT_TRUE(files.files[2].extents.empty());
+  EXPECT_EQ(files.files[3].extents, (std::vector<uint64_t>{6 * MiB, 4 * MiB}));
   EXPECT_EQ(files.files[1].where.line, 14);
   EXPECT_EQ(files.data_expected_on("famfs"), "dax");
   EXPECT_EQ(files.data_expected_on("stock"), "server");
