@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/units.h"
+#include "lab/topology/model.h"
 
 namespace famlab::scenario {
 
@@ -34,6 +35,14 @@ struct FamfsFileSpec {
   uint64_t size = 0;    // non-zero multiple of 4K
   uint32_t strips = 0;  // 0: simple map; 1..16 interleaved
   uint64_t chunk = 0;   // interleave chunk: power of two, multiple of 2M (0: famfs's default)
+  famlab::Location where;
+};
+
+// A kernel name written somewhere in a scenario, checked against the
+// kernels famlab knows.
+struct KernelRef {
+  std::string name;
+  std::string key;  // "kernels", "expect_famfs", ...
   famlab::Location where;
 };
 
@@ -66,6 +75,12 @@ struct Step {
   bool expect_open_error = false;
   bool check_placement = false;
   famlab::Location where;
+  // Where each key is and which values were refused: later checks point at
+  // the key and stay quiet about values already reported.
+  topology::KeyLocations keys;
+  // Every kernel named in expect_famfs, expect_decided_by or expect_data
+  // (not "default").
+  std::vector<KernelRef> kernel_refs;
 
   // The famfs expectation for a kernel, if the step states one.
   std::optional<std::string> famfs_expected_on(const std::string& kernel) const;
@@ -77,6 +92,7 @@ struct Scenario {
   std::string name, description;
   std::filesystem::path file, topology_file;  // topology_file resolved against the scenario's folder
   std::vector<std::string> kernels;           // empty: any kernel
+  std::vector<KernelRef> kernel_refs;         // each of `kernels`, where it is written
   double timeout_s = 300;
   // Run every step even after one failed (a matrix whose cells are
   // independent); by default the first failure skips the rest.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "lab/topology/load.h"
 
 using namespace famlab;
@@ -33,21 +35,21 @@ const BadScenario kBad[] = {
     {"unknown_action.toml", "unknown_action.toml", 5,
      "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, check_placement, "
      "dmesg, famfs_mount)"},
-    {"run_without_command.toml", "run_without_command.toml", 3,
+    {"run_without_command.toml", "run_without_command.toml", 5,
      "step 'list': action \"run\" needs run = \"command\""},
     {"key_not_for_action.toml", "key_not_for_action.toml", 6,
      "step 'list': 'size' does not apply to action \"run\""},
     {"bad_size.toml", "bad_size.toml", 10, "step 'write': size 1000 must be a non-zero multiple of 4K"},
-    {"pattern_before_bringup.toml", "pattern_before_bringup.toml", 3,
+    {"pattern_before_bringup.toml", "pattern_before_bringup.toml", 5,
      "step 'write' (write_pattern) needs a bringup step before it"},
-    {"placement_before_write.toml", "placement_before_write.toml", 7,
+    {"placement_before_write.toml", "placement_before_write.toml", 9,
      "step 'placement' (check_placement) comes before any write_pattern for region 0"},
     {"no_kernels.toml", "no_kernels.toml", 2,
      "kernels = [] would never run; leave it out to run on any kernel"},
     {"no_steps.toml", "no_steps.toml", 1, "the scenario has no [[step]]"},
-    {"region_out_of_range.toml", "region_out_of_range.toml", 7,
+    {"region_out_of_range.toml", "region_out_of_range.toml", 10,
      "step 'write': region 1 does not exist in topology 'cxl1' (regions count from 0; it has 1)"},
-    {"too_big.toml", "too_big.toml", 7, "step 'write': 1G does not fit in region 0 (256M)"},
+    {"too_big.toml", "too_big.toml", 10, "step 'write': 1G does not fit in region 0 (256M)"},
     {"uses_broken_topology.toml", "broken-topology.toml", 3, "'root_ports' = 0 is out of range (1..16)"},
 };
 
@@ -65,6 +67,103 @@ TEST(CheckScenario, EveryBadFileFailsAtTheRightPlace) {
   }
 }
 
+// Problems inside a [[step]] point at the key they are about, line and
+// column, not at the [[step]] line.
+TEST(CheckScenario, StepProblemsPointAtTheirKey) {
+  struct At {
+    std::string file;
+    int line, column;
+  };
+  for (const At& at : {At{"region_out_of_range.toml", 10, 1}, At{"pattern_before_bringup.toml", 5, 1},
+                       At{"too_big.toml", 10, 1}, At{"run_without_command.toml", 5, 1},
+                       At{"placement_before_write.toml", 9, 1}, At{"bad_size.toml", 10, 1}}) {
+    SCOPED_TRACE(at.file);
+    auto problems = check_scenario(testdata(at.file));
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_EQ(problems[0].where.line, at.line);
+    EXPECT_EQ(problems[0].where.column, at.column);
+  }
+}
+
+// A refused value is reported once; what stands in for it must not make a
+// later step, or the steps against the topology, look wrong too.
+TEST(CheckScenario, ARejectedValueCausesNoFollowOnErrors) {
+  struct Only {
+    std::string file;
+    std::string where_file;
+    int line;
+    std::string message;
+  };
+  const Only cases[] = {
+      {"rejected_region_then_verify.toml", "rejected_region_then_verify.toml", 12,
+       "'region' in [[step]] must be an integer, not a string"},
+      {"unreadable_bringup_then_write.toml", "unreadable_bringup_then_write.toml", 6,
+       "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, "
+       "check_placement, "
+       "dmesg, famfs_mount)"},
+      {"misspelt_key_in_bringup_then_write.toml", "misspelt_key_in_bringup_then_write.toml", 7,
+       "unknown key 'timout' in [[step]] (did you mean 'timeout'?)"},
+      {"step_on_topology_with_refused_capacity.toml", "bad-capacity-topology.toml", 7,
+       "device 'mem0': volatile = 300M is not a multiple of 256M (QEMU's CXL capacity unit)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    auto problems = check_scenario(testdata(c.file));
+    ASSERT_FALSE(problems.empty());
+    for (size_t i = 1; i < problems.size(); ++i) ADD_FAILURE() << "follow-on error: " << problems[i].str();
+    EXPECT_EQ(problems[0].where.file, testdata(c.where_file).lexically_normal().string());
+    EXPECT_EQ(problems[0].where.line, c.line);
+    EXPECT_EQ(problems[0].message, c.message);
+  }
+}
+
+// The lab's kernels: the variants of images/kernels.toml and stock.
+TEST(CheckScenario, KnowsTheLabKernels) {
+  auto names = lab_kernel_names();
+  for (const char* k : {"plain", "famfs", "famfs-v3", "famfs-rfc", "stock"})
+    EXPECT_NE(std::find(names.begin(), names.end(), k), names.end()) << k;
+  EXPECT_EQ(std::find(names.begin(), names.end(), "famfs-v9"), names.end());
+}
+
+TEST(CheckScenario, AnUnknownKernelIsAnErrorAtItsNameListingTheKnownOnes) {
+  const std::vector<std::string> known = {"plain", "famfs", "stock"};
+  auto problems = check_scenario(testdata("unknown_kernel.toml"), known);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].where.line, 2);
+  EXPECT_EQ(problems[0].where.column, 21);  // the "famfs-v9" item, not the key
+  EXPECT_EQ(problems[0].message, "kernels: unknown kernel 'famfs-v9' (known: plain, famfs, stock)");
+  EXPECT_THROW(load_scenario(testdata("unknown_kernel.toml"), known), Error);
+  // With the lab's own names too (what famlab check and famlab run use).
+  problems = check_scenario(testdata("unknown_kernel.toml"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("unknown kernel 'famfs-v9' (known: "), std::string::npos);
+  EXPECT_NE(problems[0].message.find("famfs-rfc"), std::string::npos);
+  EXPECT_NE(problems[0].message.find("stock"), std::string::npos);
+  // The same file with a name famlab knows is valid.
+  EXPECT_TRUE(check_scenario(testdata("unknown_kernel.toml"), {"famfs", "famfs-v9"}).empty());
+}
+
+TEST(CheckScenario, AnUnknownKernelInAPerKernelExpectationIsAnError) {
+  auto problems = check_scenario(testdata("unknown_kernel_in_expectation.toml"), {"famfs", "stock"});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].where.line, 11);
+  EXPECT_EQ(problems[0].where.column, 57);
+  EXPECT_EQ(problems[0].message,
+            "step 'mount': expect_famfs names unknown kernel 'famfs-v9' (known: famfs, stock, or default)");
+}
+
+TEST(CheckScenario, EveryShippedScenarioNamesOnlyKnownKernels) {
+  const std::filesystem::path dir = std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios";
+  int checked = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".toml") continue;
+    SCOPED_TRACE(e.path().filename().string());
+    for (const auto& p : check_scenario(e.path())) ADD_FAILURE() << p.str();
+    ++checked;
+  }
+  EXPECT_GE(checked, 10);
+}
+
 TEST(CheckScenario, MissingTopologyFileNamesTheResolvedPath) {
   auto problems = check_scenario(testdata("missing_topology.toml"));
   ASSERT_EQ(problems.size(), 1u);
@@ -77,7 +176,7 @@ TEST(CheckScenario, MissingTopologyFileNamesTheResolvedPath) {
 TEST(CheckScenario, PlacementNeedsFileBackedDevices) {
   auto problems = check_scenario(testdata("placement_not_file_backed.toml"));
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].where.line, 11);
+  EXPECT_EQ(problems[0].where.line, 13);  // the action
   EXPECT_EQ(problems[0].message,
             "step 'placement': check_placement reads the backing files, but device 'mem0' of "
             "region 0 is not backing = \"file\" in " +
@@ -106,7 +205,7 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
       {48, "'strips' = 17 is out of range (1..16)"},
       {48, "unknown key 'colour' in step 'bad-file' files[0]"},
       {53, "step 'files-on-run': 'files' does not apply to action \"run\""},
-      {55,
+      {58,
        "step 'too-big': the files need 538M of famfs (with superblock and log), more than region 0 has "
        "(512M)"},
   };
@@ -116,7 +215,7 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
 TEST(CheckScenario, FamfsPlacementNeedsFileBackedDevices) {
   auto problems = check_scenario(testdata("famfs_placement_not_file_backed.toml"));
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].where.line, 7);
+  EXPECT_EQ(problems[0].where.line, 11);  // check_placement = true
   EXPECT_NE(problems[0].message.find("device 'mem0' of region 0 is not backing = \"file\""),
             std::string::npos)
       << problems[0].message;

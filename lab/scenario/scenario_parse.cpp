@@ -219,12 +219,16 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
   s.expect_data = read_string_or_kernel_map(t, "expect_data", s.name, {"dax", "server"});
   if (auto v = t.get_bool("expect_open_error")) s.expect_open_error = *v;
   if (auto v = t.get_bool("check_placement")) s.check_placement = *v;
+  for (const char* key : {"expect_famfs", "expect_decided_by", "expect_data"}) {
+    for (auto& [kernel, where] : t.subkey_locations(key))
+      if (kernel != "default") s.kernel_refs.push_back({kernel, key, where});
+  }
   int unknown = t.report_unknown_keys();
   if (!action) return std::nullopt;
   s.action = *action;
 
   if (s.action == Action::Run && !t.has("run")) {
-    t.error_here("step '" + s.name + "': action \"run\" needs run = \"command\"");
+    t.error("action", "step '" + s.name + "': action \"run\" needs run = \"command\"");
   }
   const auto& allowed = action_keys().at(s.action);
   for (const char* key : kStepKeys) {
@@ -235,39 +239,55 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
   }
   if (s.action == Action::FamfsMount) check_famfs_keys(t, s);
   if (unknown > 0) return std::nullopt;
+  s.keys = t.locations();  // with what the action checks refused
   return s;
 }
 
 // Step order: the guest must be brought up before patterns, and a pattern
 // must be written before it is verified or looked for on the host. Verify
 // and placement take the size and seed of the last write to their region.
-void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable*>& tables) {
+// `steps` holds every [[step]] table in file order, nullopt where the step
+// could not be read: after one of those (it may have been the bringup or
+// the write), order problems are not reported, they would be noise.
+void check_step_order(std::vector<std::optional<Step>>& steps, std::vector<TomlTable>& tables) {
   bool brought_up = false;
+  bool unsure = false;  // a step before this one could not be read
   std::map<int, const Step*> last_write;
   std::set<std::string> names;
   for (size_t i = 0; i < steps.size(); ++i) {
-    Step& s = steps[i];
-    TomlTable& t = *tables.at(i);
+    if (!steps[i]) {
+      unsure = true;
+      continue;
+    }
+    Step& s = *steps[i];
+    TomlTable& t = tables[i];
     if (!s.name.empty() && !names.insert(s.name).second) {
       t.error("name", "duplicate step name '" + s.name + "'");
     }
     bool is_pattern = s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
                       s.action == Action::CheckPlacement || s.action == Action::FamfsMount;
     if (s.action == Action::Bringup) brought_up = true;
-    if (is_pattern && !brought_up) {
-      t.error_here("step '" + s.name + "' (" + action_name(s.action) + ") needs a bringup step before it");
+    if (is_pattern && !brought_up && !unsure) {
+      t.error("action",
+              "step '" + s.name + "' (" + action_name(s.action) + ") needs a bringup step before it");
     }
-    if (s.action == Action::WritePattern) last_write[s.region] = &s;
+    if (s.action == Action::WritePattern) {
+      // A write to a region that was refused could have been the one a later
+      // verify meant.
+      if (!s.keys.reliable("region")) unsure = true;
+      last_write[s.region] = &s;
+    }
     if (s.action == Action::VerifyPattern || s.action == Action::CheckPlacement) {
       auto write = last_write.find(s.region);
-      if (write == last_write.end()) {
-        t.error_here("step '" + s.name + "' (" + action_name(s.action) +
-                     ") comes before any write_pattern for region " + std::to_string(s.region));
-        continue;
+      if (write != last_write.end()) {
+        if (!t.has("size")) s.bytes = write->second->bytes;
+        if (!t.has("seed")) s.seed = write->second->seed;
+      } else if (!unsure && s.keys.reliable("region")) {
+        t.error("action", "step '" + s.name + "' (" + action_name(s.action) +
+                              ") comes before any write_pattern for region " + std::to_string(s.region));
       }
-      if (!t.has("size")) s.bytes = write->second->bytes;
-      if (!t.has("seed")) s.seed = write->second->seed;
     }
+    s.keys = t.locations();
   }
 }
 
@@ -299,8 +319,13 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
   }
   if (auto v = top.get_strings("kernels")) {
     if (v->empty()) top.error("kernels", "kernels = [] would never run; leave it out to run on any kernel");
-    for (const auto& k : *v) {
-      if (k.empty()) top.error("kernels", "kernels must not hold an empty name");
+    std::vector<famlab::Location> where = top.item_locations("kernels");
+    for (size_t i = 0; i < v->size(); ++i) {
+      const std::string& k = (*v)[i];
+      if (k.empty())
+        top.error("kernels", "kernels must not hold an empty name");
+      else
+        sc.kernel_refs.push_back({k, "kernels", i < where.size() ? where[i] : top.where("kernels")});
     }
     sc.kernels = *v;
   }
@@ -317,14 +342,11 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
   }
   top.report_unknown_keys();
 
-  std::map<size_t, TomlTable*> table_of_step;
-  for (auto& t : tables) {
-    if (auto step = read_step(t, file, out)) {
-      table_of_step[sc.steps.size()] = &t;
-      sc.steps.push_back(*step);
-    }
-  }
-  check_step_order(sc.steps, table_of_step);
+  std::vector<std::optional<Step>> steps;
+  for (auto& t : tables) steps.push_back(read_step(t, file, out));
+  check_step_order(steps, tables);
+  for (auto& step : steps)
+    if (step) sc.steps.push_back(std::move(*step));
   return sc;
 }
 
