@@ -54,6 +54,9 @@ void run_build_script(const BuildScriptRun& run) {
   ProcessOptions opts;
   opts.stdout_file = run.log;
   opts.env["CCACHE_DIR"] = run.ccache.string();
+  // make, the compilers, tar and xz are grandchildren: they die with famlab
+  // only inside a PID namespace of the build's own.
+  opts.own_pid_namespace = true;
   ProcessResult r = run_process(argv, opts);
   if (r.exit_code == 0) return;
   // Exit 3 is the script's "patch does not apply": its rejected hunks follow

@@ -66,15 +66,21 @@ void download_and_unpack(const StockPackage& pkg, const fs::path& stock, const f
 void fetch_into(const StockPackage& pkg, const fs::path& tmp, const fs::path& entry,
                 const std::string& provenance, const Log& log) {
   log("stock kernel: apt-get download " + pkg.name + "=" + pkg.version);
+  // apt-get starts its download methods, dpkg-deb its tar: grandchildren,
+  // which die with famlab only inside a PID namespace of their own.
   ProcessOptions in_tmp;
   in_tmp.cwd = tmp;
+  in_tmp.own_pid_namespace = true;
   run_checked({"apt-get", "download", "-q", pkg.name + "=" + pkg.version}, "apt-get download " + pkg.name,
               in_tmp);
   fs::path deb;
   for (const auto& e : fs::directory_iterator(tmp))
     if (e.path().extension() == ".deb") deb = e.path();
   if (deb.empty()) throw Error("stock kernel: apt-get download left no .deb in " + tmp.string());
-  run_checked({"dpkg-deb", "-x", deb.string(), (tmp / "root").string()}, "dpkg-deb -x " + deb.string());
+  ProcessOptions contained;
+  contained.own_pid_namespace = true;
+  run_checked({"dpkg-deb", "-x", deb.string(), (tmp / "root").string()}, "dpkg-deb -x " + deb.string(),
+              contained);
 
   std::vector<std::string> releases;
   for (const auto& e : fs::directory_iterator(tmp / "root" / "lib" / "modules"))
