@@ -88,4 +88,4 @@ def test_step_problems_point_at_the_key_and_are_not_repeated(famlab, tmp_path):
     r = famlab("check", sc)
     assert r.code == 2, r
     assert r.err.splitlines() == [
-        f"{sc}:11:1: step 'write': region 1000 does not exist in topology 'topo' (regions count from 0; it has 1)"], r
+        f"{sc}:10:1: step 'write': region 1000 does not exist in topology 'topo' (regions count from 0; it has 1)"], r
