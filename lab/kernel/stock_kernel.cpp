@@ -9,7 +9,8 @@
 #include "base/error.h"
 #include "base/process.h"
 #include "base/small_file.h"
-#include "lab/kernel/file_lock.h"
+#include "lab/common/cache_use.h"
+#include "lab/common/file_lock.h"
 
 namespace fs = std::filesystem;
 
@@ -22,8 +23,10 @@ bool entry_complete(const fs::path& entry) {
          fs::is_regular_file(entry / "lib" / "modules" / release / "modules.dep");
 }
 
-Kernel kernel_from_entry(const fs::path& entry, bool hit) {
+Kernel kernel_from_entry(const fs::path& entry, bool hit, std::shared_ptr<FileLock> in_use) {
+  mark_used(entry);
   Kernel k;
+  k.in_use = std::move(in_use);
   k.name = "stock";
   k.release = read_first_line(entry / "release");
   k.image = entry / "boot" / ("vmlinuz-" + k.release);
@@ -116,8 +119,10 @@ StockPackage parse_metapackage_depends(const std::string& apt_cache_show, const 
 Kernel resolve_stock_kernel(const StockSource& source, const fs::path& cache, const Log& log) {
   fs::path stock = cache / "stock";
   fs::path current = stock / "current";
-  if (std::string name = read_first_line(current); !name.empty() && entry_complete(stock / name))
-    return kernel_from_entry(stock / name, true);
+  if (std::string name = read_first_line(current); !name.empty()) {
+    auto in_use = hold_cache_entry(stock / name);
+    if (entry_complete(stock / name)) return kernel_from_entry(stock / name, true, in_use);
+  }
 
   fs::create_directories(stock);
   FileLock lock(stock / ".lock", [&] { log("stock kernel: waiting for another famlab fetching it"); });
@@ -127,6 +132,7 @@ Kernel resolve_stock_kernel(const StockSource& source, const fs::path& cache, co
   StockPackage pkg = lookup_package(source);
   std::string entry_name = pkg.name + "_" + pkg.version;
   fs::path entry = stock / entry_name;
+  auto in_use = hold_cache_entry(entry);
   bool hit = entry_complete(entry);
   if (!hit) {
     std::string provenance = "Debian " + pkg.name + " " + pkg.version + " (" + source.metapackage + " from " +
@@ -136,7 +142,7 @@ Kernel resolve_stock_kernel(const StockSource& source, const fs::path& cache, co
       throw Error("stock kernel: " + entry.string() + " is incomplete after unpacking");
   }
   replace_file_atomically(current, entry_name + "\n");
-  return kernel_from_entry(entry, hit);
+  return kernel_from_entry(entry, hit, in_use);
 }
 
 }  // namespace famlab::kernel
