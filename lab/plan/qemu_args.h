@@ -3,6 +3,7 @@
 // files are created and nothing is started here (lab/vm does that).
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ struct QemuInputs {
   std::string extra_cmdline;  // appended to the kernel command line
   bool interactive = false;   // console multiplexed with the QEMU monitor
   std::string firmware;       // path for -bios; empty = QEMU's default (SeaBIOS)
+  // Multi-guest scenarios: device id -> a file other guests map too (their
+  // shared memory); such a device's volatile memory is that file instead of
+  // one in run_dir.
+  std::map<std::string, std::filesystem::path> shared_volatile;
 };
 
 // A file QEMU maps as guest memory; the host reads it to check placement.

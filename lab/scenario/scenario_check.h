@@ -35,7 +35,10 @@ std::vector<std::string> lab_kernel_names();
 void check_kernel_names(const Scenario& sc, const std::vector<std::string>& known,
                         std::vector<Diagnostic>& out);
 
-// The checks of steps against an already loaded topology.
+// The checks of steps against an already loaded topology: the first
+// guest's, or the named guest's steps against its own topology.
 void check_steps_against(const Scenario& sc, const topology::Topology& t, std::vector<Diagnostic>& out);
+void check_steps_against(const Scenario& sc, const std::string& guest, const topology::Topology& t,
+                         std::vector<Diagnostic>& out);
 
 }  // namespace famlab::scenario

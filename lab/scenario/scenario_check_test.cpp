@@ -34,7 +34,7 @@ const BadScenario kBad[] = {
     {"duplicate_step.toml", "duplicate_step.toml", 8, "duplicate step name 'up'"},
     {"unknown_action.toml", "unknown_action.toml", 5,
      "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, check_placement, "
-     "dmesg, famfs_mount)"},
+     "dmesg, famfs_mount, join)"},
     {"run_without_command.toml", "run_without_command.toml", 5,
      "step 'list': action \"run\" needs run = \"command\""},
     {"key_not_for_action.toml", "key_not_for_action.toml", 6,
@@ -99,8 +99,7 @@ TEST(CheckScenario, ARejectedValueCausesNoFollowOnErrors) {
        "'region' in [[step]] must be an integer, not a string"},
       {"unreadable_bringup_then_write.toml", "unreadable_bringup_then_write.toml", 6,
        "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, "
-       "check_placement, "
-       "dmesg, famfs_mount)"},
+       "check_placement, dmesg, famfs_mount, join)"},
       {"misspelt_key_in_bringup_then_write.toml", "misspelt_key_in_bringup_then_write.toml", 7,
        "unknown key 'timout' in [[step]] (did you mean 'timeout'?)"},
       {"step_on_topology_with_refused_capacity.toml", "bad-capacity-topology.toml", 7,
@@ -164,6 +163,71 @@ TEST(CheckScenario, EveryShippedScenarioNamesOnlyKnownKernels) {
   EXPECT_GE(checked, 10);
 }
 
+TEST(CheckScenario, MultiGuestScenariosNameTheGuestOfEveryStep) {
+  for (const auto& p : check_scenario(testdata("multi_guest.toml"))) ADD_FAILURE() << p.str();
+  Scenario sc = load_scenario(testdata("multi_guest.toml"));
+  ASSERT_EQ(sc.guests.size(), 2u);
+  EXPECT_TRUE(sc.multi_guest());
+  EXPECT_EQ(sc.shared_devices, std::vector<std::string>{"mem0"});
+  std::vector<std::pair<std::string, std::string>> steps;
+  for (const auto& s : sc.steps) steps.emplace_back(s.name, s.guest);
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"up@a", "a"}, {"up@b", "b"}, {"producer", "a"}, {"consumer", "b"}, {"wait", ""}, {"check", "a"}};
+  EXPECT_EQ(steps, want);  // guest = "*" expands, the first guest is the default
+  EXPECT_TRUE(sc.steps[2].background);
+  EXPECT_EQ(sc.steps[4].action, Action::Join);
+  EXPECT_EQ(sc.steps[4].join, "producer");
+}
+
+TEST(CheckScenario, MultiGuestMistakesAreReportedWhereTheyAre) {
+  auto problems = check_scenario(testdata("multi_guest_mistakes.toml"));
+  std::vector<std::pair<int, std::string>> got;
+  for (const auto& p : problems) got.emplace_back(p.where.line, p.message);
+  std::vector<std::pair<int, std::string>> want = {
+      {13, "step 'on-c': no guest named 'c' (guests: a, b)"},
+      {24, "step 'again-on-a': guest 'a' is still running background step 'producer'; join it first"},
+      {29, "step 'wait': join = \"nothing\" names no background step before it that is still running"},
+      {34, "step 'write' (write_pattern) needs a bringup step before it on guest 'b'"},  // its action
+  };
+  EXPECT_EQ(got, want);
+}
+
+TEST(CheckScenario, SharedDevicesMustBeTheSameFileBackedMemoryEverywhere) {
+  auto problems = check_scenario(testdata("multi_guest_shared_mismatch.toml"));
+  std::vector<std::string> got;
+  for (const auto& p : problems)
+    got.push_back(p.where.file.substr(p.where.file.rfind('/') + 1) + ":" + std::to_string(p.where.line) +
+                  ": " + p.message);
+  std::vector<std::string> want = {
+      "multi_guest_shared_mismatch.toml:8: shared device 'mem1' is not in guest 'b' (" +
+          testdata("cxl1-512m.toml").lexically_normal().string() + ")",
+      "multi_guest_shared_mismatch.toml:12: shared device 'mem1' is not in guest 'c' (" +
+          testdata("ram-backed.toml").lexically_normal().string() + ")",
+      "cxl1-512m.toml:7: shared device 'mem0' has 512M in guest 'b' but 256M in guest 'a'",
+      "cxl1-512m.toml:18: shared device 'mem0' is seen differently by guest 'b' (1-way [mem0] granularity "
+      "4096 "
+      "ram) and guest 'a' (2-way [mem0,mem1] granularity 4096 ram); the same offset would be different "
+      "bytes "
+      "(allow_different_views = true if meant)",
+      "ram-backed.toml:5: shared device 'mem0' of guest 'c' must be volatile with backing = \"file\": "
+      "guests "
+      "share it through one file",
+  };
+  for (const auto& w : want) EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w;
+  EXPECT_EQ(got.size(), want.size() + 1);  // and guest c's region differs from a's too
+}
+
+TEST(CheckScenario, TopologyAndGuestsAreExclusiveAndSharingNeedsTwoGuests) {
+  auto problems = check_scenario(testdata("multi_guest_topology_and_guests.toml"));
+  std::vector<std::pair<int, std::string>> got;
+  for (const auto& p : problems) got.emplace_back(p.where.line, p.message);
+  std::vector<std::pair<int, std::string>> want = {
+      {2, "a scenario has either topology = \"...\" (one guest) or [[guest]] tables, not both"},
+      {3, "shared_devices needs at least two [[guest]] tables to share between"},
+  };
+  EXPECT_EQ(got, want);
+}
+
 TEST(CheckScenario, MissingTopologyFileNamesTheResolvedPath) {
   auto problems = check_scenario(testdata("missing_topology.toml"));
   ASSERT_EQ(problems.size(), 1u);
@@ -191,7 +255,8 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
       {10, "step 'bad-chunk': files[0]: chunk 3M must be a power of two from 2M to 1G"},
       {15, "step 'chunk-alone': files[0]: chunk applies to interleaved files only; give strips = N too"},
       {20,
-       "step 'size-and-files': size is the probe's size; with files = [...] give each file its size instead"},
+       "step 'size-and-files': size is the probe's size; with files = [...] give each file its size "
+       "instead"},
       {26,
        "step 'bad-data': expect_data = \"disk\" must be one of dax, server (or a table of kernel = value)"},
       {31,

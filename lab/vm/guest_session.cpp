@@ -125,11 +125,19 @@ Outcome GuestSession::pump(Clock::time_point deadline,
 }
 
 CallResult GuestSession::boot(double timeout_s) {
+  start();
+  return wait_for_hello(timeout_s);
+}
+
+void GuestSession::start() {
   start_ = Clock::now();
   backend_.start(spec_);
   started_ = true;
+}
+
+CallResult GuestSession::wait_for_hello(double timeout_s) {
   CallResult r;
-  auto t0 = Clock::now();
+  auto t0 = start_;
   r.outcome = pump(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s)),
                    [&](const protocol::Message& m) {
                      if (m.event != protocol::Event::Hello) return false;
@@ -213,5 +221,17 @@ void GuestSession::shutdown(double timeout_s) {
 }
 
 Outcome GuestSession::wait_exit() { return pump(Clock::time_point::max(), {}); }
+
+CallResult GuestSession::idle_check() {
+  CallResult r;
+  if (!started_) return r;
+  // One short round: enough to read what is already waiting.
+  Outcome o = pump(Clock::now() + std::chrono::milliseconds(40), {});
+  r.outcome = o == Outcome::Timeout ? Outcome::Finished : o;
+  r.splats = kernel_.flush();
+  if (r.outcome == Outcome::Panic) r.detail = console_.panic_text();
+  if (r.outcome == Outcome::VmExited) r.detail = "the VM stopped while idle (see serial.log)";
+  return r;
+}
 
 }  // namespace famlab::vm
