@@ -102,6 +102,8 @@ TEST(CheckScenario, ARejectedValueCausesNoFollowOnErrors) {
        "check_placement, dmesg, famfs_mount, join)"},
       {"misspelt_key_in_bringup_then_write.toml", "misspelt_key_in_bringup_then_write.toml", 7,
        "unknown key 'timout' in [[step]] (did you mean 'timeout'?)"},
+      {"unreadable_background_then_join.toml", "unreadable_background_then_join.toml", 11,
+       "unknown key 'timout' in [[step]] (did you mean 'timeout'?)"},
       {"step_on_topology_with_refused_capacity.toml", "bad-capacity-topology.toml", 7,
        "device 'mem0': volatile = 300M is not a multiple of 256M (QEMU's CXL capacity unit)"},
   };

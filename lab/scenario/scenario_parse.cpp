@@ -188,10 +188,23 @@ void check_famfs_keys(TomlTable& t, const Step& s) {
     t.error("expect_data", step + "expect_data needs data, but expect_open_error says no file opens");
 }
 
-// nullopt when the step cannot be run as written (reported); `action` is
-// its action all the same, when that much could be read.
+// What could be read of a step even when the step as a whole cannot.
+struct StepHeader {
+  std::string name;
+  std::optional<Action> action;
+};
+
+// Steps that could not be read (reported): the later steps' order problems
+// may only be theirs, in another form.
+struct Unreadable {
+  size_t from = SIZE_MAX;  // steps from this index on come after one that may have been a bringup or write
+  std::set<std::string> names;  // a join naming one of these is not another mistake
+};
+
+// nullopt when the step cannot be run as written (reported); `header` is
+// filled all the same with what could be read.
 std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector<Diagnostic>& out,
-                              std::optional<Action>& action_read) {
+                              StepHeader& header) {
   Step s;
   s.where = t.where();
   if (auto name = t.required_string("name")) {
@@ -201,8 +214,9 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
       t.error("name", "step name '" + *name + "' must match [A-Za-z0-9][A-Za-z0-9_.-]*");
     }
   }
+  header.name = s.name;
   auto action = read_action(t, s.name);
-  action_read = action;
+  header.action = action;
   if (auto v = t.get_string("run")) {
     s.command = *v;
     if (v->empty()) t.error("run", "step '" + s.name + "': run must not be empty");
@@ -270,11 +284,11 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
 // host. Verify and placement take the size and seed of the last write to
 // their region. A guest busy with a background step takes no other step
 // until that one is joined; a join names an earlier background step.
-// Steps from `unsure_from` on come after a [[step]] that could not be read
-// (it may have been the bringup or the write): their order problems are
-// not reported, they would be noise.
+// After a [[step]] that could not be read (it may have been the bringup, the
+// write or the background step joined) order problems are not reported:
+// they would be that step's problem again, in a misleading form.
 void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable*>& tables,
-                      size_t unsure_from) {
+                      const Unreadable& unreadable) {
   std::set<std::string> brought_up;
   bool unsure_write = false;  // a write to a refused region: maybe the one a verify meant
   std::map<int, const Step*> last_write;
@@ -290,8 +304,9 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
     if (s.action == Action::Join) {
       auto it = background_guest.find(s.join);
       if (it == background_guest.end()) {
-        t.error("join", "step '" + s.name + "': join = \"" + s.join +
-                            "\" names no background step before it that is still running");
+        if (!unreadable.names.count(s.join))
+          t.error("join", "step '" + s.name + "': join = \"" + s.join +
+                              "\" names no background step before it that is still running");
       } else {
         busy.erase(it->second);
         background_guest.erase(it);
@@ -309,7 +324,7 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
     }
     bool is_pattern = s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
                       s.action == Action::CheckPlacement || s.action == Action::FamfsMount;
-    const bool unsure = i >= unsure_from;
+    const bool unsure = i >= unreadable.from;
     if (s.action == Action::Bringup) brought_up.insert(s.guest);
     if (is_pattern && !brought_up.count(s.guest) && !unsure) {
       t.error("action", "step '" + s.name + "' (" + action_name(s.action) +
@@ -450,18 +465,17 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
   top.report_unknown_keys();
 
   std::map<size_t, TomlTable*> table_of_step;
-  // Order checks are left out after a step that could not be read and may
-  // have been a bringup or a write: they would be noise.
-  size_t unsure_from = SIZE_MAX;
-  auto dropped = [&](const std::optional<Action>& action) {
-    if (!action || *action == Action::Bringup || *action == Action::WritePattern)
-      unsure_from = std::min(unsure_from, sc.steps.size());
+  Unreadable unreadable;
+  auto dropped = [&](const StepHeader& h) {
+    if (!h.name.empty()) unreadable.names.insert(h.name);
+    if (!h.action || *h.action == Action::Bringup || *h.action == Action::WritePattern)
+      unreadable.from = std::min(unreadable.from, sc.steps.size());
   };
   for (auto& t : tables) {
-    std::optional<Action> action;
-    auto step = read_step(t, file, out, action);
+    StepHeader header;
+    auto step = read_step(t, file, out, header);
     if (!step) {
-      dropped(action);
+      dropped(header);
       continue;
     }
     std::vector<Step> expanded = {*step};
@@ -476,7 +490,7 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
               "step '" + step->name + "': no guest named '" + step->guest + "'" +
                   (sc.multi_guest() ? " (guests: " + known + ")"
                                     : " (the scenario has one guest; give [[guest]] tables to name guests)"));
-      dropped(step->action);
+      dropped({step->name, step->action});
       continue;
     }
     for (auto& e : expanded) {
@@ -484,7 +498,7 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
       sc.steps.push_back(std::move(e));
     }
   }
-  check_step_order(sc.steps, table_of_step, unsure_from);
+  check_step_order(sc.steps, table_of_step, unreadable);
   return sc;
 }
 
