@@ -86,13 +86,12 @@ TEST(LabKernelBuild, BuildsOnceThenHitsWithoutRunningTheScript) {
   EXPECT_TRUE(fs::is_regular_file(first.image.parent_path() / "build.log"));
   EXPECT_NE(first.provenance.find("6.12.117-1~deb12u1"), std::string::npos) << first.provenance;
 
-  auto start = std::chrono::steady_clock::now();
+  // A hit runs no script (how fast it is, is make bench's to measure: a
+  // time limit here fails on a loaded machine).
   Kernel second = build_lab_kernel(lab.variant, lab.env, lab.log);
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_TRUE(second.cache_hit);
   EXPECT_EQ(second.image, first.image);
   EXPECT_EQ(lab.runs(), 1);
-  EXPECT_LT(secs, 0.5);
 }
 
 TEST(LabKernelBuild, AnyInputChangeIsANewEntry) {
