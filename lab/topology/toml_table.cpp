@@ -147,8 +147,6 @@ void TomlTable::error(std::string_view key, const std::string& message) {
 
 void TomlTable::reject(std::string_view key) { rejected_.insert(std::string(key)); }
 
-bool TomlTable::rejected(std::string_view key) const { return rejected_.count(key) > 0; }
-
 void TomlTable::error_here(const std::string& message) { out_.push_back({where(), message}); }
 
 void TomlTable::wrong_type(std::string_view key, const toml::node& node, const std::string& expected) {

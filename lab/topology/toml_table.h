@@ -67,7 +67,6 @@ class TomlTable {
   // Marks a key rejected without a message of its own (a table-level
   // problem already said it, e.g. "has no capacity").
   void reject(std::string_view key);
-  bool rejected(std::string_view key) const;
 
   // Reports every key no getter asked for, with the closest known key.
   // Returns how many there were.
