@@ -9,6 +9,7 @@
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -32,7 +33,55 @@ std::string tail(const std::string& s, size_t n = 4000) {
   return s.size() <= n ? s : "..." + s.substr(s.size() - n);
 }
 
+// unshare's options for a PID namespace whose init dies with unshare (and
+// unshare dies with famlab: DieWithParent). Without root a user namespace
+// mapping only our own uid provides the right to make one.
+std::vector<std::string> pid_namespace_options() {
+  std::vector<std::string> o;
+  if (geteuid() != 0) o.push_back("--map-current-user");
+  for (const char* a : {"--pid", "--fork", "--kill-child=SIGKILL"}) o.push_back(a);
+  return o;
+}
+
+// The program and arguments to start: argv as given, or wrapped in unshare.
+std::pair<fs::path, std::vector<std::string>> command_line(const std::vector<std::string>& argv,
+                                                           const ProcessOptions& opts) {
+  fs::path exe = find_program(argv[0]);
+  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  if (!opts.own_pid_namespace) return {exe, args};
+  std::vector<std::string> wrapped = in_own_pid_namespace(exe, args);
+  return {fs::path(wrapped[0]), std::vector<std::string>(wrapped.begin() + 1, wrapped.end())};
+}
+
 }  // namespace
+
+std::vector<std::string> in_own_pid_namespace(const fs::path& exe, const std::vector<std::string>& args) {
+  static std::once_flag probed;
+  static std::string problem;  // empty: works
+  static fs::path unshare;
+  std::call_once(probed, [] {
+    try {
+      unshare = find_program("unshare");
+      std::vector<std::string> probe = pid_namespace_options();
+      probe.insert(probe.begin(), unshare.string());
+      probe.push_back("true");
+      ProcessResult r = run_process(probe);
+      if (r.exit_code != 0)
+        problem = "'unshare --pid' failed here (exit " + std::to_string(r.exit_code) + "): " + r.output;
+    } catch (const Error& e) {
+      problem = e.what();
+    }
+  });
+  if (!problem.empty())
+    throw Error("cannot run " + exe.filename().string() +
+                " in a PID namespace of its own, which famlab needs so that nothing it starts outlives it: " +
+                problem + " (run famlab as root, or allow unprivileged user namespaces)");
+  std::vector<std::string> out{unshare.string()};
+  for (auto& o : pid_namespace_options()) out.push_back(o);
+  out.push_back(exe.string());
+  out.insert(out.end(), args.begin(), args.end());
+  return out;
+}
 
 fs::path find_program(const std::string& name) {
   if (name.find('/') != std::string::npos) {
@@ -46,8 +95,7 @@ fs::path find_program(const std::string& name) {
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opts) {
   if (argv.empty()) throw Error("run_process: empty command");
-  fs::path exe = find_program(argv[0]);
-  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  auto [exe, args] = command_line(argv, opts);
 
   // Output goes to a temporary file rather than a pipe: no deadlock when a
   // tool writes a lot to both streams, and no reader thread.
@@ -112,8 +160,7 @@ struct Child::Impl {
 
 Child::Child(const std::vector<std::string>& argv, const ProcessOptions& opts) : impl_(new Impl) {
   if (argv.empty()) throw Error("Child: empty command");
-  fs::path exe = find_program(argv[0]);
-  std::vector<std::string> args(argv.begin() + 1, argv.end());
+  auto [exe, args] = command_line(argv, opts);
   fs::path cwd = opts.cwd.empty() ? fs::current_path() : opts.cwd;
   try {
     if (opts.inherit_stdio) {

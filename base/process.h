@@ -1,7 +1,10 @@
 #pragma once
 // Every child process famlab starts goes through here (Boost.Process). A
 // child runs in its own process group and gets SIGKILL when famlab dies,
-// even by SIGKILL, so no run can leave an orphan QEMU behind.
+// even by SIGKILL, so no run can leave an orphan QEMU behind. A child that
+// starts children of its own (a kernel build's make and compilers, apt's
+// download methods, tar's xz) runs in a PID namespace of its own, so they
+// die with famlab too.
 #include <sys/types.h>
 
 #include <chrono>
@@ -24,6 +27,14 @@ struct ProcessOptions {
   // group, or the terminal stops it with SIGTTIN.
   bool own_process_group = true;
   std::string stdin_data;  // run_process only
+  // Run in a PID namespace of its own (util-linux unshare --pid --fork
+  // --kill-child): PR_SET_PDEATHSIG reaches the direct child only, so
+  // whatever it starts would outlive a famlab killed with SIGKILL. Here the
+  // child is that namespace's init: when famlab dies it dies, and the
+  // kernel kills everything else in the namespace. For children that start
+  // children (builds, apt, unpacking). Root, or unprivileged user
+  // namespaces (then a user namespace mapping only the caller's uid).
+  bool own_pid_namespace = false;
 };
 
 struct ProcessResult {
@@ -64,5 +75,11 @@ class Child {
 
 // Resolves a program name through PATH; throws Error naming it when missing.
 std::filesystem::path find_program(const std::string& name);
+
+// The command line that runs `exe args...` as the init of a PID namespace
+// of its own (see ProcessOptions::own_pid_namespace). Throws Error, once
+// per process, when this machine cannot make one, saying why.
+std::vector<std::string> in_own_pid_namespace(const std::filesystem::path& exe,
+                                              const std::vector<std::string>& args);
 
 }  // namespace famlab

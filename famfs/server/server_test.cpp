@@ -106,7 +106,9 @@ class MountedFamfs : public ::testing::Test {
   }
 
   // Waits for the status to reach `state` (the server writes it when idle).
-  bool wait_for_state(const std::string& state, int ms = 5000) {
+  // The bound is generous: on a loaded machine the server can take seconds
+  // to be scheduled, and a passing wait returns as soon as the state is there.
+  bool wait_for_state(const std::string& state, int ms = 60000) {
     for (int i = 0; i < ms / 50; ++i) {
       try {
         if (status().state == state) return true;

@@ -6,13 +6,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 namespace famlab::agent {
 namespace {
 constexpr auto kBackoff = std::chrono::milliseconds(100);
 }
 
-Channel::Channel(int fd) : fd_(fd) {
+Channel::Channel(int fd, Now now) : fd_(fd), now_(std::move(now)) {
   int flags = fcntl(fd_.get(), F_GETFL);
   if (flags >= 0) fcntl(fd_.get(), F_SETFL, flags | O_NONBLOCK);
   fcntl(fd_.get(), F_SETFD, FD_CLOEXEC);
@@ -26,7 +27,7 @@ void Channel::send(const protocol::Message& m) {
     return;
   }
   out_ += protocol::encode(m);
-  if (Clock::now() >= retry_at_) flush();
+  if (now_() >= retry_at_) flush();
 }
 
 // A peer that went away must cost a back-off, never the process: on a
@@ -94,6 +95,6 @@ void Channel::receive() {
 
 std::optional<std::string> Channel::next_line() { return in_.next(); }
 
-void Channel::back_off() { retry_at_ = Clock::now() + kBackoff; }
+void Channel::back_off() { retry_at_ = now_() + kBackoff; }
 
 }  // namespace famlab::agent

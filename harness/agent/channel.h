@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -19,8 +20,11 @@ namespace famlab::agent {
 class Channel {
  public:
   using Clock = std::chrono::steady_clock;
+  using Now = std::function<Clock::time_point()>;
 
-  explicit Channel(int fd);  // takes ownership; sets O_NONBLOCK
+  // Takes ownership of fd; sets O_NONBLOCK. `now` is the clock the back-off
+  // is measured on (tests pass their own, so no timing decides a result).
+  explicit Channel(int fd, Now now = Clock::now);
   ~Channel();
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
@@ -55,6 +59,7 @@ class Channel {
   ssize_t write_no_sigpipe(const char* data, size_t n);
 
   UniqueFd fd_;
+  Now now_;
   bool is_socket_ = true;  // until send(2) says otherwise
   std::string out_;
   size_t out_pos_ = 0;

@@ -49,3 +49,43 @@ def test_run_with_bad_topology_boots_nothing(famlab, tmp_path):
     assert r.code == 2, r
     assert "hb0" in (r.out + r.err), r
     assert not list(r.report_dir.rglob("serial.log")), "a VM was started for an invalid topology"
+
+
+def test_unknown_kernel_is_an_error_for_check_and_run(famlab, tmp_path):
+    """A kernels list naming a kernel famlab does not know used to pass check
+    and then never run. Now both check and run (before anything boots) stop
+    at the name, listing the known ones."""
+    sc = tmp_path / "sc.toml"
+    sc.write_text(f'topology = "{ROOT}/scenarios/topologies/cxl1.toml"\nkernels = ["famfs-v9"]\n'
+                  '[[step]]\nname = "bring-up"\naction = "bringup"\n')
+    r = famlab("check", sc)
+    assert r.code == 2, r
+    line = next(l for l in r.err.splitlines() if "famfs-v9" in l)
+    assert line.startswith(f"{sc}:2:12: kernels: unknown kernel 'famfs-v9' (known: "), r
+    for known in ("plain", "famfs", "famfs-v3", "famfs-rfc", "stock"):
+        assert f" {known}," in line or f" {known})" in line, line
+
+    r = famlab("run", sc, timeout=120)
+    assert r.code == 2, r
+    assert f"{sc}:2:12: kernels: unknown kernel 'famfs-v9'" in r.err, r
+    assert not list(r.report_dir.rglob("serial.log")), "a VM was started for an unknown kernel"
+
+
+def test_step_problems_point_at_the_key_and_are_not_repeated(famlab, tmp_path):
+    topo = tmp_path / "topo.toml"
+    topo.write_text('[[host_bridge]]\nid = "hb0"\n\n[[device]]\nid = "mem0"\nport = "hb0.rp0"\n'
+                    'volatile = "300M"\n\n[[window]]\ntargets = ["hb0"]\n\n[[region]]\ndevices = ["mem0"]\n')
+    sc = tmp_path / "sc.toml"
+    sc.write_text(f'topology = "{topo}"\n\n[[step]]\nname = "up"\naction = "bringup"\n\n'
+                  '[[step]]\nname = "write"\naction = "write_pattern"\nregion = 1000\n')
+    r = famlab("check", sc)
+    assert r.code == 2, r
+    # The topology's one problem, at volatile; nothing about region 0 lacking
+    # capacity, nothing about the step's region against a broken topology.
+    assert r.err.splitlines() == [
+        f"{topo}:7:1: device 'mem0': volatile = 300M is not a multiple of 256M (QEMU's CXL capacity unit)"], r
+    topo.write_text(topo.read_text().replace("300M", "256M"))
+    r = famlab("check", sc)
+    assert r.code == 2, r
+    assert r.err.splitlines() == [
+        f"{sc}:10:1: step 'write': region 1000 does not exist in topology 'topo' (regions count from 0; it has 1)"], r

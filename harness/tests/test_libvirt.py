@@ -1,11 +1,13 @@
 """famlab through libvirt, against a libvirt daemon of our own.
 
-The daemon is Debian's libvirtd in system mode (what runs here without
-systemd), in a private mount namespace so that its configuration, sockets,
-state and logs all live in a temporary directory: nothing of the machine's
-own libvirt setup is used or changed. It listens on unix sockets only, runs
-QEMU as Debian's libvirt-qemu user like a real host would, and is stopped at
-the end. Two URIs to its socket count as two hosts of a pool.
+The daemon is started by scripts/private-libvirtd, the script the README
+gives for trying libvirt by hand: Debian's libvirtd in system mode (what
+runs here without systemd), in a private mount namespace so that its
+configuration, sockets, state and logs all live in a temporary directory:
+nothing of the machine's own libvirt setup is used or changed. It listens on
+unix sockets only, runs QEMU as Debian's libvirt-qemu user like a real host
+would, does not see /dev/kvm, and is stopped at the end. Two URIs to its
+socket count as two hosts of a pool.
 
 What is checked: the default scenarios give the same results through libvirt
 as with QEMU directly; a pool spreads them, keeps its per-host limit, moves
@@ -18,6 +20,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -31,42 +34,9 @@ from conftest import FAMLAB, ROOT, Run, qemu_processes_with
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="the private libvirtd needs root (system mode in its own mount namespace)")
 
-LIBVIRTD_CONF = """\
-# famlab's test daemon: local unix sockets only. Without --listen libvirtd
-# opens no TCP or TLS port; these say so once more.
-listen_tls = 0
-listen_tcp = 0
-unix_sock_group = "root"
-unix_sock_ro_perms = "0700"
-unix_sock_rw_perms = "0700"
-unix_sock_admin_perms = "0700"
-auth_unix_ro = "none"
-auth_unix_rw = "none"
-log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
-"""
-
-# QEMU runs as Debian's default user (libvirt-qemu) with dynamic ownership,
-# as on a real host: famlab has to hand it the run directory.
-QEMU_CONF = """\
-stdio_handler = "file"   # QEMU's stderr to /var/log/libvirt/qemu/NAME.log, no virtlogd
-namespaces = [ ]         # no private /dev per domain (/dev/kvm is a bind mount here, see START)
-"""
-
-START = r"""
-set -e
-B="$1"
-mkdir -p /etc/libvirt /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt
-mount --bind "$B/etc" /etc/libvirt
-mount --bind "$B/run" /run/libvirt
-mount --bind "$B/lib" /var/lib/libvirt
-mount --bind "$B/log" /var/log/libvirt
-mount --bind "$B/cache" /var/cache/libvirt
-# This machine's /dev/kvm cannot run a guest (TCG only), yet looks usable to
-# libvirt, which then probes QEMU again on every domain start (~10 s each).
-# Hidden from this daemon only.
-if [ -e /dev/kvm ]; then mount --bind "$B/no-kvm" /dev/kvm; fi
-exec libvirtd --pid-file "$B/run/libvirtd.pid"
-"""
+# The daemon the README documents for trying libvirt by hand: the tests use
+# exactly that script.
+PRIVATE_LIBVIRTD = ROOT / "scripts" / "private-libvirtd"
 
 
 def die_with_parent():
@@ -97,19 +67,14 @@ def start_daemon(base, cache=None):
     daemon's QEMU capabilities cache instead of probing again)."""
     for tool in ("libvirtd", "virsh", "unshare"):
         assert shutil.which(tool), f"{tool} is missing (make deps)"
-    for d in ("etc", "run", "lib", "log", "cache"):
-        (base / d).mkdir(exist_ok=True)
-        (base / d).chmod(0o755)
     if cache is not None and not (base / "cache").is_symlink():
-        (base / "cache").rmdir()
+        if (base / "cache").exists():
+            (base / "cache").rmdir()
         (base / "cache").symlink_to(cache)
-    (base / "etc" / "libvirtd.conf").write_text(LIBVIRTD_CONF)
-    (base / "etc" / "qemu.conf").write_text(QEMU_CONF)
-    (base / "no-kvm").write_text("")
-    (base / "no-kvm").chmod(0o600)
     with open(base / "daemon.out", "a") as log:
-        proc = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c", START, "sh",
-                                 str(base)], stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+        # The script execs into libvirtd: proc.pid is the daemon's pid.
+        proc = subprocess.Popen([str(PRIVATE_LIBVIRTD), str(base)], stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=die_with_parent)
     d = Daemon(base, proc)
     deadline = time.monotonic() + 30
     while not d.socket.exists() or d.virsh("version", check=False).returncode != 0:
@@ -236,8 +201,21 @@ def test_daemon_is_private_and_listens_on_unix_sockets_only(daemon):
                 listening.append(f[1])
     assert listening == [], f"libvirtd listens on TCP: {listening}"
     assert (daemon.socket.stat().st_mode & 0o777) == 0o700
-    # Its configuration is ours, in the temporary directory.
-    assert (daemon.base / "etc" / "qemu.conf").read_text() == QEMU_CONF
+    assert f"qemu:///system?socket={daemon.socket}" in (daemon.base / "daemon.out").read_text()
+    # Its configuration is the script's, in the temporary directory, and it
+    # sees that directory as /etc/libvirt and /run/libvirt (its own mount
+    # namespace: the machine's /etc/libvirt is untouched).
+    root = pathlib.Path(f"/proc/{pid}/root")
+    assert os.readlink(f"/proc/{pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")
+    conf = (daemon.base / "etc" / "libvirtd.conf").read_text()
+    assert "listen_tcp = 0" in conf and 'unix_sock_rw_perms = "0700"' in conf
+    assert (root / "etc/libvirt/libvirtd.conf").read_text() == conf
+    assert (root / "run/libvirt/libvirt-sock").stat().st_ino == daemon.socket.stat().st_ino
+    assert "namespaces = [ ]" in (daemon.base / "etc" / "qemu.conf").read_text()
+    # /dev/kvm is hidden from it (an empty file), not from us.
+    if os.path.exists("/dev/kvm"):
+        assert stat.S_ISCHR(os.stat("/dev/kvm").st_mode)
+        assert stat.S_ISREG((root / "dev/kvm").stat().st_mode)
 
 
 def test_default_suite_gives_the_same_results_as_qemu(qemu_suite, libvirt_suite, daemon):

@@ -47,4 +47,11 @@ int cmd_shell(const ShellArgs& args);
 
 int cmd_kernel_build(const std::string& variant);
 
+struct CacheArgs {
+  std::string older_than;  // --older-than 30d
+  std::string max_size;    // --max-size 20G
+  bool dry_run = false;
+};
+int cmd_cache(const CacheArgs& args);
+
 }  // namespace famlab::cli

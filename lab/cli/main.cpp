@@ -69,6 +69,14 @@ int main(int argc, char** argv) {
   gcc->add_flag("--force", gc.force, "also domains whose famlab runs on another machine or still runs here");
   gcc->add_flag("--dry-run", gc.dry_run, "only say what would be removed");
 
+  cli::CacheArgs cache;
+  auto* cachec = app.add_subcommand(
+      "cache", "list the cache (kernels, images, sources) with sizes and last use; prune it");
+  cachec->add_option("--older-than", cache.older_than, "remove entries last used longer ago (30d, 12h, 2w)");
+  cachec->add_option("--max-size", cache.max_size,
+                     "then remove least recently used entries until the cache fits (20G, 500M)");
+  cachec->add_flag("--dry-run", cache.dry_run, "only say what would be removed");
+
   std::string variant = "plain";
   auto* kernelc = app.add_subcommand("kernel", "kernel management");
   kernelc->require_subcommand(1);
@@ -88,6 +96,7 @@ int main(int argc, char** argv) {
     if (*runc) return cli::cmd_run(run);
     if (*shellc) return cli::cmd_shell(shell);
     if (*gcc) return cli::cmd_gc(gc);
+    if (*cachec) return cli::cmd_cache(cache);
     if (*buildc) return cli::cmd_kernel_build(variant);
   } catch (const Error& e) {
     std::cerr << "famlab: error: " << e.what() << std::endl;

@@ -45,7 +45,11 @@ std::vector<fs::path> parse_ldd_output(const std::string& output, const std::str
 }
 
 std::vector<fs::path> shared_libraries(const fs::path& binary) {
-  ProcessResult r = run_process({"ldd", binary.string()});
+  // ldd is a script that runs the dynamic loader as its child: contained, so
+  // that even that dies with famlab (the rule for every child with children).
+  ProcessOptions contained;
+  contained.own_pid_namespace = true;
+  ProcessResult r = run_process({"ldd", binary.string()}, contained);
   // ldd exits 1 for a static binary, with "not a dynamic executable".
   if (r.exit_code != 0 && r.output.find("not a dynamic executable") == std::string::npos)
     throw Error("ldd " + binary.string() + " failed (exit " + std::to_string(r.exit_code) +

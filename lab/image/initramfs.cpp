@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "base/process.h"
+#include "lab/common/cache_use.h"
 #include "lab/common/hash.h"
 #include "lab/common/paths.h"
 #include "lab/image/cpio_writer.h"
@@ -127,7 +128,9 @@ Image build_initramfs(const ImageSpec& spec, const Log& log) {
   img.hash = h.hex();
   fs::path dir = cache_dir() / "images";
   img.cpio = dir / (img.hash + ".cpio");
+  img.in_use = hold_cache_entry(img.cpio);
   if (fs::is_regular_file(img.cpio)) {
+    mark_used(img.cpio);
     img.cache_hit = true;
     img.bytes = fs::file_size(img.cpio);
     return img;

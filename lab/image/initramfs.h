@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,8 @@ struct Image {
   std::string hash;
   bool cache_hit = false;
   size_t bytes = 0;
+  // The cpio's in-use lock (lab/common/cache_use.h), held by every copy.
+  std::shared_ptr<FileLock> in_use;
 };
 
 // Bump when the layout changes in a way the inputs do not show.

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/process.h"
+#include "lab/common/cache_use.h"
 
 namespace famlab::kernel {
 namespace {
@@ -36,7 +37,21 @@ std::string file_tail(const std::filesystem::path& file, size_t lines) {
   return out;
 }
 
+std::filesystem::path unpacked_source(const BuildScriptRun& run) {
+  if (std::filesystem::is_directory(run.source)) return {};
+  std::string name = run.source.filename().string();
+  if (name.ends_with(".tar.xz")) name.resize(name.size() - 7);
+  return run.src_cache / name;
+}
+
 void run_build_script(const BuildScriptRun& run) {
+  // `famlab cache` must not remove what this build reads or fills.
+  std::vector<std::shared_ptr<FileLock>> in_use;
+  std::vector<std::filesystem::path> used = {run.ccache, run.work};
+  if (auto src = unpacked_source(run); !src.empty()) used.push_back(src);
+  for (const auto& p : used)
+    if (p != run.work) in_use.push_back(hold_cache_entry(p));
+
   std::vector<std::string> argv = {"nice",
                                    "-n",
                                    "10",
@@ -54,7 +69,11 @@ void run_build_script(const BuildScriptRun& run) {
   ProcessOptions opts;
   opts.stdout_file = run.log;
   opts.env["CCACHE_DIR"] = run.ccache.string();
+  // make, the compilers, tar and xz are grandchildren: they die with famlab
+  // only inside a PID namespace of the build's own.
+  opts.own_pid_namespace = true;
   ProcessResult r = run_process(argv, opts);
+  for (const auto& p : used) mark_used(p);
   if (r.exit_code == 0) return;
   // Exit 3 is the script's "patch does not apply": its rejected hunks follow
   // the headline, so show more of the log.

@@ -19,9 +19,16 @@ struct BuildScriptRun {
   std::filesystem::path log;  // stdout+stderr of the whole build
 };
 
-// Runs the script at low priority. A failure throws an Error that names
-// the log and shows its last lines (for a patch: the rejected hunks).
+// Runs the script at low priority, in a PID namespace of its own (nothing
+// of the build outlives famlab). The shared unpacked source and the ccache
+// are held in use (cache_use.h) while it runs and marked used. A failure
+// throws an Error that names the log and shows its last lines (for a
+// patch: the rejected hunks).
 void run_build_script(const BuildScriptRun& run);
+
+// Where the script unpacks a tarball source: SRC_CACHE/<name without
+// .tar.xz>; empty for a source tree (built in place).
+std::filesystem::path unpacked_source(const BuildScriptRun& run);
 
 // The last `lines` lines of a text file ("" if unreadable).
 std::string file_tail(const std::filesystem::path& file, size_t lines);

@@ -4,7 +4,12 @@
 // bzImage the user hands us.
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
+
+namespace famlab {
+class FileLock;
+}
 
 namespace famlab::kernel {
 
@@ -17,6 +22,9 @@ struct Kernel {
   std::string provenance;              // one line: where it came from, for reports
   bool cache_hit = false;
   double seconds = 0;
+  // The cache entry's in-use lock (lab/common/cache_use.h), held by every
+  // copy of this Kernel: `famlab cache` removes no entry a run still uses.
+  std::shared_ptr<FileLock> in_use;
 };
 
 struct KernelRequest {

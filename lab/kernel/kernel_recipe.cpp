@@ -104,6 +104,13 @@ KernelRecipe load_kernel_recipe(const fs::path& root) {
   return r;
 }
 
+std::vector<std::string> kernel_names(const KernelRecipe& recipe) {
+  std::vector<std::string> names;
+  for (const Variant& v : recipe.variants) names.push_back(v.name);
+  names.push_back("stock");
+  return names;
+}
+
 const Variant& find_variant(const KernelRecipe& recipe, const std::string& name) {
   std::string known;
   for (const Variant& v : recipe.variants) {

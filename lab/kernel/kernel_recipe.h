@@ -30,6 +30,9 @@ struct KernelRecipe {
 // under <root>/kernel-config. Errors name the file and line.
 KernelRecipe load_kernel_recipe(const std::filesystem::path& root);
 
+// The names a scenario may use for kernels: every variant and "stock".
+std::vector<std::string> kernel_names(const KernelRecipe& recipe);
+
 // The variant called `name`; an unknown name is an error listing the known ones.
 const Variant& find_variant(const KernelRecipe& recipe, const std::string& name);
 

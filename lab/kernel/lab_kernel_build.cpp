@@ -8,11 +8,12 @@
 #include "base/error.h"
 #include "base/process.h"
 #include "base/small_file.h"
+#include "lab/common/cache_use.h"
+#include "lab/common/file_lock.h"
 #include "lab/common/hash.h"
 #include "lab/common/paths.h"
 #include "lab/kernel/build_script.h"
 #include "lab/kernel/config_check.h"
-#include "lab/kernel/file_lock.h"
 
 namespace fs = std::filesystem;
 
@@ -27,8 +28,11 @@ bool entry_complete(const fs::path& entry) {
          !read_first_line(entry / "release").empty();
 }
 
-Kernel kernel_from_entry(const Variant& variant, const fs::path& entry, bool hit) {
+Kernel kernel_from_entry(const Variant& variant, const fs::path& entry, bool hit,
+                         std::shared_ptr<FileLock> in_use) {
+  mark_used(entry);
   Kernel k;
+  k.in_use = std::move(in_use);
   k.name = variant.name;
   k.image = entry / "bzImage";
   k.config = entry / "config";
@@ -128,14 +132,15 @@ fs::path lab_kernel_entry(const Variant& variant, const LabBuildEnv& env) {
 
 Kernel build_lab_kernel(const Variant& variant, const LabBuildEnv& env, const Log& log) {
   fs::path entry = lab_kernel_entry(variant, env);
-  if (entry_complete(entry)) return kernel_from_entry(variant, entry, true);
+  auto in_use = hold_cache_entry(entry);
+  if (entry_complete(entry)) return kernel_from_entry(variant, entry, true, in_use);
 
   fs::path src_cache = env.cache / "kernel-src";
   fs::create_directories(src_cache);
   fs::create_directories(entry.parent_path());
   FileLock lock(src_cache / (variant.name + ".lock"),
                 [&] { log("kernel " + variant.name + ": waiting for another famlab building it"); });
-  if (entry_complete(entry)) return kernel_from_entry(variant, entry, true);  // built while we waited
+  if (entry_complete(entry)) return kernel_from_entry(variant, entry, true, in_use);  // built while we waited
 
   std::string tmp_prefix = ".tmp-" + entry.filename().string() + "-";
   remove_stale_temps(entry.parent_path(), tmp_prefix);  // from interrupted builds; we hold the lock
@@ -146,9 +151,10 @@ Kernel build_lab_kernel(const Variant& variant, const LabBuildEnv& env, const Lo
     // An input changed since the hit check: build what is there now.
     log("kernel " + variant.name + ": inputs changed while starting; building " + now.filename().string());
     entry = now;
+    in_use = hold_cache_entry(entry);
     if (entry_complete(entry)) {
       fs::remove_all(tmp);
-      return kernel_from_entry(variant, entry, true);
+      return kernel_from_entry(variant, entry, true, in_use);
     }
   }
 
@@ -189,7 +195,7 @@ Kernel build_lab_kernel(const Variant& variant, const LabBuildEnv& env, const Lo
   fs::remove_all(entry);  // an incomplete leftover (someone deleted a file from it)
   fs::rename(tmp, entry);
   log("kernel " + variant.name + ": built " + read_first_line(entry / "release") + " -> " + entry.string());
-  return kernel_from_entry(variant, entry, false);
+  return kernel_from_entry(variant, entry, false, in_use);
 }
 
 }  // namespace famlab::kernel

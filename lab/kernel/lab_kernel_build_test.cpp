@@ -4,8 +4,11 @@
 
 #include <chrono>
 #include <fstream>
+#include <sstream>
 
 #include "base/error.h"
+#include "lab/common/cache_use.h"
+#include "lab/common/file_lock.h"
 #include "lab/common/paths.h"
 
 using namespace famlab;
@@ -83,13 +86,12 @@ TEST(LabKernelBuild, BuildsOnceThenHitsWithoutRunningTheScript) {
   EXPECT_TRUE(fs::is_regular_file(first.image.parent_path() / "build.log"));
   EXPECT_NE(first.provenance.find("6.12.117-1~deb12u1"), std::string::npos) << first.provenance;
 
-  auto start = std::chrono::steady_clock::now();
+  // A hit runs no script (how fast it is, is make bench's to measure: a
+  // time limit here fails on a loaded machine).
   Kernel second = build_lab_kernel(lab.variant, lab.env, lab.log);
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_TRUE(second.cache_hit);
   EXPECT_EQ(second.image, first.image);
   EXPECT_EQ(lab.runs(), 1);
-  EXPECT_LT(secs, 0.5);
 }
 
 TEST(LabKernelBuild, AnyInputChangeIsANewEntry) {
@@ -181,4 +183,50 @@ TEST(LabKernelBuild, ARealPatchThatDoesNotApplyShowsTheFailingHunk) {
   EXPECT_NE(what.find("-int x_not_there;"), std::string::npos) << what;
   EXPECT_NE(what.find("build.log"), std::string::npos) << what;
   EXPECT_EQ(std::ifstream(tree / "region.c").get(), 'i');  // the source tree is untouched
+}
+
+// `famlab cache` removes no entry a famlab uses: the Kernel holds its
+// entry's in-use lock for as long as any copy of it lives, built or hit,
+// and a hit records the use (the entry's modification time).
+TEST(LabKernelBuild, AKernelHoldsItsCacheEntryInUseAndAHitRecordsTheUse) {
+  FakeLab lab;
+  fs::path entry = lab_kernel_entry(lab.variant, lab.env);
+  {
+    Kernel built = build_lab_kernel(lab.variant, lab.env, lab.log);
+    EXPECT_EQ(FileLock::try_lock(in_use_lock(entry)), nullptr);
+    Kernel copy = built;
+  }
+  EXPECT_NE(FileLock::try_lock(in_use_lock(entry)), nullptr);
+
+  auto long_ago = fs::file_time_type::clock::now() - std::chrono::hours(24 * 100);
+  fs::last_write_time(entry, long_ago);
+  Kernel hit = build_lab_kernel(lab.variant, lab.env, lab.log);
+  EXPECT_TRUE(hit.cache_hit);
+  EXPECT_EQ(FileLock::try_lock(in_use_lock(entry)), nullptr);
+  EXPECT_GT(fs::last_write_time(entry), long_ago + std::chrono::hours(24 * 99));
+}
+
+// While the script runs, the unpacked source and the ccache it uses are in
+// use too (it checks by trying the locks itself).
+TEST(LabKernelBuild, TheSourceAndTheCcacheAreInUseWhileTheScriptRuns) {
+  FakeLab lab;
+  std::string script;
+  {
+    std::ifstream in(lab.env.script);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    script = ss.str();
+  }
+  script +=
+      "flock -n -x \"$src_cache/linux-source.in-use\" true && echo src-free >> @DIR@/locks\n"
+      "flock -n -x \"$src_cache/../ccache.in-use\" true && echo ccache-free >> @DIR@/locks\n"
+      "echo checked >> @DIR@/locks\n";
+  while (script.find("@DIR@") != std::string::npos)
+    script.replace(script.find("@DIR@"), 5, lab.dir.path().string());
+  std::ofstream(lab.env.script) << script;
+  build_lab_kernel(lab.variant, lab.env, lab.log);
+  std::ifstream in(lab.dir.path() / "locks");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), "checked\n");
 }

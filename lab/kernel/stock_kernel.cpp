@@ -9,7 +9,8 @@
 #include "base/error.h"
 #include "base/process.h"
 #include "base/small_file.h"
-#include "lab/kernel/file_lock.h"
+#include "lab/common/cache_use.h"
+#include "lab/common/file_lock.h"
 
 namespace fs = std::filesystem;
 
@@ -22,8 +23,10 @@ bool entry_complete(const fs::path& entry) {
          fs::is_regular_file(entry / "lib" / "modules" / release / "modules.dep");
 }
 
-Kernel kernel_from_entry(const fs::path& entry, bool hit) {
+Kernel kernel_from_entry(const fs::path& entry, bool hit, std::shared_ptr<FileLock> in_use) {
+  mark_used(entry);
   Kernel k;
+  k.in_use = std::move(in_use);
   k.name = "stock";
   k.release = read_first_line(entry / "release");
   k.image = entry / "boot" / ("vmlinuz-" + k.release);
@@ -66,15 +69,21 @@ void download_and_unpack(const StockPackage& pkg, const fs::path& stock, const f
 void fetch_into(const StockPackage& pkg, const fs::path& tmp, const fs::path& entry,
                 const std::string& provenance, const Log& log) {
   log("stock kernel: apt-get download " + pkg.name + "=" + pkg.version);
+  // apt-get starts its download methods, dpkg-deb its tar: grandchildren,
+  // which die with famlab only inside a PID namespace of their own.
   ProcessOptions in_tmp;
   in_tmp.cwd = tmp;
+  in_tmp.own_pid_namespace = true;
   run_checked({"apt-get", "download", "-q", pkg.name + "=" + pkg.version}, "apt-get download " + pkg.name,
               in_tmp);
   fs::path deb;
   for (const auto& e : fs::directory_iterator(tmp))
     if (e.path().extension() == ".deb") deb = e.path();
   if (deb.empty()) throw Error("stock kernel: apt-get download left no .deb in " + tmp.string());
-  run_checked({"dpkg-deb", "-x", deb.string(), (tmp / "root").string()}, "dpkg-deb -x " + deb.string());
+  ProcessOptions contained;
+  contained.own_pid_namespace = true;
+  run_checked({"dpkg-deb", "-x", deb.string(), (tmp / "root").string()}, "dpkg-deb -x " + deb.string(),
+              contained);
 
   std::vector<std::string> releases;
   for (const auto& e : fs::directory_iterator(tmp / "root" / "lib" / "modules"))
@@ -110,8 +119,10 @@ StockPackage parse_metapackage_depends(const std::string& apt_cache_show, const 
 Kernel resolve_stock_kernel(const StockSource& source, const fs::path& cache, const Log& log) {
   fs::path stock = cache / "stock";
   fs::path current = stock / "current";
-  if (std::string name = read_first_line(current); !name.empty() && entry_complete(stock / name))
-    return kernel_from_entry(stock / name, true);
+  if (std::string name = read_first_line(current); !name.empty()) {
+    auto in_use = hold_cache_entry(stock / name);
+    if (entry_complete(stock / name)) return kernel_from_entry(stock / name, true, in_use);
+  }
 
   fs::create_directories(stock);
   FileLock lock(stock / ".lock", [&] { log("stock kernel: waiting for another famlab fetching it"); });
@@ -121,6 +132,7 @@ Kernel resolve_stock_kernel(const StockSource& source, const fs::path& cache, co
   StockPackage pkg = lookup_package(source);
   std::string entry_name = pkg.name + "_" + pkg.version;
   fs::path entry = stock / entry_name;
+  auto in_use = hold_cache_entry(entry);
   bool hit = entry_complete(entry);
   if (!hit) {
     std::string provenance = "Debian " + pkg.name + " " + pkg.version + " (" + source.metapackage + " from " +
@@ -130,7 +142,7 @@ Kernel resolve_stock_kernel(const StockSource& source, const fs::path& cache, co
       throw Error("stock kernel: " + entry.string() + " is incomplete after unpacking");
   }
   replace_file_atomically(current, entry_name + "\n");
-  return kernel_from_entry(entry, hit);
+  return kernel_from_entry(entry, hit, in_use);
 }
 
 }  // namespace famlab::kernel

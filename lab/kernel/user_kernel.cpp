@@ -3,11 +3,12 @@
 #include <fstream>
 
 #include "base/error.h"
+#include "lab/common/cache_use.h"
+#include "lab/common/file_lock.h"
 #include "lab/common/hash.h"
 #include "lab/kernel/build_script.h"
 #include "lab/kernel/bzimage_release.h"
 #include "lab/kernel/config_check.h"
-#include "lab/kernel/file_lock.h"
 
 namespace fs = std::filesystem;
 
@@ -65,6 +66,8 @@ Kernel kernel_from_tree(const fs::path& tree, const Variant& fragments_from, con
   fs::path abs = fs::canonical(tree);
   fs::path work = env.cache / "kernel-src" / ("tree-" + sha256_hex(abs.string()).substr(0, 16));
   fs::create_directories(work);
+  // The run reads out/ long after the build lock is gone.
+  auto in_use = hold_cache_entry(work);
   FileLock lock(work.string() + ".lock",
                 [&] { log("kernel tree " + abs.string() + ": waiting for another build"); });
 
@@ -83,6 +86,7 @@ Kernel kernel_from_tree(const fs::path& tree, const Variant& fragments_from, con
                            run.out / "config");
 
   Kernel k;
+  k.in_use = in_use;
   k.name = abs.string();
   k.image = run.out / "bzImage";
   k.config = run.out / "config";

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/units.h"
+#include "lab/topology/model.h"
 
 namespace famlab::scenario {
 
@@ -38,6 +39,14 @@ struct FamfsFileSpec {
   uint32_t strips = 0;            // 0: simple map; 1..16 interleaved
   uint64_t chunk = 0;             // interleave chunk: power of two, multiple of 2M (0: famfs's default)
   std::vector<uint64_t> extents;  // several extents: file bytes each covers (whole 2M); empty: one
+  famlab::Location where;
+};
+
+// A kernel name written somewhere in a scenario, checked against the
+// kernels famlab knows.
+struct KernelRef {
+  std::string name;
+  std::string key;  // "kernels", "expect_famfs", ...
   famlab::Location where;
 };
 
@@ -86,6 +95,12 @@ struct Step {
   std::string dax_mode;        // DaxMode: "famfs" | "devdax"
   std::string expect_same_as;  // BackingChecksum: an earlier checksum step the files must still match
   famlab::Location where;
+  // Where each key is and which values were refused: later checks point at
+  // the key and stay quiet about values already reported.
+  topology::KeyLocations keys;
+  // Every kernel named in expect_famfs, expect_decided_by or expect_data
+  // (not "default").
+  std::vector<KernelRef> kernel_refs;
 
   // The famfs expectation for a kernel, if the step states one.
   std::optional<std::string> famfs_expected_on(const std::string& kernel) const;
@@ -113,7 +128,8 @@ struct Scenario {
   // Shared devices must sit in regions every guest builds the same way
   // (same members, order, ways, granularity) unless this says otherwise.
   bool allow_different_views = false;
-  std::vector<std::string> kernels;  // empty: any kernel
+  std::vector<std::string> kernels;    // empty: any kernel
+  std::vector<KernelRef> kernel_refs;  // each of `kernels`, where it is written
   double timeout_s = 300;
   // Run every step even after one failed (a matrix whose cells are
   // independent); by default the first failure skips the rest.

@@ -11,6 +11,12 @@ using namespace famlab::scenario;
 
 namespace {
 
+// The message for action = "bring-up": it lists every action there is, in
+// the parser's order (one place to change when an action is added).
+const char* const kUnknownBringUp =
+    "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, check_placement, "
+    "dmesg, famfs_mount, join, dax_mode, backing_checksum)";
+
 std::filesystem::path testdata(const std::string& name) {
   return std::filesystem::path(FAMLAB_SOURCE_DIR) / "lab/scenario/testdata" / name;
 }
@@ -33,23 +39,22 @@ const BadScenario kBad[] = {
      "regular expression)"},
     {"duplicate_step.toml", "duplicate_step.toml", 8, "duplicate step name 'up'"},
     {"unknown_action.toml", "unknown_action.toml", 5,
-     "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, check_placement, "
-     "dmesg, famfs_mount, join, dax_mode, backing_checksum)"},
-    {"run_without_command.toml", "run_without_command.toml", 3,
+     kUnknownBringUp},
+    {"run_without_command.toml", "run_without_command.toml", 5,
      "step 'list': action \"run\" needs run = \"command\""},
     {"key_not_for_action.toml", "key_not_for_action.toml", 6,
      "step 'list': 'size' does not apply to action \"run\""},
     {"bad_size.toml", "bad_size.toml", 10, "step 'write': size 1000 must be a non-zero multiple of 4K"},
-    {"pattern_before_bringup.toml", "pattern_before_bringup.toml", 3,
+    {"pattern_before_bringup.toml", "pattern_before_bringup.toml", 5,
      "step 'write' (write_pattern) needs a bringup step before it"},
-    {"placement_before_write.toml", "placement_before_write.toml", 7,
+    {"placement_before_write.toml", "placement_before_write.toml", 9,
      "step 'placement' (check_placement) comes before any write_pattern for region 0"},
     {"no_kernels.toml", "no_kernels.toml", 2,
      "kernels = [] would never run; leave it out to run on any kernel"},
     {"no_steps.toml", "no_steps.toml", 1, "the scenario has no [[step]]"},
-    {"region_out_of_range.toml", "region_out_of_range.toml", 7,
+    {"region_out_of_range.toml", "region_out_of_range.toml", 10,
      "step 'write': region 1 does not exist in topology 'cxl1' (regions count from 0; it has 1)"},
-    {"too_big.toml", "too_big.toml", 7, "step 'write': 1G does not fit in region 0 (256M)"},
+    {"too_big.toml", "too_big.toml", 10, "step 'write': 1G does not fit in region 0 (256M)"},
     {"uses_broken_topology.toml", "broken-topology.toml", 3, "'root_ports' = 0 is out of range (1..16)"},
 };
 
@@ -65,6 +70,103 @@ TEST(CheckScenario, EveryBadFileFailsAtTheRightPlace) {
     EXPECT_EQ(problems[0].message, bad.message);
     EXPECT_THROW(load_scenario(testdata(bad.file)), Error);
   }
+}
+
+// Problems inside a [[step]] point at the key they are about, line and
+// column, not at the [[step]] line.
+TEST(CheckScenario, StepProblemsPointAtTheirKey) {
+  struct At {
+    std::string file;
+    int line, column;
+  };
+  for (const At& at : {At{"region_out_of_range.toml", 10, 1}, At{"pattern_before_bringup.toml", 5, 1},
+                       At{"too_big.toml", 10, 1}, At{"run_without_command.toml", 5, 1},
+                       At{"placement_before_write.toml", 9, 1}, At{"bad_size.toml", 10, 1}}) {
+    SCOPED_TRACE(at.file);
+    auto problems = check_scenario(testdata(at.file));
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_EQ(problems[0].where.line, at.line);
+    EXPECT_EQ(problems[0].where.column, at.column);
+  }
+}
+
+// A refused value is reported once; what stands in for it must not make a
+// later step, or the steps against the topology, look wrong too.
+TEST(CheckScenario, ARejectedValueCausesNoFollowOnErrors) {
+  struct Only {
+    std::string file;
+    std::string where_file;
+    int line;
+    std::string message;
+  };
+  const Only cases[] = {
+      {"rejected_region_then_verify.toml", "rejected_region_then_verify.toml", 12,
+       "'region' in [[step]] must be an integer, not a string"},
+      {"unreadable_bringup_then_write.toml", "unreadable_bringup_then_write.toml", 6,
+       kUnknownBringUp},
+      {"misspelt_key_in_bringup_then_write.toml", "misspelt_key_in_bringup_then_write.toml", 7,
+       "unknown key 'timout' in [[step]] (did you mean 'timeout'?)"},
+      {"unreadable_background_then_join.toml", "unreadable_background_then_join.toml", 11,
+       "unknown key 'timout' in [[step]] (did you mean 'timeout'?)"},
+      {"step_on_topology_with_refused_capacity.toml", "bad-capacity-topology.toml", 7,
+       "device 'mem0': volatile = 300M is not a multiple of 256M (QEMU's CXL capacity unit)"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.file);
+    auto problems = check_scenario(testdata(c.file));
+    ASSERT_FALSE(problems.empty());
+    for (size_t i = 1; i < problems.size(); ++i) ADD_FAILURE() << "follow-on error: " << problems[i].str();
+    EXPECT_EQ(problems[0].where.file, testdata(c.where_file).lexically_normal().string());
+    EXPECT_EQ(problems[0].where.line, c.line);
+    EXPECT_EQ(problems[0].message, c.message);
+  }
+}
+
+// The lab's kernels: the variants of images/kernels.toml and stock.
+TEST(CheckScenario, KnowsTheLabKernels) {
+  auto names = lab_kernel_names();
+  for (const char* k : {"plain", "famfs", "famfs-v3", "famfs-rfc", "stock"})
+    EXPECT_NE(std::find(names.begin(), names.end(), k), names.end()) << k;
+  EXPECT_EQ(std::find(names.begin(), names.end(), "famfs-v9"), names.end());
+}
+
+TEST(CheckScenario, AnUnknownKernelIsAnErrorAtItsNameListingTheKnownOnes) {
+  const std::vector<std::string> known = {"plain", "famfs", "stock"};
+  auto problems = check_scenario(testdata("unknown_kernel.toml"), known);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].where.line, 2);
+  EXPECT_EQ(problems[0].where.column, 21);  // the "famfs-v9" item, not the key
+  EXPECT_EQ(problems[0].message, "kernels: unknown kernel 'famfs-v9' (known: plain, famfs, stock)");
+  EXPECT_THROW(load_scenario(testdata("unknown_kernel.toml"), known), Error);
+  // With the lab's own names too (what famlab check and famlab run use).
+  problems = check_scenario(testdata("unknown_kernel.toml"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].message.find("unknown kernel 'famfs-v9' (known: "), std::string::npos);
+  EXPECT_NE(problems[0].message.find("famfs-rfc"), std::string::npos);
+  EXPECT_NE(problems[0].message.find("stock"), std::string::npos);
+  // The same file with a name famlab knows is valid.
+  EXPECT_TRUE(check_scenario(testdata("unknown_kernel.toml"), {"famfs", "famfs-v9"}).empty());
+}
+
+TEST(CheckScenario, AnUnknownKernelInAPerKernelExpectationIsAnError) {
+  auto problems = check_scenario(testdata("unknown_kernel_in_expectation.toml"), {"famfs", "stock"});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].where.line, 11);
+  EXPECT_EQ(problems[0].where.column, 57);
+  EXPECT_EQ(problems[0].message,
+            "step 'mount': expect_famfs names unknown kernel 'famfs-v9' (known: famfs, stock, or default)");
+}
+
+TEST(CheckScenario, EveryShippedScenarioNamesOnlyKnownKernels) {
+  const std::filesystem::path dir = std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios";
+  int checked = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".toml") continue;
+    SCOPED_TRACE(e.path().filename().string());
+    for (const auto& p : check_scenario(e.path())) ADD_FAILURE() << p.str();
+    ++checked;
+  }
+  EXPECT_GE(checked, 10);
 }
 
 TEST(CheckScenario, MultiGuestScenariosNameTheGuestOfEveryStep) {
@@ -91,7 +193,7 @@ TEST(CheckScenario, MultiGuestMistakesAreReportedWhereTheyAre) {
       {13, "step 'on-c': no guest named 'c' (guests: a, b)"},
       {24, "step 'again-on-a': guest 'a' is still running background step 'producer'; join it first"},
       {29, "step 'wait': join = \"nothing\" names no background step before it that is still running"},
-      {31, "step 'write' (write_pattern) needs a bringup step before it on guest 'b'"},
+      {34, "step 'write' (write_pattern) needs a bringup step before it on guest 'b'"},  // its action
   };
   EXPECT_EQ(got, want);
 }
@@ -110,9 +212,11 @@ TEST(CheckScenario, SharedDevicesMustBeTheSameFileBackedMemoryEverywhere) {
       "cxl1-512m.toml:7: shared device 'mem0' has 512M in guest 'b' but 256M in guest 'a'",
       "cxl1-512m.toml:18: shared device 'mem0' is seen differently by guest 'b' (1-way [mem0] granularity "
       "4096 "
-      "ram) and guest 'a' (2-way [mem0,mem1] granularity 4096 ram); the same offset would be different bytes "
+      "ram) and guest 'a' (2-way [mem0,mem1] granularity 4096 ram); the same offset would be different "
+      "bytes "
       "(allow_different_views = true if meant)",
-      "ram-backed.toml:5: shared device 'mem0' of guest 'c' must be volatile with backing = \"file\": guests "
+      "ram-backed.toml:5: shared device 'mem0' of guest 'c' must be volatile with backing = \"file\": "
+      "guests "
       "share it through one file",
   };
   for (const auto& w : want) EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w;
@@ -142,7 +246,7 @@ TEST(CheckScenario, MissingTopologyFileNamesTheResolvedPath) {
 TEST(CheckScenario, PlacementNeedsFileBackedDevices) {
   auto problems = check_scenario(testdata("placement_not_file_backed.toml"));
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].where.line, 11);
+  EXPECT_EQ(problems[0].where.line, 13);  // the action
   EXPECT_EQ(problems[0].message,
             "step 'placement': check_placement reads the backing files, but device 'mem0' of "
             "region 0 is not backing = \"file\" in " +
@@ -157,7 +261,8 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
       {10, "step 'bad-chunk': files[0]: chunk 3M must be a power of two from 2M to 1G"},
       {15, "step 'chunk-alone': files[0]: chunk applies to interleaved files only; give strips = N too"},
       {20,
-       "step 'size-and-files': size is the probe's size; with files = [...] give each file its size instead"},
+       "step 'size-and-files': size is the probe's size; with files = [...] give each file its size "
+       "instead"},
       {26,
        "step 'bad-data': expect_data = \"disk\" must be one of dax, server (or a table of kernel = value)"},
       {31,
@@ -171,7 +276,7 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
       {48, "'strips' = 17 is out of range (1..16)"},
       {48, "unknown key 'colour' in step 'bad-file' files[0]"},
       {53, "step 'files-on-run': 'files' does not apply to action \"run\""},
-      {55,
+      {58,
        "step 'too-big': the files need 538M of famfs (with superblock and log), more than region 0 has "
        "(512M)"},
       {63, "step 'bad-extents': files[0]: extent '3M' is not a non-zero multiple of 2M"},
@@ -183,7 +288,7 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
 TEST(CheckScenario, FamfsPlacementNeedsFileBackedDevices) {
   auto problems = check_scenario(testdata("famfs_placement_not_file_backed.toml"));
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].where.line, 7);
+  EXPECT_EQ(problems[0].where.line, 11);  // check_placement = true
   EXPECT_NE(problems[0].message.find("device 'mem0' of region 0 is not backing = \"file\""),
             std::string::npos)
       << problems[0].message;

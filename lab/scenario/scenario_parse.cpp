@@ -1,5 +1,6 @@
 #include "lab/scenario/scenario_parse.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <map>
@@ -221,7 +222,23 @@ void check_famfs_keys(TomlTable& t, const Step& s) {
     t.error("expect_data", step + "expect_data needs data, but expect_open_error says no file opens");
 }
 
-std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector<Diagnostic>& out) {
+// What could be read of a step even when the step as a whole cannot.
+struct StepHeader {
+  std::string name;
+  std::optional<Action> action;
+};
+
+// Steps that could not be read (reported): the later steps' order problems
+// may only be theirs, in another form.
+struct Unreadable {
+  size_t from = SIZE_MAX;  // steps from this index on come after one that may have been a bringup or write
+  std::set<std::string> names;  // a join naming one of these is not another mistake
+};
+
+// nullopt when the step cannot be run as written (reported); `header` is
+// filled all the same with what could be read.
+std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector<Diagnostic>& out,
+                              StepHeader& header) {
   Step s;
   s.where = t.where();
   if (auto name = t.required_string("name")) {
@@ -231,7 +248,9 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
       t.error("name", "step name '" + *name + "' must match [A-Za-z0-9][A-Za-z0-9_.-]*");
     }
   }
+  header.name = s.name;
   auto action = read_action(t, s.name);
+  header.action = action;
   if (auto v = t.get_string("run")) {
     s.command = *v;
     if (v->empty()) t.error("run", "step '" + s.name + "': run must not be empty");
@@ -281,12 +300,16 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
       s.dax_mode = *v;
   }
   if (auto v = t.get_string("expect_same_as")) s.expect_same_as = *v;
+  for (const char* key : {"expect_famfs", "expect_decided_by", "expect_data"}) {
+    for (auto& [kernel, where] : t.subkey_locations(key))
+      if (kernel != "default") s.kernel_refs.push_back({kernel, key, where});
+  }
   int unknown = t.report_unknown_keys();
   if (!action) return std::nullopt;
   s.action = *action;
 
   if (s.action == Action::Run && !t.has("run")) {
-    t.error_here("step '" + s.name + "': action \"run\" needs run = \"command\"");
+    t.error("action", "step '" + s.name + "': action \"run\" needs run = \"command\"");
   }
   const auto& allowed = action_keys().at(s.action);
   for (const char* key : kStepKeys) {
@@ -307,6 +330,7 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
   if (s.action == Action::Join && t.has("guest"))
     t.error("guest", "step '" + s.name + "': a join step waits for a step; the guest is that step's");
   if (unknown > 0) return std::nullopt;
+  s.keys = t.locations();  // with what the action checks refused
   return s;
 }
 
@@ -315,8 +339,13 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
 // host. Verify and placement take the size and seed of the last write to
 // their region. A guest busy with a background step takes no other step
 // until that one is joined; a join names an earlier background step.
-void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable*>& tables) {
+// After a [[step]] that could not be read (it may have been the bringup, the
+// write or the background step joined) order problems are not reported:
+// they would be that step's problem again, in a misleading form.
+void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable*>& tables,
+                      const Unreadable& unreadable) {
   std::set<std::string> brought_up;
+  bool unsure_write = false;  // a write to a refused region: maybe the one a verify meant
   std::map<int, const Step*> last_write;
   std::set<std::string> names;
   std::map<std::string, std::string> busy;              // guest -> its running background step
@@ -330,8 +359,9 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
     if (s.action == Action::Join) {
       auto it = background_guest.find(s.join);
       if (it == background_guest.end()) {
-        t.error("join", "step '" + s.name + "': join = \"" + s.join +
-                            "\" names no background step before it that is still running");
+        if (!unreadable.names.count(s.join))
+          t.error("join", "step '" + s.name + "': join = \"" + s.join +
+                              "\" names no background step before it that is still running");
       } else {
         busy.erase(it->second);
         background_guest.erase(it);
@@ -359,24 +389,30 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
     bool is_pattern = s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
                       s.action == Action::CheckPlacement || s.action == Action::FamfsMount ||
                       s.action == Action::DaxMode;
+    const bool unsure = i >= unreadable.from;
     if (s.action == Action::Bringup) brought_up.insert(s.guest);
-    if (is_pattern && !brought_up.count(s.guest)) {
-      t.error_here("step '" + s.name + "' (" + action_name(s.action) + ") needs a bringup step before it" +
-                   (s.guest.empty() ? std::string() : " on guest '" + s.guest + "'"));
+    if (is_pattern && !brought_up.count(s.guest) && !unsure) {
+      t.error("action", "step '" + s.name + "' (" + action_name(s.action) +
+                            ") needs a bringup step before it" +
+                            (s.guest.empty() ? std::string() : " on guest '" + s.guest + "'"));
     }
-    if (s.action == Action::WritePattern) last_write[s.region] = &s;
+    if (s.action == Action::WritePattern) {
+      if (!s.keys.reliable("region")) unsure_write = true;
+      last_write[s.region] = &s;
+    }
     if (s.action == Action::VerifyPattern || s.action == Action::CheckPlacement) {
       // The last write to that region by any guest: with shared memory one
       // guest verifies what another wrote.
       auto write = last_write.find(s.region);
-      if (write == last_write.end()) {
-        t.error_here("step '" + s.name + "' (" + action_name(s.action) +
-                     ") comes before any write_pattern for region " + std::to_string(s.region));
-        continue;
+      if (write != last_write.end()) {
+        if (!t.has("size")) s.bytes = write->second->bytes;
+        if (!t.has("seed")) s.seed = write->second->seed;
+      } else if (!unsure && !unsure_write && s.keys.reliable("region")) {
+        t.error("action", "step '" + s.name + "' (" + action_name(s.action) +
+                              ") comes before any write_pattern for region " + std::to_string(s.region));
       }
-      if (!t.has("size")) s.bytes = write->second->bytes;
-      if (!t.has("seed")) s.seed = write->second->seed;
     }
+    s.keys = t.locations();
   }
 }
 
@@ -470,8 +506,13 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
   if (auto v = top.get_bool("allow_different_views")) sc.allow_different_views = *v;
   if (auto v = top.get_strings("kernels")) {
     if (v->empty()) top.error("kernels", "kernels = [] would never run; leave it out to run on any kernel");
-    for (const auto& k : *v) {
-      if (k.empty()) top.error("kernels", "kernels must not hold an empty name");
+    std::vector<famlab::Location> where = top.item_locations("kernels");
+    for (size_t i = 0; i < v->size(); ++i) {
+      const std::string& k = (*v)[i];
+      if (k.empty())
+        top.error("kernels", "kernels must not hold an empty name");
+      else
+        sc.kernel_refs.push_back({k, "kernels", i < where.size() ? where[i] : top.where("kernels")});
     }
     sc.kernels = *v;
   }
@@ -489,9 +530,19 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
   top.report_unknown_keys();
 
   std::map<size_t, TomlTable*> table_of_step;
+  Unreadable unreadable;
+  auto dropped = [&](const StepHeader& h) {
+    if (!h.name.empty()) unreadable.names.insert(h.name);
+    if (!h.action || *h.action == Action::Bringup || *h.action == Action::WritePattern)
+      unreadable.from = std::min(unreadable.from, sc.steps.size());
+  };
   for (auto& t : tables) {
-    auto step = read_step(t, file, out);
-    if (!step) continue;
+    StepHeader header;
+    auto step = read_step(t, file, out, header);
+    if (!step) {
+      dropped(header);
+      continue;
+    }
     std::vector<Step> expanded = {*step};
     if (step->guest == "*") {
       expanded = expand_every_guest(*step, sc.guests);
@@ -504,6 +555,7 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
               "step '" + step->name + "': no guest named '" + step->guest + "'" +
                   (sc.multi_guest() ? " (guests: " + known + ")"
                                     : " (the scenario has one guest; give [[guest]] tables to name guests)"));
+      dropped({step->name, step->action});
       continue;
     }
     for (auto& e : expanded) {
@@ -511,7 +563,7 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
       sc.steps.push_back(std::move(e));
     }
   }
-  check_step_order(sc.steps, table_of_step);
+  check_step_order(sc.steps, table_of_step, unreadable);
   return sc;
 }
 

@@ -82,6 +82,10 @@ TEST(LoadTopology, EveryBadFileFailsAtTheRightLineWithTheRightMessage) {
     auto path = testdata(bad.file);
     auto problems = check_topology(path);
     ASSERT_FALSE(problems.empty());
+    // One mistake, one error: only these two files hold two mistakes each
+    // (see the tests below).
+    if (bad.file != "bad_granularity.toml" && bad.file != "wrong_position.toml")
+      for (size_t i = 1; i < problems.size(); ++i) ADD_FAILURE() << "second error: " << problems[i].str();
     EXPECT_EQ(problems[0].where.file, path.string());
     EXPECT_EQ(problems[0].where.line, bad.line);
     EXPECT_EQ(problems[0].message, bad.message);
@@ -92,6 +96,54 @@ TEST(LoadTopology, EveryBadFileFailsAtTheRightLineWithTheRightMessage) {
       EXPECT_EQ(std::string(e.what()), problems[0].str());
     }
   }
+}
+
+// A refused value is reported once, at its key; the default standing in for
+// it must not cause a second error elsewhere (each of these files used to
+// give two or three).
+struct OneProblem {
+  std::string file;
+  int line, column;
+  std::string message;
+};
+
+const OneProblem kRejectedValues[] = {
+    {"rejected_capacity_in_region.toml", 8, 1,
+     "device 'mem0': volatile = 300M is not a multiple of 256M (QEMU's CXL capacity unit)"},
+    {"rejected_region_type.toml", 15, 1, "region 0: type = \"persistent\" must be \"ram\" or \"pmem\""},
+    {"rejected_root_ports.toml", 4, 1, "'root_ports' = 0 is out of range (1..16)"},
+    {"rejected_host_bridge_id.toml", 3, 1, "host bridge id 'HB0' must match [a-z][a-z0-9_-]*"},
+    {"misspelt_capacity_in_region.toml", 8, 1,
+     "unknown key 'volatle' in [[device]] (did you mean 'volatile'?)"},
+    {"rejected_window_granularity.toml", 18, 1, "granularity 3000 must be a power of two from 256 to 16384"},
+    {"rejected_memory_with_pmem.toml", 3, 1,
+     "machine memory 100M must be at least 128M and a multiple of 2M"},
+    {"misspelt_device_table.toml", 5, 3, "unknown key 'devices' in the topology (did you mean 'device'?)"},
+    {"rejected_region_window.toml", 19, 1, "'window' = -1 is out of range (0..1000)"},
+    {"rejected_window_size.toml", 17, 1, "window 0 size 1000M must be a non-zero multiple of 256M"},
+    {"rejected_pmem_start.toml", 6, 1, "pmem start 1025M must be a multiple of 2M"},
+};
+
+TEST(LoadTopology, ARejectedValueIsReportedOnceAtItsKey) {
+  for (const auto& bad : kRejectedValues) {
+    SCOPED_TRACE(bad.file);
+    auto problems = check_topology(testdata(bad.file));
+    for (size_t i = 1; i < problems.size(); ++i) ADD_FAILURE() << "follow-on error: " << problems[i].str();
+    ASSERT_FALSE(problems.empty());
+    EXPECT_EQ(problems[0].where.line, bad.line);
+    EXPECT_EQ(problems[0].where.column, bad.column);
+    EXPECT_EQ(problems[0].message, bad.message);
+  }
+}
+
+// Only refused values silence a check: a region member that really has no
+// volatile capacity, and a port that really does not exist, are errors.
+TEST(LoadTopology, ProblemsOfAcceptedValuesAreStillReported) {
+  auto problems = check_topology(testdata("ram_region_on_persistent.toml"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].message, "region 0 is type \"ram\" but device 'mem0' has no volatile capacity");
+  problems = check_topology(testdata("unknown_port.toml"));
+  ASSERT_EQ(problems.size(), 1u);
 }
 
 TEST(LoadTopology, CheckReportsEveryProblemInFileOrder) {

@@ -7,4 +7,9 @@ famlab::Location KeyLocations::of(const std::string& key) const {
   return it == keys.end() ? table : it->second;
 }
 
+bool KeyLocations::reliable(const std::string& key) const {
+  if (rejected.count(key)) return false;
+  return keys.count(key) || !incomplete;
+}
+
 }  // namespace famlab::topology

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,13 +15,24 @@
 
 namespace famlab::topology {
 
-// Where a table and each of its keys sit in the file.
+// Where a table and each of its keys sit in the file, and which of its
+// values can be trusted by later checks.
 struct KeyLocations {
   famlab::Location table;
   std::map<std::string, famlab::Location> keys;
+  // Keys whose value was refused (reported already); a default stands in.
+  std::set<std::string> rejected;
+  // The table had keys nobody understood (a misspelt key): a default may
+  // stand where the file meant a value.
+  bool incomplete = false;
 
   // The key's location, else the table's (a default value has no line).
   famlab::Location of(const std::string& key) const;
+  // Whether the model holds what the file meant for `key`: given and
+  // accepted, or left out of a table that was fully understood. A check
+  // built on an unreliable value would only repeat an error already
+  // reported, in a misleading form.
+  bool reliable(const std::string& key) const;
 };
 
 struct Machine {

@@ -47,7 +47,6 @@ std::string read_id(TomlTable& t, const std::string& kind) {
 
 void read_machine(TomlTable& t, Machine& m) {
   m.where = t.where();
-  m.keys = t.locations();
   bool maxmem_given = t.has("maxmem");
   if (auto v = t.get_size("memory")) {
     if (*v < 128 * MiB || *v % (2 * MiB) != 0) {
@@ -68,26 +67,27 @@ void read_machine(TomlTable& t, Machine& m) {
   }
   if (auto v = t.get_integer("cpus", 1, 64)) m.cpus = static_cast<int>(*v);
   t.report_unknown_keys();
+  m.keys = t.locations();
 }
 
 HostBridge read_host_bridge(TomlTable& t) {
   HostBridge hb;
   hb.where = t.where();
-  hb.keys = t.locations();
   hb.id = read_id(t, "host bridge");
   if (auto v = t.get_integer("root_ports", 1, 16)) hb.root_ports = static_cast<int>(*v);
   t.report_unknown_keys();
+  hb.keys = t.locations();
   return hb;
 }
 
 Switch read_switch(TomlTable& t) {
   Switch sw;
   sw.where = t.where();
-  sw.keys = t.locations();
   sw.id = read_id(t, "switch");
   if (auto v = t.required_string("upstream")) sw.upstream = *v;
   if (auto v = t.get_integer("downstream_ports", 1, 16)) sw.downstream_ports = static_cast<int>(*v);
   t.report_unknown_keys();
+  sw.keys = t.locations();
   return sw;
 }
 
@@ -106,7 +106,6 @@ uint64_t read_capacity(TomlTable& t, const std::string& key, const std::string& 
 Device read_device(TomlTable& t) {
   Device d;
   d.where = t.where();
-  d.keys = t.locations();
   d.id = read_id(t, "device");
   if (auto v = t.required_string("port")) d.port = *v;
   d.volatile_size = read_capacity(t, "volatile", d.id);
@@ -130,7 +129,10 @@ Device read_device(TomlTable& t) {
   // A misspelt "volatile" is reported as unknown; saying "no capacity" too would be noise.
   if (t.report_unknown_keys() == 0 && !t.has("volatile") && !t.has("persistent")) {
     t.error_here("device '" + d.id + "' has no capacity: give volatile and/or persistent");
+    t.reject("volatile");
+    t.reject("persistent");
   }
+  d.keys = t.locations();
   return d;
 }
 
@@ -138,9 +140,10 @@ Window read_window(TomlTable& t, int index) {
   Window w;
   w.index = index;
   w.where = t.where();
-  w.keys = t.locations();
-  if (!t.has("targets"))
+  if (!t.has("targets")) {
     t.error_here("window " + std::to_string(index) + " needs 'targets' (host bridge ids)");
+    t.reject("targets");
+  }
   if (auto v = t.get_strings("targets")) {
     w.targets = *v;
     if (!is_encodable_ways(v->size())) {
@@ -158,6 +161,7 @@ Window read_window(TomlTable& t, int index) {
   }
   if (auto v = read_granularity(t)) w.granularity = *v;
   t.report_unknown_keys();
+  w.keys = t.locations();
   return w;
 }
 
@@ -165,10 +169,12 @@ Region read_region(TomlTable& t, int index) {
   Region r;
   r.index = index;
   r.where = t.where();
-  r.keys = t.locations();
   const std::string name = "region " + std::to_string(index);
   if (auto v = t.get_integer("window", 0, 1000)) r.window = static_cast<int>(*v);
-  if (!t.has("devices")) t.error_here(name + " needs 'devices' (device ids in interleave order)");
+  if (!t.has("devices")) {
+    t.error_here(name + " needs 'devices' (device ids in interleave order)");
+    t.reject("devices");
+  }
   if (auto v = t.get_strings("devices")) {
     r.devices = *v;
     if (!is_encodable_ways(v->size())) {
@@ -192,15 +198,19 @@ Region read_region(TomlTable& t, int index) {
     }
   }
   t.report_unknown_keys();
+  r.keys = t.locations();
   return r;
 }
 
 Pmem read_pmem(TomlTable& t) {
   Pmem p;
   p.where = t.where();
-  p.keys = t.locations();
-  if (!t.has("start")) t.error_here("[[pmem]] needs 'start'");
-  if (!t.has("size")) t.error_here("[[pmem]] needs 'size'");
+  for (const char* key : {"start", "size"}) {
+    if (!t.has(key)) {
+      t.error_here(std::string("[[pmem]] needs '") + key + "'");
+      t.reject(key);
+    }
+  }
   // 2M: the devdax namespace's alignment.
   if (auto v = t.get_size("start")) {
     if (*v % (2 * MiB) != 0) {
@@ -217,6 +227,7 @@ Pmem read_pmem(TomlTable& t) {
     }
   }
   t.report_unknown_keys();
+  p.keys = t.locations();
   return p;
 }
 
@@ -267,8 +278,6 @@ std::optional<Topology> parse_topology(const std::filesystem::path& path, std::v
   topo.name = path.stem().string();
   TomlTable top(*root, file, "the topology", out);
   topo.where = famlab::Location{file};
-  topo.keys = top.locations();
-  topo.keys.table = topo.where;
   topo.machine.where = topo.where;
   topo.machine.keys.table = topo.where;
   if (auto v = top.get_string("name")) {
@@ -294,6 +303,8 @@ std::optional<Topology> parse_topology(const std::filesystem::path& path, std::v
                  [&](TomlTable& t, int i) { topo.regions.push_back(read_region(t, i)); });
   for_each_table(top, "pmem", file, out, [&](TomlTable& t, int) { topo.pmem.push_back(read_pmem(t)); });
   top.report_unknown_keys();
+  topo.keys = top.locations();
+  topo.keys.table = topo.where;
   derive(topo);
   return topo;
 }

@@ -83,19 +83,49 @@ TomlTable::TomlTable(const toml::table& table, std::string file, std::string wha
 
 famlab::Location TomlTable::where() const { return location_of(table_, file_); }
 
+namespace {
+
+// A key's own position; toml++ leaves it empty for some keys, then the value's.
+famlab::Location key_location(const toml::key& key, const toml::node& value, const std::string& file) {
+  const auto& begin = key.source().begin;
+  if (begin.line == 0) return location_of(value, file);
+  return famlab::Location{file, static_cast<int>(begin.line), static_cast<int>(begin.column)};
+}
+
+}  // namespace
+
 famlab::Location TomlTable::where(std::string_view key) const {
   auto it = table_.find(key);
   if (it == table_.end()) return where();
-  const auto& begin = it->first.source().begin;
-  if (begin.line == 0) return location_of(it->second, file_);
-  return famlab::Location{file_, static_cast<int>(begin.line), static_cast<int>(begin.column)};
+  return key_location(it->first, it->second, file_);
+}
+
+std::vector<std::pair<std::string, famlab::Location>> TomlTable::subkey_locations(
+    std::string_view key) const {
+  std::vector<std::pair<std::string, famlab::Location>> out;
+  const toml::node* node = table_.get(key);
+  if (const toml::table* sub = node ? node->as_table() : nullptr) {
+    for (auto&& [k, v] : *sub) out.emplace_back(std::string(k.str()), key_location(k, v, file_));
+  }
+  return out;
 }
 
 KeyLocations TomlTable::locations() const {
   KeyLocations result;
   result.table = where();
   for (auto&& [key, value] : table_) result.keys[std::string(key.str())] = where(key.str());
+  result.rejected.insert(rejected_.begin(), rejected_.end());
+  result.incomplete = unknown_ > 0;
   return result;
+}
+
+std::vector<famlab::Location> TomlTable::item_locations(std::string_view key) const {
+  std::vector<famlab::Location> out;
+  const toml::node* node = table_.get(key);
+  if (const toml::array* array = node ? node->as_array() : nullptr) {
+    for (const toml::node& item : *array) out.push_back(location_of(item, file_));
+  }
+  return out;
 }
 
 bool TomlTable::holds_table(std::string_view key) const {
@@ -112,7 +142,10 @@ const toml::node* TomlTable::find(std::string_view key) {
 
 void TomlTable::error(std::string_view key, const std::string& message) {
   out_.push_back({where(key), message});
+  reject(key);
 }
+
+void TomlTable::reject(std::string_view key) { rejected_.insert(std::string(key)); }
 
 void TomlTable::error_here(const std::string& message) { out_.push_back({where(), message}); }
 
@@ -134,6 +167,7 @@ std::optional<std::string> TomlTable::required_string(std::string_view key) {
   if (!has(key)) {
     known_.insert(std::string(key));
     error_here(what_ + " needs '" + std::string(key) + "'");
+    reject(key);
     return std::nullopt;
   }
   return get_string(key);
@@ -223,6 +257,7 @@ std::optional<std::vector<std::string>> TomlTable::get_strings(std::string_view 
       out_.push_back({location_of(item, file_), "'" + std::string(key) + "' in " + what_ +
                                                     " must hold only strings; item " + std::to_string(i) +
                                                     " is " + type_name(item)});
+      reject(key);
       return std::nullopt;
     }
     result.push_back(item.as_string()->get());
@@ -272,6 +307,7 @@ int TomlTable::report_unknown_keys() {
     out_.push_back({where(name), message});
     ++unknown;
   }
+  unknown_ += unknown;
   return unknown;
 }
 

@@ -34,7 +34,13 @@ class TomlTable {
 
   famlab::Location where() const;
   famlab::Location where(std::string_view key) const;  // the key's, else the table's
+  // Where each key is, and which values were refused or may be missing
+  // (call it after reading every key and report_unknown_keys).
   KeyLocations locations() const;
+  // Where each item of the array `key` is (empty when it is not an array).
+  std::vector<famlab::Location> item_locations(std::string_view key) const;
+  // Where each key of the table `key` (e.g. an inline table) is.
+  std::vector<std::pair<std::string, famlab::Location>> subkey_locations(std::string_view key) const;
   bool has(std::string_view key) const;
   // The key is present and holds a table (keys that take a string or a table).
   bool holds_table(std::string_view key) const;
@@ -54,8 +60,13 @@ class TomlTable {
   // [key]: the table; nullptr when absent or not a table.
   const toml::table* get_table(std::string_view key);
 
+  // A problem with the key's value: reported at the key, and the key is
+  // marked rejected so checks built on it stay quiet.
   void error(std::string_view key, const std::string& message);
   void error_here(const std::string& message);
+  // Marks a key rejected without a message of its own (a table-level
+  // problem already said it, e.g. "has no capacity").
+  void reject(std::string_view key);
 
   // Reports every key no getter asked for, with the closest known key.
   // Returns how many there were.
@@ -70,6 +81,8 @@ class TomlTable {
   std::string what_;
   std::vector<Diagnostic>& out_;
   std::set<std::string, std::less<>> known_;
+  std::set<std::string, std::less<>> rejected_;
+  int unknown_ = 0;
 };
 
 }  // namespace famlab::topology

@@ -18,6 +18,44 @@ std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
 
 std::string line_of(const famlab::Location& where) { return "line " + std::to_string(where.line); }
 
+// A value the parser refused (or a table with a misspelt key) has been
+// reported once; the default standing in for it must not cause a second,
+// misleading error. These say whether the parts a check relies on are
+// what the file meant.
+bool host_bridges_reliable(const Topology& t) {
+  if (!t.keys.reliable("host_bridge")) return false;
+  for (const auto& hb : t.host_bridges)
+    if (!hb.keys.reliable("id")) return false;
+  return true;
+}
+
+// Every port name resolves as the file meant it: host bridges, switches,
+// their ids and port counts.
+bool ports_reliable(const Topology& t) {
+  if (!host_bridges_reliable(t) || !t.keys.reliable("switch")) return false;
+  for (const auto& hb : t.host_bridges)
+    if (!hb.keys.reliable("root_ports")) return false;
+  for (const auto& sw : t.switches)
+    if (!sw.keys.reliable("id") || !sw.keys.reliable("downstream_ports") || !sw.keys.reliable("upstream"))
+      return false;
+  return true;
+}
+
+bool devices_reliable(const Topology& t) {
+  if (!t.keys.reliable("device")) return false;
+  for (const auto& d : t.devices)
+    if (!d.keys.reliable("id")) return false;
+  return true;
+}
+
+bool machine_reliable(const Topology& t, const std::string& key) {
+  return t.keys.reliable("machine") && t.machine.keys.reliable(key);
+}
+
+const char* capacity_key(const std::string& region_type) {
+  return region_type == "pmem" ? "persistent" : "volatile";
+}
+
 void check_ids(const Topology& t, std::vector<Diagnostic>& out) {
   std::map<std::string, famlab::Location> first;
   auto check = [&](const std::string& id, const KeyLocations& keys) {
@@ -59,6 +97,7 @@ void check_ports(const Topology& t, std::vector<Diagnostic>& out) {
     auto ref = resolve_port(t, sw.upstream);
     famlab::Location where = sw.keys.of("upstream");
     if (!ref) {
+      if (!ports_reliable(t)) continue;
       out.push_back({where, "switch " + in_quotes(sw.id) + ": unknown upstream port " +
                                 in_quotes(sw.upstream) + " (root ports: " + root_port_list(t) + ")"});
     } else if (!ref->is_root_port) {
@@ -72,6 +111,7 @@ void check_ports(const Topology& t, std::vector<Diagnostic>& out) {
     if (d.port.empty()) continue;
     famlab::Location where = d.keys.of("port");
     if (!resolve_port(t, d.port)) {
+      if (!ports_reliable(t)) continue;
       out.push_back({where, "device " + in_quotes(d.id) + ": unknown port " + in_quotes(d.port) +
                                 " (a root port like hb0.rp0 or a switch port like sw0.dp0)"});
       continue;
@@ -86,6 +126,7 @@ void check_windows(const Topology& t, std::vector<Diagnostic>& out) {
     for (const auto& target : w.targets) {
       famlab::Location where = w.keys.of("targets");
       if (!find_host_bridge(t, target)) {
+        if (!host_bridges_reliable(t)) continue;
         out.push_back(
             {where, "window " + std::to_string(w.index) + ": unknown host bridge " + in_quotes(target)});
       } else if (!seen.insert(target).second) {
@@ -101,14 +142,16 @@ bool check_region_members(const Topology& t, const Region& r, std::map<std::stri
                           std::vector<Diagnostic>& out) {
   const std::string name = "region " + std::to_string(r.index);
   famlab::Location where = r.keys.of("devices");
-  const std::string kind = r.type == "pmem" ? "persistent" : "volatile";
-  bool ok = true;
+  const std::string kind = capacity_key(r.type);
+  // A refused type stands in as "ram": no capacity check can say anything true.
+  const bool type_known = r.keys.reliable("type");
+  bool ok = type_known;
   const Device* first = nullptr;
   std::set<std::string> seen;
   for (const auto& id : r.devices) {
     const Device* d = find_device(t, id);
     if (!d) {
-      out.push_back({where, name + ": unknown device " + in_quotes(id)});
+      if (devices_reliable(t)) out.push_back({where, name + ": unknown device " + in_quotes(id)});
       ok = false;
       continue;
     }
@@ -122,6 +165,10 @@ bool check_region_members(const Topology& t, const Region& r, std::map<std::stri
       out.push_back({where, "device " + in_quotes(id) + " is in region " + std::to_string(it->second) +
                                 " and " + name + "; a device can be in one region only"});
       ok = false;
+    }
+    if (!type_known || !d->keys.reliable(kind)) {
+      ok = false;
+      continue;
     }
     if (capacity_for(*d, r.type) == 0) {
       out.push_back({where, name + " is type \"" + r.type + "\" but device " + in_quotes(id) + " has no " +
@@ -170,6 +217,7 @@ void check_regions(const Topology& t, std::vector<Diagnostic>& out) {
   for (const auto& r : t.regions) {
     const std::string name = "region " + std::to_string(r.index);
     bool members_ok = check_region_members(t, r, region_of, out);
+    if (!r.keys.reliable("window") || !t.keys.reliable("window")) continue;
     if (r.window < 0 || static_cast<size_t>(r.window) >= t.windows.size()) {
       out.push_back({r.keys.of("window"), name + ": window " + std::to_string(r.window) +
                                               " does not exist (windows count from 0; the file has " +
@@ -178,15 +226,16 @@ void check_regions(const Topology& t, std::vector<Diagnostic>& out) {
     }
     const Window& w = t.windows[static_cast<size_t>(r.window)];
     size_t n = w.targets.size();
-    if (n == 0) continue;
+    if (n == 0 || !w.keys.reliable("targets")) continue;
     size_t ways = r.devices.size();
-    if (ways % n != 0) {
+    if (r.keys.reliable("devices") && ways % n != 0) {
       out.push_back({r.keys.of("devices"), name + " is " + std::to_string(ways) + "-way but window " +
                                                std::to_string(w.index) + " interleaves " + std::to_string(n) +
                                                " host bridges: ways must be a multiple of " +
                                                std::to_string(n)});
     }
-    if (n > 1 && r.granularity != w.granularity) {
+    if (n > 1 && r.granularity != w.granularity && r.keys.reliable("granularity") &&
+        w.keys.reliable("granularity")) {
       out.push_back({r.keys.of("granularity"),
                      name + " granularity " + std::to_string(r.granularity) + " must equal window " +
                          std::to_string(w.index) + " granularity " + std::to_string(w.granularity) +
@@ -197,7 +246,7 @@ void check_regions(const Topology& t, std::vector<Diagnostic>& out) {
   }
   for (const auto& [index, bytes] : used) {
     const Window& w = t.windows[static_cast<size_t>(index)];
-    if (bytes > w.size) {
+    if (bytes > w.size && w.keys.reliable("size")) {
       out.push_back({w.keys.of("size"), "regions in window " + std::to_string(index) + " need " +
                                             format_size(bytes) + " but the window is only " +
                                             format_size(w.size)});
@@ -207,14 +256,15 @@ void check_regions(const Topology& t, std::vector<Diagnostic>& out) {
 
 void check_machine(const Topology& t, std::vector<Diagnostic>& out) {
   const Machine& m = t.machine;
-  if (m.maxmem <= m.memory) {
+  const bool memory_known = machine_reliable(t, "memory");
+  if (m.maxmem <= m.memory && memory_known && machine_reliable(t, "maxmem")) {
     out.push_back({m.keys.of("maxmem"), "machine maxmem " + format_size(m.maxmem) +
                                             " must be larger than memory " + format_size(m.memory) +
                                             " (the hotplug area gives CXL memory its own NUMA node)"});
   }
   uint64_t pmem_total = 0;
   for (const auto& p : t.pmem) pmem_total += p.size;
-  if (pmem_total > 0 && (pmem_total >= m.memory || m.memory - pmem_total < kMinOrdinaryRam)) {
+  if (memory_known && pmem_total > 0 && (pmem_total >= m.memory || m.memory - pmem_total < kMinOrdinaryRam)) {
     out.push_back({m.keys.of("memory"), "machine memory " + format_size(m.memory) + " leaves less than " +
                                             format_size(kMinOrdinaryRam) + " of ordinary RAM besides " +
                                             format_size(pmem_total) + " of pmem"});
@@ -223,11 +273,12 @@ void check_machine(const Topology& t, std::vector<Diagnostic>& out) {
 
 void check_pmem(const Topology& t, std::vector<Diagnostic>& out) {
   const uint64_t memory = t.machine.memory;
+  auto placed = [](const Pmem& p) { return p.keys.reliable("start") && p.keys.reliable("size"); };
   for (size_t i = 0; i < t.pmem.size(); ++i) {
     const Pmem& p = t.pmem[i];
-    if (p.size == 0) continue;  // bad size already reported
+    if (p.size == 0 || !placed(p)) continue;  // bad start or size already reported
     const std::string range = format_size(p.size) + " at " + format_size(p.start);
-    if (!q35_ram_covers(memory, p.start, p.size)) {
+    if (machine_reliable(t, "memory") && !q35_ram_covers(memory, p.start, p.size)) {
       Q35Ram ram = q35_ram_layout(memory);
       std::string has = "[0, " + format_size(ram.low) + ")";
       if (ram.high) has += " and [4G, " + format_size(4 * GiB + ram.high) + ")";
@@ -240,7 +291,7 @@ void check_pmem(const Topology& t, std::vector<Diagnostic>& out) {
     }
     for (size_t j = 0; j < i; ++j) {
       const Pmem& q = t.pmem[j];
-      if (p.start < q.start + q.size && q.start < p.start + p.size) {
+      if (placed(q) && p.start < q.start + q.size && q.start < p.start + p.size) {
         out.push_back({p.keys.of("start"), "pmem " + range + " overlaps the pmem at " + line_of(q.where)});
       }
     }
