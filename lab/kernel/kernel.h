@@ -15,12 +15,15 @@ struct Kernel {
   std::string release;                 // uname -r
   std::filesystem::path modules_root;  // dir holding lib/modules/<release>; empty: monolithic
   std::string provenance;              // one line: where it came from, for reports
+  std::filesystem::path symbols;       // vmlinux or System.map beside the image (find_symbols); may be empty
   bool cache_hit = false;
   double seconds = 0;
 };
 
 struct KernelRequest {
-  std::string spec = "plain";     // "plain" (or another variant) | "stock" | a path to a bzImage
+  // "plain" (or another variant) | "stock" | a path to a bzImage; a variant
+  // (and "plain" with `tree`) may end in "+debug": the debug flavour.
+  std::string spec = "plain";
   std::filesystem::path tree;     // --kernel-tree DIR
   std::filesystem::path modules;  // --modules DIR, with a bzImage path
 };
@@ -31,7 +34,7 @@ using Log = std::function<void(const std::string&)>;
 // and run no make and no apt.
 Kernel resolve_kernel(const KernelRequest& request, const Log& log);
 
-// `famlab kernel build --variant NAME`: the cached lab kernel, built on a miss.
+// `famlab kernel build --variant NAME[+debug]`: the cached lab kernel, built on a miss.
 Kernel build_variant(const std::string& variant, const Log& log);
 
 }  // namespace famlab::kernel

@@ -71,6 +71,9 @@ struct Step {
   std::optional<std::string> famfs_expected_on(const std::string& kernel) const;
   // The data-path expectation for a kernel ("dax" | "server"), if any.
   std::optional<std::string> data_expected_on(const std::string& kernel) const;
+  // The decided_by a kernel must report, if the step names that kernel.
+  // All three look a flavoured kernel ("famfs+debug") up as its variant.
+  std::optional<std::string> decided_by_expected_on(const std::string& kernel) const;
 };
 
 struct Scenario {
@@ -84,6 +87,8 @@ struct Scenario {
   std::vector<Step> steps;
   famlab::Location where;
 
+  // Listed by name, or by variant for a flavoured kernel ("famfs+debug"
+  // runs the scenarios of "famfs").
   bool applies_to(const std::string& kernel) const;
 };
 
