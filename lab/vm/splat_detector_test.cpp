@@ -62,3 +62,81 @@ TEST(SplatDetector, NormalizeStripsTimestampsAndEscapes) {
   EXPECT_EQ(normalize_log_line("\x1b[2J\x1b[01;01H[    1.234567] hello\r"), "hello");
   EXPECT_EQ(normalize_log_line("no prefix"), "no prefix");
 }
+
+TEST(SplatDetector, KasanReportEndsAtItsClosingRuleEvenWhenLong) {
+  SplatDetector d;
+  d.feed("==================================================================");
+  d.feed("BUG: KASAN: slab-use-after-free in lkdtm_READ_AFTER_FREE+0x1c4/0x3a0");
+  d.feed("Read of size 4 at addr ffff888004a4a004 by task sh/95");
+  for (int i = 0; i < 120; ++i) d.feed(" frame_" + std::to_string(i) + "+0x1/0x2");
+  d.feed("==================================================================");
+  d.feed("Disabling lock debugging due to kernel taint");
+  auto s = d.take();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].kind, "KASAN");
+  EXPECT_NE(s[0].text.find("frame_119"), std::string::npos);
+  EXPECT_EQ(s[0].text.find("Disabling lock debugging"), std::string::npos);
+}
+
+TEST(SplatDetector, LockdepReportEndsAfterTheBacktraceNotAtTheChainStacks) {
+  SplatDetector d;
+  d.feed("======================================================");
+  d.feed("WARNING: possible circular locking dependency detected");
+  d.feed("6.12.117 #1 Not tainted");
+  d.feed("the existing dependency chain (in reverse order) is:");
+  d.feed("-> #1 (famlab_provoke_a){+.+.}-{4:4}:");
+  d.feed("       lock_acquire+0xd0/0x2d0");
+  d.feed("       famlab_provoke_lock_inversion+0x30/0xa0");
+  d.feed("stack backtrace:");
+  d.feed("Call Trace:");
+  d.feed(" <TASK>");
+  d.feed(" famlab_provoke_lock_inversion+0x70/0xa0");
+  d.feed(" </TASK>");
+  d.feed("famlab_provoke: lock-inversion done");
+  auto s = d.take();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].kind, "lockdep");
+  EXPECT_EQ(s[0].title, "WARNING: possible circular locking dependency detected");
+  EXPECT_NE(s[0].text.find("-> #1 (famlab_provoke_a)"), std::string::npos);
+  EXPECT_EQ(s[0].text.find("lock-inversion done"), std::string::npos);
+}
+
+TEST(SplatDetector, EveryLockdepReportIsLockdep) {
+  for (const char* line :
+       {"WARNING: inconsistent lock state", "WARNING: bad unlock balance detected!",
+        "WARNING: possible irq lock inversion dependency detected",
+        "WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected", "WARNING: held lock freed!",
+        "WARNING: sh/93 still has locks held!", "WARNING: lock held when returning to user space!"}) {
+    SplatDetector d;
+    d.feed(line);
+    auto s = d.flush();
+    ASSERT_EQ(s.size(), 1u) << line;
+    EXPECT_EQ(s[0].kind, "lockdep") << line;
+  }
+}
+
+TEST(SplatDetector, UbsanAfterCutHereIsUbsanUntilEndTrace) {
+  SplatDetector d;
+  d.feed("------------[ cut here ]------------");
+  d.feed("UBSAN: array-index-out-of-bounds in drivers/misc/lkdtm/bugs.c:446:16");
+  d.feed("index 8 is out of range for type 'char [8]'");
+  d.feed("Call Trace:");
+  d.feed(" lkdtm_ARRAY_BOUNDS+0x1d8/0x2a0");
+  d.feed("---[ end trace ]---");
+  d.feed("lkdtm: FAIL: survived array bounds overflow!");
+  auto s = d.take();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].kind, "UBSAN");
+  EXPECT_NE(s[0].title.find("bugs.c:446"), std::string::npos);
+  EXPECT_EQ(s[0].text.find("FAIL"), std::string::npos);
+}
+
+TEST(SplatDetector, KmemleakScanResultIsAOneLineSplat) {
+  SplatDetector d;
+  d.feed("kmemleak: 4 new suspected memory leaks (see /sys/kernel/debug/kmemleak)");
+  d.feed("next line");
+  auto s = d.take();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].kind, "kmemleak");
+  EXPECT_EQ(s[0].text, "kmemleak: 4 new suspected memory leaks (see /sys/kernel/debug/kmemleak)\n");
+}
