@@ -45,5 +45,6 @@ struct ShellArgs {
 int cmd_shell(const ShellArgs& args);
 
 int cmd_kernel_build(const std::string& variant, bool debug);
+int cmd_kernel_symbols(const KernelArgs& args);
 
 }  // namespace famlab::cli

@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
   auto* buildc = kernelc->add_subcommand("build", "build (or find cached) a lab kernel variant");
   buildc->add_option("--variant", variant, "kernel variant (NAME or NAME+debug)");
   buildc->add_flag("--debug", variant_debug, "its debug flavour");
+  cli::KernelArgs symbols_of;
+  auto* symbolsc = kernelc->add_subcommand(
+      "symbols", "print where the symbols for a kernel's traces are (stock: fetch Debian's debug symbols)");
+  add_kernel_options(symbolsc, symbols_of);
 
   try {
     app.parse(argc, argv);
@@ -89,6 +93,7 @@ int main(int argc, char** argv) {
     if (*shellc) return cli::cmd_shell(shell);
     if (*gcc) return cli::cmd_gc(gc);
     if (*buildc) return cli::cmd_kernel_build(variant, variant_debug);
+    if (*symbolsc) return cli::cmd_kernel_symbols(symbols_of);
   } catch (const Error& e) {
     std::cerr << "famlab: error: " << e.what() << std::endl;
     return 2;

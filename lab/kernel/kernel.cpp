@@ -69,6 +69,16 @@ Kernel resolve_kernel(const KernelRequest& request, const Log& log) {
   return k;
 }
 
+fs::path kernel_symbols(const KernelRequest& request, const Log& log) {
+  if (request.spec == "stock" && request.tree.empty())
+    return fetch_stock_debug_symbols(load_kernel_recipe(source_dir()).stock, cache_dir(), log);
+  Kernel k = resolve_kernel(request, log);
+  if (k.symbols.empty())
+    throw Error("kernel " + k.name + ": no symbols beside " + k.image.string() +
+                " (no vmlinux or System.map there)");
+  return k.symbols;
+}
+
 Kernel build_variant(const std::string& variant, const Log& log) {
   auto start = std::chrono::steady_clock::now();
   KernelRecipe recipe = load_kernel_recipe(source_dir());

@@ -34,6 +34,11 @@ using Log = std::function<void(const std::string&)>;
 // and run no make and no apt.
 Kernel resolve_kernel(const KernelRequest& request, const Log& log);
 
+// `famlab kernel symbols KERNEL`: the symbols the host symbolizes the
+// kernel's traces with. A lab kernel (built if needed) has them beside its
+// image; for stock this fetches Debian's debug symbols (once, ~1 GB).
+std::filesystem::path kernel_symbols(const KernelRequest& request, const Log& log);
+
 // `famlab kernel build --variant NAME[+debug]`: the cached lab kernel, built on a miss.
 Kernel build_variant(const std::string& variant, const Log& log);
 

@@ -7,6 +7,7 @@
 #include "base/process.h"
 #include "lab/report/json_report.h"
 #include "lab/report/junit.h"
+#include "lab/report/splat_frames.h"
 #include "lab/report/terminal.h"
 
 using namespace famlab::report;
@@ -190,4 +191,25 @@ TEST(Report, SymbolizedFramesInEveryReport) {
       << out.str();
   EXPECT_EQ(out.str().find("at dump_stack"), std::string::npos);
   EXPECT_EQ(out.str().find("at full_proxy_write"), std::string::npos);  // three at most
+}
+
+// A real KASAN report from a famfs+debug kernel, symbolized by the host
+// (harness/tests/test_debug_kernel.py): every frame reads back with its
+// location, and the terminal's frames are where the bug is.
+TEST(Report, RealSymbolizedKasanReportFrames) {
+  std::ifstream in(std::string(FAMLAB_SOURCE_DIR) + "/lab/report/testdata/kasan-symbolized.txt");
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  KernelSplat s{"KASAN", "", text.str()};
+  auto frames = splat_frames(s);
+  ASSERT_GT(frames.size(), 20u);
+  size_t located = 0;
+  for (const auto& f : frames) located += !f.file.empty();
+  EXPECT_EQ(located, frames.size());  // every frame of the kernel got file:line
+  auto key = key_frames(s, 3);
+  ASSERT_EQ(key.size(), 3u);
+  EXPECT_EQ(key[0].function, "lkdtm_READ_AFTER_FREE");
+  EXPECT_EQ(key[0].file, "drivers/misc/lkdtm/heap.c");
+  EXPECT_EQ(key[1].function, "lkdtm_do_action");
 }

@@ -2,10 +2,10 @@
 // kmemleak around a scenario, on kernels that have it (the debug flavour).
 // kmemleak reports objects nothing points to any more, but early boot and
 // bring-up leave some it cannot tell from leaks, and it only reports an
-// object older than 5 s, after a scan that found it unreferenced (twice, if
-// its contents changed in between). So: a baseline after bring-up (scan,
-// then forget everything found so far), and after the scenario's last step,
-// before shutdown, two scans a settle time apart and the report read back.
+// object older than 5 s that a scan found unreferenced and unchanged since
+// the scan before. So: a baseline after bring-up (two scans, then forget
+// everything found so far), and after the scenario's last step, before
+// shutdown, two scans a settle time apart and the report read back.
 //
 // Both run a shell command through the agent (an Exec request) and return
 // a step the runner adds to the scenario's steps ("kmemleak-baseline",
@@ -26,9 +26,10 @@ struct KmemleakOptions {
   size_t max_splats = 20;  // leaks listed one by one; the rest are counted
 };
 
-// After bring-up: scan, then `clear` (every leak reported so far is
-// forgotten). Skipped without kmemleak; an error if kmemleak turned itself
-// off (the check could not run).
+// After bring-up: scan twice and `clear` (every leak reported so far is
+// forgotten), with kmemleak.verbose off meanwhile so the forgotten leaks do
+// not reach the log as splats. Skipped without kmemleak; an error if
+// kmemleak turned itself off (the check could not run).
 report::StepResult kmemleak_baseline(vm::GuestSession& session, const KmemleakOptions& opts = {});
 
 // After the last step, before shutdown: scan, settle, scan, read

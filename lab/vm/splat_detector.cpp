@@ -37,8 +37,10 @@ constexpr Trigger kTriggers[] = {
     {"general protection fault", "Oops"},
     {"INFO: task ", "hung-task"},
     {"Unable to handle kernel", "Oops"},
-    // A kmemleak scan found leaks; what they are is in
-    // /sys/kernel/debug/kmemleak (lab/runner/leak_check reads it).
+    // A kmemleak scan found leaks. The debug kernels boot with
+    // kmemleak.verbose=1, so each leak is also in the log as a record
+    // (lab/runner/leak_check reads /sys/kernel/debug/kmemleak instead).
+    {"kmemleak: unreferenced object", "kmemleak"},
     {"new suspected memory leak", "kmemleak"},
     {"------------[ cut here ]------------", "WARNING"},
     {"Call Trace:", "trace"},
@@ -50,9 +52,15 @@ constexpr const char* kEndMarker = "---[ end trace";
 int max_lines(const std::string& kind) {
   if (kind == "lockdep") return 300;
   if (kind == "KASAN" || kind == "KFENCE") return 200;
-  if (kind == "kmemleak") return 1;
   return 80;
 }
+
+// A kmemleak record's lines after the first are indented under the
+// "kmemleak: " prefix; its summary line is a block of its own.
+bool is_kmemleak_record(const std::string& title) {
+  return title.find("unreferenced object") != std::string::npos;
+}
+bool continues_kmemleak_record(const std::string& line) { return line.rfind("kmemleak:  ", 0) == 0; }
 
 // KASAN and KFENCE close their report with a line of '='.
 bool is_rule(const std::string& line) {
@@ -96,6 +104,7 @@ void SplatDetector::feed(const std::string& raw) {
   std::string line = normalize_log_line(raw);
   const char* kind = nullptr;
   bool trigger = starts_splat(line, &kind);
+  if (current_ && current_->kind == "kmemleak" && !continues_kmemleak_record(line)) finish_current();
 
   if (current_) {
     // "cut here" is followed by the WARNING line that names the splat.
@@ -124,7 +133,7 @@ void SplatDetector::feed(const std::string& raw) {
     panicked_ = true;
     if (panic_text_.empty()) panic_text_ = line;
   }
-  if (lines_in_current_ >= max_lines(kind)) finish_current();
+  if (std::string(kind) == "kmemleak" && !is_kmemleak_record(line)) finish_current();
 }
 
 bool SplatDetector::ends_current(const std::string& line) {
