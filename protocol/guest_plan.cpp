@@ -15,8 +15,9 @@ void from_json(const json& j, PlannedMemdev& v) {
 }
 
 void to_json(json& j, const PlannedRegion& v) {
-  j = {{"index", v.index},   {"window", v.window}, {"type", v.type},
-       {"targets", v.targets}, {"granularity", v.granularity}, {"size", v.size}, {"mode", v.mode}};
+  j = {{"index", v.index},     {"window", v.window},           {"type", v.type},
+       {"targets", v.targets}, {"granularity", v.granularity}, {"size", v.size},
+       {"mode", v.mode}};
 }
 void from_json(const json& j, PlannedRegion& v) {
   j.at("index").get_to(v.index);

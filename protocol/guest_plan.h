@@ -4,10 +4,9 @@
 // the agent against sysfs. Devices are named by serial number: memN names in
 // the guest depend on probe order and are not stable.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace famlab::protocol {
 
@@ -24,8 +23,8 @@ struct PlannedRegion {
   std::string type = "ram";       // "ram" | "pmem"
   std::vector<uint64_t> targets;  // memdev serials in interleave position order
   uint32_t granularity = 4096;
-  uint64_t size = 0;              // region size = ways * per-device share
-  std::string mode = "devdax";    // what the region must end as
+  uint64_t size = 0;            // region size = ways * per-device share
+  std::string mode = "devdax";  // what the region must end as
 };
 
 // memmap=SIZE!START emulated pmem, turned into a devdax namespace.

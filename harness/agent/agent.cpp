@@ -205,7 +205,7 @@ void Agent::do_bringup(const Request& req, Message& fin) {
   for (const auto& [index, target] : out.pmem) pmem_dax_[index] = target;
   fin.ok = out.ok;
   fin.error = out.error;
-  fin.result = out.result;
+  fin.result = protocol::encode(out.result);
 }
 
 void Agent::do_exec(const Request& req, Message& fin) {
@@ -258,17 +258,20 @@ void Agent::do_pattern(const Request& req, Message& fin) {
   }
   // A famfs step before may have left the device in famfs mode; patterns
   // go through the raw device, so device_dax takes it back.
-  nlohmann::json mode;
+  protocol::PatternResult result;
   std::string name = fs::path(target->path).filename().string();
   if (DaxDevice(dax_bus_devices(opts_.roots.sys) / name).driver() == "famfs_dax")
-    mode = to_json(set_dax_mode(opts_.roots, name, "devdax", opts_.device_timeout_s, [this] { pump(); }));
+    result.dax_mode = set_dax_mode(opts_.roots, name, "devdax", opts_.device_timeout_s, [this] { pump(); });
   PatternJob job{target->path, target->size, target->align, req.bytes, req.seed, req.timeout_s};
   bool verify = req.op == Op::VerifyPattern;
   PatternRun run = verify ? verify_pattern(job, [this] { pump(); }) : write_pattern(job, [this] { pump(); });
-  fin.result = {{"dax", target->path},          {"bytes", run.bytes},
-                {"seconds", run.seconds},       {"mb_per_s", run.mb_per_s},
-                {"mismatches", run.mismatches}, {"first_mismatches", run.first_mismatches}};
-  if (!mode.is_null()) fin.result["dax_mode"] = mode;
+  result.dax = target->path;
+  result.bytes = run.bytes;
+  result.seconds = run.seconds;
+  result.mb_per_s = run.mb_per_s;
+  result.mismatches = run.mismatches;
+  result.first_mismatches = run.first_mismatches;
+  fin.result = protocol::encode(result);
   fin.ok = run.mismatches == 0;
   if (!fin.ok) {
     std::string offsets;
@@ -287,17 +290,14 @@ void Agent::do_famfs_mount(const Request& req, Message& fin) {
   // (the lab's famfs kernels); elsewhere the device stays devdax and the
   // server falls back to READ/WRITE anyway.
   std::string name = fs::path(it->second.path).filename().string();
-  nlohmann::json mode;
+  protocol::DaxModeChange mode;
   if (famfs_dax_available(opts_.roots.sys)) {
-    mode = to_json(set_dax_mode(opts_.roots, name, "famfs", opts_.device_timeout_s, [this] { pump(); }));
+    mode = set_dax_mode(opts_.roots, name, "famfs", opts_.device_timeout_s, [this] { pump(); });
   } else {
-    mode = {{"device", name},
-            {"driver", DaxDevice(dax_bus_devices(opts_.roots.sys) / name).driver()},
-            {"mode", "devdax"},
-            {"changed", false},
-            {"why", "no famfs_dax driver in this kernel"}};
+    std::string driver = DaxDevice(dax_bus_devices(opts_.roots.sys) / name).driver();
+    mode = {name, driver, driver, "devdax", false, "no famfs_dax driver in this kernel"};
   }
-  info(name + ": " + mode.dump());
+  info(name + ": " + protocol::encode(mode).dump());
   FamfsProbeJob job;
   job.device = it->second.path;
   job.mount_args = req.famfs_args;
@@ -312,10 +312,10 @@ void Agent::do_famfs_mount(const Request& req, Message& fin) {
         return run_tool(argv, t, [this] { pump(); });
       },
       [this] { pump(); });
+  r.result.dax_mode = mode;
   fin.ok = r.ok;
   fin.error = r.error;
-  fin.result = r.result;
-  fin.result["dax_mode"] = mode;
+  fin.result = protocol::encode(r.result);
 }
 
 void Agent::do_dmesg(Message& fin) {
@@ -323,7 +323,7 @@ void Agent::do_dmesg(Message& fin) {
   std::string log = read_kernel_log(opts_.kmsg_path);
   send_output("stdout", log);
   fin.ok = true;
-  fin.result = {{"bytes", log.size()}};
+  fin.result = protocol::encode(protocol::DmesgResult{log.size()});
 }
 
 std::string Agent::dax_banner() const {
@@ -347,7 +347,7 @@ void Agent::do_shell(Message& fin) {
   if (shell_pid_) throw Error("a console shell is already running (pid " + std::to_string(*shell_pid_) + ")");
   shell_pid_ = start_console_shell(opts_.console, dax_banner());
   fin.ok = true;
-  fin.result = {{"console", opts_.console}, {"pid", *shell_pid_}};
+  fin.result = protocol::encode(protocol::ShellResult{opts_.console, *shell_pid_});
 }
 
 void Agent::check_console_shell() {

@@ -93,8 +93,8 @@ BringupOutcome run_bringup(const GuestPlan& plan, const BringupEnv& env) {
     attempt([&] { namespaces[index] = setup_memmap_pmem(plan.pmem[i], index, env); });
   }
 
-  GuestView view;
-  std::vector<std::string> mismatches;
+  GuestView& view = out.result.view;
+  std::vector<std::string>& mismatches = out.result.mismatches;
   try {
     view = read_guest_view(env.roots, regions, namespaces);
     mismatches = compare_with_plan(plan, view);
@@ -107,8 +107,6 @@ BringupOutcome run_bringup(const GuestPlan& plan, const BringupEnv& env) {
   for (const auto& p : view.pmem)
     if (p.dax && p.dax->mode == "devdax") out.pmem[p.index] = target_of(*p.dax);
 
-  out.result = to_json(view);
-  out.result["mismatches"] = mismatches;
   failures.insert(failures.end(), mismatches.begin(), mismatches.end());
   out.ok = failures.empty();
   for (const auto& f : failures) out.error += (out.error.empty() ? "" : "\n") + f;

@@ -4,11 +4,11 @@
 // compare it with the plan.
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "harness/agent/bringup_env.h"
 #include "protocol/guest_plan.h"
+#include "protocol/results.h"
 
 namespace famlab::agent {
 
@@ -22,7 +22,7 @@ struct DaxTarget {
 struct BringupOutcome {
   bool ok = false;
   std::string error;                 // every failure and mismatch, one per line
-  nlohmann::json result;             // {"memdevs","regions","pmem","mismatches"}
+  protocol::BringupResult result;    // the guest view and its mismatches
   std::map<int, DaxTarget> regions;  // planned region index -> its devdax
   std::map<int, DaxTarget> pmem;     // planned pmem index -> its devdax
 };

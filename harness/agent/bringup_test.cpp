@@ -54,9 +54,10 @@ TEST_F(Bringup, BuildsReconfiguresAndVerifies) {
   BringupOutcome out = run_bringup(plan(), env);
   EXPECT_TRUE(out.ok) << out.error;
   EXPECT_EQ(commands, (std::vector<std::string>{"daxctl reconfigure-device --mode=devdax --force dax0.0"}));
-  EXPECT_EQ(out.result["regions"][0]["targets"], nlohmann::json({"mem1", "mem0"}));
-  EXPECT_EQ(out.result["regions"][0]["dax"]["mode"], "devdax");
-  EXPECT_TRUE(out.result["mismatches"].empty());
+  EXPECT_EQ(out.result.view.regions[0].targets, (std::vector<std::string>{"mem1", "mem0"}));
+  ASSERT_TRUE(out.result.view.regions[0].dax);
+  EXPECT_EQ(out.result.view.regions[0].dax->mode, "devdax");
+  EXPECT_TRUE(out.result.mismatches.empty());
   ASSERT_EQ(out.regions.count(0), 1u);
   EXPECT_EQ(out.regions[0].path, (fake.dev() / "dax0.0").string());
   EXPECT_EQ(out.regions[0].size, 512u << 20);
@@ -74,7 +75,7 @@ TEST_F(Bringup, MismatchesAndMissingDevicesFailTheStep) {
             std::string::npos)
       << out.error;
   EXPECT_NE(out.error.find("memdevs: the guest has 2, topology says 3"), std::string::npos);
-  EXPECT_EQ(out.result["mismatches"].size(), 3u);
+  EXPECT_EQ(out.result.mismatches.size(), 3u);
   // The region itself was still built and is usable.
   EXPECT_EQ(out.regions.count(0), 1u);
 }
@@ -114,6 +115,6 @@ TEST_F(Bringup, MemmapPmemBecomesDevdax) {
   BringupOutcome out = run_bringup(p, env);
   EXPECT_TRUE(out.ok) << out.error;
   EXPECT_EQ(commands, (std::vector<std::string>{"ndctl create-namespace"}));
-  EXPECT_EQ(out.result["pmem"][0]["namespace"], "namespace1.0");
+  EXPECT_EQ(out.result.view.pmem[0].ns, "namespace1.0");
   EXPECT_EQ(out.pmem[0].size, 502u << 20);
 }

@@ -33,7 +33,7 @@ DaxModeChange set_dax_mode(const SystemRoots& roots, const std::string& device, 
   fs::path dir = dax_bus_devices(roots.sys) / device;
   if (!fs::exists(dir)) throw Error("no dax device " + dir.string());
   DaxDevice dax(dir);
-  DaxModeChange c{device, dax.driver(), "", mode, false};
+  DaxModeChange c{device, dax.driver(), "", mode, false, ""};
   if (c.driver_before != target) {
     c.changed = true;
     if (!c.driver_before.empty()) write(driver_dir(roots.sys, c.driver_before) / "unbind", device);
@@ -55,14 +55,6 @@ DaxModeChange set_dax_mode(const SystemRoots& roots, const std::string& device, 
     throw Error(device + " is bound to " + target + " but " + node.string() + " did not appear within " +
                 format_seconds(timeout_s) + " s");
   return c;
-}
-
-nlohmann::json to_json(const DaxModeChange& c) {
-  return {{"device", c.device},
-          {"driver_before", c.driver_before},
-          {"driver", c.driver},
-          {"mode", c.mode},
-          {"changed", c.changed}};
 }
 
 }  // namespace famlab::agent

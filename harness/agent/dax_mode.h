@@ -7,20 +7,14 @@
 //   devdax: famfs_dax/unbind and famfs_dax/remove_id, then device_dax/bind
 // /dev/daxX.Y stays a working mmap-able node in both modes.
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "harness/agent/sysfs.h"
+#include "protocol/results.h"
 
 namespace famlab::agent {
 
-struct DaxModeChange {
-  std::string device;         // dax0.0
-  std::string driver_before;  // "device_dax", "famfs_dax", "" (unbound)
-  std::string driver;         // bound now
-  std::string mode;           // "famfs" | "devdax"
-  bool changed = false;
-};
+using protocol::DaxModeChange;
 
 // The kernel has the famfs_dax driver (famfs, famfs-v3, famfs-rfc lab kernels).
 bool famfs_dax_available(const fs::path& sys);
@@ -34,7 +28,5 @@ using AttrWriter = std::function<void(const fs::path& file, const std::string& v
 DaxModeChange set_dax_mode(const SystemRoots& roots, const std::string& device, const std::string& mode,
                            double timeout_s, const std::function<void()>& idle,
                            const AttrWriter& write = write_attr);
-
-nlohmann::json to_json(const DaxModeChange& c);
 
 }  // namespace famlab::agent

@@ -44,7 +44,7 @@ TEST(DaxMode, FamfsModeUnbindsDeviceDaxThenAddsTheIdToFamfsDax) {
   EXPECT_TRUE(c.changed);
   EXPECT_EQ(c.driver_before, "device_dax");
   EXPECT_EQ(c.driver, "famfs_dax");
-  EXPECT_EQ(to_json(c)["mode"], "famfs");
+  EXPECT_EQ(c.mode, "famfs");
   EXPECT_EQ(DaxDevice(k.fake.sys() / "bus/dax/devices/dax0.0").mode(), "famfs");
 
   // Again: already there, nothing written.

@@ -44,7 +44,7 @@ struct Checker {
   const protocol::FamfsFile& f;
   uint64_t seed;
   const std::function<void()>& idle;
-  nlohmann::json problems = nlohmann::json::array();
+  std::vector<std::string> problems;
 
   void problem(const std::string& p) {
     if (problems.size() < 8) problems.push_back(p);
@@ -174,25 +174,27 @@ std::string pattern_bytes(uint64_t seed, uint64_t offset, uint64_t length) {
   return out;
 }
 
-nlohmann::json check_famfs_file(const std::string& path, const protocol::FamfsFile& file, uint64_t seed,
-                                const std::function<void()>& idle) {
-  nlohmann::json r = {
-      {"name", file.name}, {"size", file.size}, {"seed", seed}, {"ok", false}, {"open_errno", 0}};
+protocol::FamfsFileResult check_famfs_file(const std::string& path, const protocol::FamfsFile& file,
+                                           uint64_t seed, const std::function<void()>& idle) {
+  protocol::FamfsFileResult r;
+  r.name = file.name;
+  r.size = file.size;
+  r.seed = seed;
   UniqueFd owned(open(path.c_str(), (file.prefilled ? O_RDONLY : O_RDWR) | O_CLOEXEC));
   int fd = owned.get();
   if (fd < 0) {
     int e = errno;
-    r["open_errno"] = e;
-    r["open_errno_name"] = errno_name(e);
-    r["open_error"] = std::string("open ") + path + ": " + std::strerror(e);
-    r["problems"] = nlohmann::json::array({r["open_error"]});
+    r.open_errno = e;
+    r.open_errno_name = errno_name(e);
+    r.open_error = std::string("open ") + path + ": " + std::strerror(e);
+    r.problems = {r.open_error};
     return r;
   }
-  Checker c{fd, file, seed, idle};
+  Checker c{fd, file, seed, idle, {}};
   struct statx stx {};
   if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx) == 0) {
-    r["dax"] = (stx.stx_attributes & STATX_ATTR_DAX) != 0;
-    r["dax_known"] = (stx.stx_attributes_mask & STATX_ATTR_DAX) != 0;
+    r.dax = (stx.stx_attributes & STATX_ATTR_DAX) != 0;
+    r.dax_known = (stx.stx_attributes_mask & STATX_ATTR_DAX) != 0;
     if (stx.stx_size != file.size)
       c.problem("statx size " + std::to_string(stx.stx_size) + ", expected " + std::to_string(file.size));
   } else {
@@ -200,8 +202,8 @@ nlohmann::json check_famfs_file(const std::string& path, const protocol::FamfsFi
   }
   bool ok = c.problems.empty();
   if (!file.prefilled) {
-    r["write_ok"] = c.write_all() && fsync(fd) == 0;
-    ok &= r["write_ok"].get<bool>();
+    r.write_ok = c.write_all() && fsync(fd) == 0;
+    ok &= r.write_ok;
     // Read back through a second open: without famfs, FUSE drops the page
     // cache at open, so the bytes come from the device through the server
     // (READ) rather than from the pages the writes just filled.
@@ -209,17 +211,15 @@ nlohmann::json check_famfs_file(const std::string& path, const protocol::FamfsFi
     fd = c.fd = owned.get();
     if (fd < 0) {
       c.problem("second open of " + path + " for reading: " + std::strerror(errno));
-      r["problems"] = c.problems;
+      r.problems = c.problems;
       return r;
     }
   }
-  r["read_ok"] = ok && c.read_all();
-  uint64_t checks = 0;
-  r["pread_ok"] = ok && c.pread_boundaries(checks);
-  r["pread_checks"] = checks;
-  r["mmap_ok"] = ok && c.mmap_all();
-  r["ok"] = ok && r["read_ok"].get<bool>() && r["pread_ok"].get<bool>() && r["mmap_ok"].get<bool>();
-  r["problems"] = c.problems;
+  r.read_ok = ok && c.read_all();
+  r.pread_ok = ok && c.pread_boundaries(r.pread_checks);
+  r.mmap_ok = ok && c.mmap_all();
+  r.ok = ok && r.read_ok && r.pread_ok && r.mmap_ok;
+  r.problems = c.problems;
   return r;
 }
 

@@ -11,18 +11,16 @@
 // exactly that open fail (reported as open_errno, not as a crash).
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "protocol/famfs_file.h"
+#include "protocol/results.h"
 
 namespace famlab::agent {
 
-// {"name", "size", "seed", "ok", "open_errno", "open_errno_name", "open_error",
-//  "dax", "dax_known", "write_ok", "read_ok", "pread_ok", "pread_checks",
-//  "mmap_ok", "problems": [...]}
-nlohmann::json check_famfs_file(const std::string& path, const protocol::FamfsFile& file, uint64_t seed,
-                                const std::function<void()>& idle);
+// Every check's outcome; a failed open is a result (open_errno), not a throw.
+protocol::FamfsFileResult check_famfs_file(const std::string& path, const protocol::FamfsFile& file,
+                                           uint64_t seed, const std::function<void()>& idle);
 
 // The pattern's bytes [offset, offset + length) of a file written with `seed`.
 std::string pattern_bytes(uint64_t seed, uint64_t offset, uint64_t length);

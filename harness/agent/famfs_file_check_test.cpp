@@ -42,13 +42,13 @@ TEST(FamfsFileCheck, AFileWrittenAndReadBackEveryWayPasses) {
   TempFile t(size);
   famlab::protocol::FamfsFile f{"i2", size, 2, 2 * MiB, false};
   auto r = check_famfs_file(t.path, f, 9, {});
-  EXPECT_TRUE(r["ok"].get<bool>()) << r.dump();
-  EXPECT_TRUE(r["write_ok"].get<bool>());
-  EXPECT_TRUE(r["mmap_ok"].get<bool>());
+  EXPECT_TRUE(r.ok) << famlab::protocol::encode(r).dump();
+  EXPECT_TRUE(r.write_ok);
+  EXPECT_TRUE(r.mmap_ok);
   // Two boundaries (2M, 4M) with three reads each, then the end and the start.
-  EXPECT_EQ(r["pread_checks"], 8);
-  EXPECT_EQ(r["open_errno"], 0);
-  EXPECT_FALSE(r["dax"].get<bool>());  // a tmp file is no fs-dax file
+  EXPECT_EQ(r.pread_checks, 8u);
+  EXPECT_EQ(r.open_errno, 0);
+  EXPECT_FALSE(r.dax);  // a tmp file is no fs-dax file
 }
 
 TEST(FamfsFileCheck, APrefilledFileWithOneWrongByteFailsSayingWhere) {
@@ -61,31 +61,30 @@ TEST(FamfsFileCheck, APrefilledFileWithOneWrongByteFailsSayingWhere) {
   close(fd);
   famlab::protocol::FamfsFile f{"probe", size, 0, 0, true};
   auto r = check_famfs_file(t.path, f, 4, {});
-  EXPECT_FALSE(r["ok"].get<bool>());
-  EXPECT_FALSE(r.contains("write_ok"));  // prefilled: never written through the mount
-  EXPECT_FALSE(r["read_ok"].get<bool>());
-  EXPECT_FALSE(r["pread_ok"].get<bool>());
-  EXPECT_FALSE(r["mmap_ok"].get<bool>());
-  EXPECT_NE(r["problems"][0].get<std::string>().find("byte 0x200005 differs"), std::string::npos) << r.dump();
+  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(r.write_ok);  // prefilled: never written through the mount
+  EXPECT_FALSE(r.read_ok);
+  EXPECT_FALSE(r.pread_ok);
+  EXPECT_FALSE(r.mmap_ok);
+  EXPECT_NE(r.problems.at(0).find("byte 0x200005 differs"), std::string::npos) << famlab::protocol::encode(r).dump();
 }
 
 TEST(FamfsFileCheck, AFailedOpenIsAResultWithTheErrnoNotACrash) {
   famlab::protocol::FamfsFile f{"gone", 4096, 0, 0, false};
   auto r = check_famfs_file("/nonexistent/famlab/gone", f, 1, {});
-  EXPECT_FALSE(r["ok"].get<bool>());
-  EXPECT_EQ(r["open_errno"], ENOENT);
-  EXPECT_EQ(r["open_errno_name"], "ENOENT");
-  EXPECT_NE(r["open_error"].get<std::string>().find("/nonexistent/famlab/gone"), std::string::npos);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.open_errno, ENOENT);
+  EXPECT_EQ(r.open_errno_name, "ENOENT");
+  EXPECT_NE(r.open_error.find("/nonexistent/famlab/gone"), std::string::npos);
 }
 
 TEST(FamfsFileCheck, AFileOfTheWrongSizeIsCaught) {
   TempFile t(MiB);
   famlab::protocol::FamfsFile f{"short", 2 * MiB, 0, 0, false};
   auto r = check_famfs_file(t.path, f, 1, {});
-  EXPECT_FALSE(r["ok"].get<bool>());
-  EXPECT_NE(r["problems"][0].get<std::string>().find("statx size 1048576, expected 2097152"),
-            std::string::npos)
-      << r.dump();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.problems.at(0).find("statx size 1048576, expected 2097152"), std::string::npos)
+      << famlab::protocol::encode(r).dump();
 }
 
 }  // namespace

@@ -106,11 +106,11 @@ FamfsProbeResult run_famfs_probe(const FamfsProbeJob& job, const ToolRunner& run
     return t;
   };
   auto setup_failed = [&] {
-    r.result["setup_error"] = r.error;
+    r.result.setup_error = r.error;
     return r;
   };
   if (!step({"famfs", "mkfs", "--force", job.device}).ok()) return setup_failed();
-  nlohmann::json results = nlohmann::json::array();
+  std::vector<protocol::FamfsFileResult>& results = r.result.files;
   for (size_t i = 0; i < files.size(); ++i) {
     const auto& f = files[i];
     if (f.prefilled) write_file(source, famfs_probe_bytes(f.size, seed_of(i)));
@@ -119,9 +119,12 @@ FamfsProbeResult run_famfs_probe(const FamfsProbeJob& job, const ToolRunner& run
     // before the mount, while nothing else has the device open.
     ToolResult map = step({"famfs", "getmap", "--json", job.device, "/" + f.name});
     if (!map.ok()) return setup_failed();
-    nlohmann::json entry = {{"name", f.name}, {"size", f.size}, {"seed", seed_of(i)}};
+    protocol::FamfsFileResult entry;
+    entry.name = f.name;
+    entry.size = f.size;
+    entry.seed = seed_of(i);
     try {
-      entry["map"] = nlohmann::json::parse(map.output.substr(map.output.find('{')));
+      entry.map = nlohmann::json::parse(map.output.substr(map.output.find('{')));
     } catch (const std::exception& e) {
       r.error = "famfs getmap --json /" + f.name + " printed no JSON (" + e.what() + "): " + map.output;
       return setup_failed();
@@ -134,27 +137,28 @@ FamfsProbeResult run_famfs_probe(const FamfsProbeJob& job, const ToolRunner& run
   mount.push_back(job.device);
   mount.push_back(mnt);
   ToolResult m = run(mount, job.timeout_s);
-  r.result["mount_command"] = command_line(mount);
-  r.result["mount_output"] = m.output;
+  r.result.mount_command = command_line(mount);
+  r.result.mount_output = m.output;
   if (!m.ok()) {
     r.error = command_line(mount) + " failed (exit " + std::to_string(m.exit_code) + "): " + m.output;
-    r.result["setup_error"] = r.error;
+    r.result.setup_error = r.error;
   } else {
     bool data_ok = true;
     for (size_t i = 0; i < files.size(); ++i) {
-      nlohmann::json checked = check_famfs_file(mnt + "/" + files[i].name, files[i], seed_of(i), idle);
-      for (auto& [k, v] : checked.items()) results[i][k] = v;
-      if (!checked.value("ok", false)) {
+      protocol::FamfsFileResult checked =
+          check_famfs_file(mnt + "/" + files[i].name, files[i], seed_of(i), idle);
+      checked.map = std::move(results[i].map);
+      results[i] = std::move(checked);
+      if (!results[i].ok) {
         data_ok = false;
         std::string why;
-        for (const auto& p : checked["problems"]) why += (why.empty() ? "" : "; ") + p.get<std::string>();
+        for (const auto& p : results[i].problems) why += (why.empty() ? "" : "; ") + p;
         r.error += (r.error.empty() ? "" : "\n") + std::string("/") + files[i].name + ": " + why;
       }
     }
-    r.result["data_ok"] = data_ok;
+    r.result.data_ok = data_ok;
     if (::umount2(mnt.c_str(), 0) != 0) ::umount2(mnt.c_str(), MNT_DETACH);
   }
-  r.result["files"] = results;
 
   // The server rewrites its status at exit; give it a moment to get there.
   // A mount that failed has no server left to wait for: one look.
@@ -177,14 +181,14 @@ FamfsProbeResult run_famfs_probe(const FamfsProbeJob& job, const ToolRunner& run
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (have_status) {
-    r.result["status"] = protocol::famfs_status_to_json(st);
     auto en = st.kernel_famfs.find("enabled");
-    r.result["famfs_enabled"] = en != st.kernel_famfs.end() && en->second == "1";
-    r.result["kernel_report"] = !st.kernel_famfs.empty();
+    r.result.famfs_enabled = en != st.kernel_famfs.end() && en->second == "1";
+    r.result.kernel_report = !st.kernel_famfs.empty();
+    r.result.status = std::move(st);
   } else {
     std::string missing = "the famfs server left no status file at " + status_file;
     r.error += (r.error.empty() ? "" : "; ") + missing;
-    if (!r.result.contains("setup_error")) r.result["setup_error"] = missing;
+    if (r.result.setup_error.empty()) r.result.setup_error = missing;
   }
   r.ok = r.error.empty();
   return r;

@@ -9,12 +9,12 @@
 // Judging the result (famfs on or off, data path, placement) is the host's.
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "harness/agent/tool_runner.h"
 #include "protocol/famfs_file.h"
+#include "protocol/results.h"
 
 namespace famlab::agent {
 
@@ -31,7 +31,7 @@ struct FamfsProbeJob {
 struct FamfsProbeResult {
   bool ok = false;    // mounted, every file checked byte-exact, unmounted
   std::string error;  // what went wrong, naming the command or file
-  nlohmann::json result;
+  protocol::FamfsMountResult result;
 };
 
 // The `famfs creat` (or, prefilled, `famfs cp`) command for a file.

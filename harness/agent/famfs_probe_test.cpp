@@ -58,10 +58,10 @@ TEST(FamfsProbe, FilesAreCreatedWithTheirLayoutAndMappedBeforeTheMount) {
   EXPECT_EQ(seen[3], (V{"famfs", "creat", "--size", "13631488", "--strips", "3", "--chunk", "2097152",
                         "/dev/dax0.0", "/i3"}));
   EXPECT_EQ(seen[5][1], "mount");
-  ASSERT_EQ(r.result["files"].size(), 2u);
-  EXPECT_EQ(r.result["files"][0]["map"]["extents"][0]["offset"], 10485760);
-  EXPECT_EQ(r.result["files"][1]["seed"], famlab::protocol::famfs_file_seed(1, 1));
-  EXPECT_NE(r.result["setup_error"].get<std::string>().find("mount refused"), std::string::npos);
+  ASSERT_EQ(r.result.files.size(), 2u);
+  EXPECT_EQ(r.result.files[0].map["extents"][0]["offset"], 10485760);
+  EXPECT_EQ(r.result.files[1].seed, famlab::protocol::famfs_file_seed(1, 1));
+  EXPECT_NE(r.result.setup_error.find("mount refused"), std::string::npos);
 }
 
 TEST(FamfsProbe, TheProbeIsOnePrefilledFileCopiedIn) {

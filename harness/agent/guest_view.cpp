@@ -9,8 +9,6 @@
 
 namespace famlab::agent {
 
-using nlohmann::json;
-
 DaxView read_dax_view(const DaxDevice& dax, const SystemRoots& roots) {
   DaxView v;
   v.name = dax.name();
@@ -79,35 +77,6 @@ GuestView read_guest_view(const SystemRoots& roots, const std::map<int, std::str
     view.pmem.push_back(p);
   }
   return view;
-}
-
-json to_json(const DaxView& v) {
-  return {{"name", v.name}, {"path", v.path}, {"size", v.size}, {"align", v.align}, {"mode", v.mode}};
-}
-
-json to_json(const GuestView& v) {
-  json memdevs = json::array(), regions = json::array(), pmem = json::array();
-  for (const auto& m : v.memdevs)
-    memdevs.push_back(
-        {{"name", m.name}, {"serial", m.serial}, {"ram_size", m.ram_size}, {"pmem_size", m.pmem_size}});
-  for (const auto& r : v.regions) {
-    json j = {{"index", r.index},
-              {"name", r.name},
-              {"size", r.size},
-              {"ways", r.ways},
-              {"granularity", r.granularity},
-              {"resource", r.resource},
-              {"targets", r.targets},
-              {"target_serials", r.target_serials}};
-    j["dax"] = r.dax ? to_json(*r.dax) : json();
-    regions.push_back(j);
-  }
-  for (const auto& p : v.pmem) {
-    json j = {{"index", p.index}, {"namespace", p.ns}, {"start", p.start}};
-    j["dax"] = p.dax ? to_json(*p.dax) : json();
-    pmem.push_back(j);
-  }
-  return {{"memdevs", memdevs}, {"regions", regions}, {"pmem", pmem}};
 }
 
 }  // namespace famlab::agent

@@ -36,7 +36,7 @@ TEST(GuestView, ReadsABuiltRegionBackWithTargetsBySerial) {
   EXPECT_TRUE(rv.dax->path_exists);
   EXPECT_EQ(rv.dax->mode, "devdax");
 
-  nlohmann::json j = to_json(v);
+  nlohmann::json j = famlab::protocol::encode(famlab::protocol::BringupResult{v, {}});
   EXPECT_EQ(j["regions"][0]["targets"][0], "mem1");
   EXPECT_EQ(j["regions"][0]["dax"]["size"], 512u << 20);
   EXPECT_EQ(j["regions"][0]["ways"], 2);

@@ -39,7 +39,9 @@ int cmd_gc(const GcArgs& args);
 
 struct ShellArgs {
   KernelArgs kernel;
-  std::string topology;
+  std::string topology;  // one guest of this topology, or
+  std::string scenario;  // every guest of this scenario, with
+  std::string guest;     // the console of this one (default: the first)
   bool no_bringup = false;
 };
 int cmd_shell(const ShellArgs& args);

@@ -56,7 +56,12 @@ int main(int argc, char** argv) {
   auto* shellc =
       app.add_subcommand("shell", "boot a topology interactively, devdax ready, shell on the console");
   add_kernel_options(shellc, shell.kernel);
-  shellc->add_option("--topology", shell.topology, "topology file")->required();
+  auto* topo_opt = shellc->add_option("--topology", shell.topology, "topology file: one guest");
+  auto* scen_opt = shellc->add_option("--scenario", shell.scenario,
+                                      "a scenario file: boot all its guests (shared memory too)");
+  topo_opt->excludes(scen_opt);
+  shellc->add_option("--guest", shell.guest, "with --scenario: whose console you get (default: the first)")
+      ->needs(scen_opt);
   shellc->add_flag("--no-bringup", shell.no_bringup, "leave the CXL regions for you to build");
 
   cli::GcArgs gc;

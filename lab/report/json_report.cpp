@@ -22,6 +22,7 @@ nlohmann::json to_json(const RunResult& run) {
                 {"seconds", st.seconds}, {"output", st.output}, {"message", st.message},
                 {"splats", splats}};
       if (!st.data.is_null()) s["data"] = st.data;
+      if (!st.guest.empty()) s["guest"] = st.guest;
       steps.push_back(std::move(s));
     }
     scenarios.push_back({{"name", sc.name},
@@ -29,6 +30,7 @@ nlohmann::json to_json(const RunResult& run) {
                          {"kernel", sc.kernel},
                          {"kernel_release", sc.kernel_release},
                          {"topology", sc.topology},
+                         {"guests", sc.guests},
                          {"backend", sc.backend},
                          {"host", sc.host},
                          {"domain", sc.domain},

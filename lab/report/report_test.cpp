@@ -23,14 +23,14 @@ RunResult sample() {
   ok.name = "boot-and-devdax";
   ok.kernel = "plain";
   ok.status = Status::Passed;
-  ok.steps.push_back({"bring-up", "bringup", Status::Passed, 0.5, "", "", {}, {{"regions", 1}}});
+  ok.steps.push_back({"bring-up", "bringup", Status::Passed, 0.5, "", "", {}, {{"regions", 1}}, ""});
   ScenarioResult bad;
   bad.name = "interleave <2way> & \"more\"";
   bad.kernel = "stock";
   bad.status = Status::Failed;
   bad.message = "step 'placement' failed";
   StepResult st{
-      "placement", "check_placement", Status::Failed, 0.1, "out\x01put", "word at 0x1000 on mem1", {}, {}};
+      "placement", "check_placement", Status::Failed, 0.1, "out\x01put", "word at 0x1000 on mem1", {}, {}, ""};
   st.splats.push_back(
       {"WARNING", "WARNING: CPU: 0 PID: 1 at x.c:1", "WARNING: CPU: 0 PID: 1 at x.c:1\nCall Trace:\n"});
   bad.steps.push_back(st);

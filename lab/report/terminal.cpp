@@ -44,7 +44,8 @@ void Terminal::scenario_start(const ScenarioResult& sc) {
 void Terminal::step_done(const StepResult& st) {
   std::lock_guard<std::mutex> lk(mu_);
   char line[256];
-  std::snprintf(line, sizeof line, "   %s %-28s %7.2f s", tag(st.status), st.name.c_str(), st.seconds);
+  std::string name = st.guest.empty() ? st.name : st.name + " [" + st.guest + "]";
+  std::snprintf(line, sizeof line, "   %s %-28s %7.2f s", tag(st.status), name.c_str(), st.seconds);
   out_ << line;
   if (!st.message.empty()) out_ << "  " << first_line(st.message);
   for (const auto& sp : st.splats) {

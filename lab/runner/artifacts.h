@@ -16,7 +16,8 @@ std::string shell_command(const std::vector<std::string>& argv);
 void write_artifact(const std::filesystem::path& dir, const std::string& name, const std::string& text);
 // Copies a file in when it exists; silently nothing otherwise (no config
 // for a user's bzImage, for example).
-void copy_artifact(const std::filesystem::path& dir, const std::string& name, const std::filesystem::path& from);
+void copy_artifact(const std::filesystem::path& dir, const std::string& name,
+                   const std::filesystem::path& from);
 
 // "interleave-2way-2hb" + "plain" -> a folder name safe on any filesystem.
 std::string artifact_dir_name(const std::string& scenario, const std::string& kernel);

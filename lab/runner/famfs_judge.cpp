@@ -1,5 +1,7 @@
 #include "lab/runner/famfs_judge.h"
 
+#include <algorithm>
+
 #include "base/error.h"
 #include "famfs/format/file_map_json.h"
 #include "lab/runner/placement_check.h"
@@ -11,27 +13,59 @@ using report::Status;
 
 namespace {
 
-const nlohmann::json& famfs_files(const nlohmann::json& result) {
-  static const nlohmann::json none = nlohmann::json::array();
-  auto it = result.find("files");
-  return it != result.end() && it->is_array() ? *it : none;
+uint64_t opcode_count(const protocol::FamfsMountResult& result, const char* opcode) {
+  if (!result.status) return 0;
+  auto it = result.status->opcodes.find(opcode);
+  return it == result.status->opcodes.end() ? 0 : it->second;
+}
+
+std::string cap_line(const protocol::FamfsCapability& c, const char* name) {
+  auto bit = [](bool b) { return b ? "1" : "0"; };
+  return std::string(name) + " eff=" + bit(c.effective) + " perm=" + bit(c.permitted) +
+         " bnd=" + bit(c.bounding);
+}
+
+std::string kernel_report_text(const protocol::FamfsStatus& st) {
+  if (st.kernel_famfs.empty()) return "none";
+  std::string s;
+  for (const auto& [k, v] : st.kernel_famfs) s += (s.empty() ? "" : " ") + k + "=" + v;
+  return s;
+}
+
+std::string opcodes_text(const protocol::FamfsStatus& st) {
+  std::string s;
+  for (const auto& [k, v] : st.opcodes) s += (s.empty() ? "" : " ") + k + "=" + std::to_string(v);
+  return s.empty() ? "none" : s;
 }
 
 }  // namespace
 
+std::string famfs_observed(const protocol::FamfsMountResult& result) {
+  if (result.kernel_report) return result.famfs_enabled ? "on" : "off";
+  return result.status && result.status->dax_fmap_offered ? "off" : "not-offered";
+}
+
+void judge_famfs_mount(const scenario::Step& step, const std::string& kernel,
+                       const FamfsPlacementContext& where, const protocol::FamfsMountResult& result,
+                       report::StepResult& r) {
+  judge_open_errors(step, result, r);
+  judge_famfs_cell(step, kernel, result, r);
+  judge_data_path(step, kernel, result, r);
+  judge_file_placement(step, where, result, r);
+}
+
 // expect_open_error: the agent reports the failed opens as failures; the
 // step passes when the mount itself worked and every file's open failed
 // with EINVAL (the kernel contract for a malformed map), and nothing else.
-void judge_open_errors(const scenario::Step& step, report::StepResult& r) {
-  if (!step.expect_open_error || r.data.is_null()) return;
-  std::string setup = r.data.value("setup_error", "");
-  if (!setup.empty()) {
+void judge_open_errors(const scenario::Step& step, const protocol::FamfsMountResult& result,
+                       report::StepResult& r) {
+  if (!step.expect_open_error) return;
+  if (!result.setup_error.empty()) {
     r.status = Status::Failed;
-    r.message = setup;
+    r.message = result.setup_error;
     return;
   }
-  const auto& files = famfs_files(r.data);
-  if (files.empty()) {
+  if (result.files.empty()) {
     r.status = Status::Failed;
     r.message = "the agent reported no files, so no open could fail";
     return;
@@ -40,15 +74,14 @@ void judge_open_errors(const scenario::Step& step, report::StepResult& r) {
   for (size_t i = 0; i + 1 < step.famfs_args.size(); ++i)
     if (step.famfs_args[i] == "--bad-fmap") fault = " (--bad-fmap " + step.famfs_args[i + 1] + ")";
   std::string opened, wrong_errno, seen;
-  for (const auto& f : files) {
-    std::string name = f.value("name", "?");
-    int err = f.value("open_errno", 0);
-    seen += (seen.empty() ? "" : ", ") + name + ": " +
-            (err ? f.value("open_errno_name", std::to_string(err)) : "opened");
-    if (err == 0)
-      opened += (opened.empty() ? "" : ", ") + name;
-    else if (f.value("open_errno_name", "") != "EINVAL")
-      wrong_errno += (wrong_errno.empty() ? "" : ", ") + name + " (" + f.value("open_error", "?") + ")";
+  for (const auto& f : result.files) {
+    seen += (seen.empty() ? "" : ", ") + f.name + ": " +
+            (f.open_errno ? (f.open_errno_name.empty() ? std::to_string(f.open_errno) : f.open_errno_name)
+                          : "opened");
+    if (f.open_errno == 0)
+      opened += (opened.empty() ? "" : ", ") + f.name;
+    else if (f.open_errno_name != "EINVAL")
+      wrong_errno += (wrong_errno.empty() ? "" : ", ") + f.name + " (" + f.open_error + ")";
   }
   r.output += (r.output.empty() ? "" : "\n") + std::string("open results: ") + seen;
   if (!opened.empty()) {
@@ -63,18 +96,61 @@ void judge_open_errors(const scenario::Step& step, report::StepResult& r) {
   }
 }
 
+// Judges the cell against the kernel's expectations and writes a
+// one-paragraph account of it into the step output.
+void judge_famfs_cell(const scenario::Step& step, const std::string& kernel,
+                      const protocol::FamfsMountResult& result, report::StepResult& r) {
+  const protocol::FamfsStatus st = result.status.value_or(protocol::FamfsStatus{});
+  const std::string observed = famfs_observed(result);
+  auto decided_it = st.kernel_famfs.find("decided_by");
+  const std::string decided = decided_it == st.kernel_famfs.end() ? "" : decided_it->second;
+  const auto& cred = st.at_mount;
+  std::string account = "famfs " + observed + " (kernel report: " + kernel_report_text(st) +
+                        "); server at mount: uid " + std::to_string(cred.euid) + ", " +
+                        cap_line(cred.sys_rawio, "cap_sys_rawio") + "; mount via " +
+                        (st.mount_method.empty() ? "?" : st.mount_method) + "; opcodes " + opcodes_text(st);
+  bool bounding_only =
+      std::find(step.famfs_args.begin(), step.famfs_args.end(), "bounding") != step.famfs_args.end();
+  if (bounding_only && cred.sys_rawio.effective)
+    account +=
+        "\nnote: PR_CAPBSET_DROP removed CAP_SYS_RAWIO from the bounding set only; it stayed effective, "
+        "so the kernel rightly saw a privileged server (this is what misled the seed's experiment)";
+  r.output += (r.output.empty() ? "" : "\n") + account;
+  r.data["famfs"] = observed;
+  if (r.status != Status::Passed) return;
+
+  if (auto want = step.famfs_expected_on(kernel); want && *want != observed) {
+    r.status = Status::Failed;
+    r.message = "cell '" + step.name + "' on kernel " + kernel + ": famfs " + observed + ", expected " +
+                *want + (decided.empty() ? "" : " (decided_by=" + decided + ")") + "; server " +
+                cap_line(cred.sys_rawio, "cap_sys_rawio") + ", uid " + std::to_string(cred.euid);
+    return;
+  }
+  // With famfs off the server must have served the probe itself.
+  if (observed != "on" && opcode_count(result, "READ") == 0) {
+    r.status = Status::Failed;
+    r.message = "cell '" + step.name + "': famfs is " + observed +
+                " but the server saw no READ: the probe did not come through the fallback path";
+    return;
+  }
+  // A flavoured kernel ("famfs+debug") is held to its variant's expectation.
+  if (auto want = step.decided_by_expected_on(kernel); want && *want != decided) {
+    r.status = Status::Failed;
+    r.message = "cell '" + step.name + "' on kernel " + kernel +
+                ": decided_by=" + (decided.empty() ? std::string("(none)") : decided) + ", expected " + *want;
+  }
+}
+
 // expect_data: "dax" means no READ or WRITE reached the server and every
 // file carries STATX_ATTR_DAX; "server" means the server saw READ and no
 // file claims DAX.
-void judge_data_path(const scenario::Step& step, const std::string& kernel, report::StepResult& r) {
+void judge_data_path(const scenario::Step& step, const std::string& kernel,
+                     const protocol::FamfsMountResult& result, report::StepResult& r) {
   auto want = step.data_expected_on(kernel);
   if (!want || r.status != Status::Passed) return;
-  const auto& ops =
-      r.data.value("status", nlohmann::json::object()).value("opcodes", nlohmann::json::object());
-  uint64_t reads = ops.value("READ", uint64_t{0}), writes = ops.value("WRITE", uint64_t{0});
+  uint64_t reads = opcode_count(result, "READ"), writes = opcode_count(result, "WRITE");
   std::string dax_files, plain_files;
-  for (const auto& f : famfs_files(r.data))
-    (f.value("dax", false) ? dax_files : plain_files) += (f.value("name", "?") + " ");
+  for (const auto& f : result.files) (f.dax ? dax_files : plain_files) += f.name + " ";
   r.data["data_path"] = reads == 0 && writes == 0 ? "dax" : "server";
   auto fail = [&](const std::string& why) {
     r.status = Status::Failed;
@@ -98,22 +174,20 @@ void judge_data_path(const scenario::Step& step, const std::string& kernel, repo
 // check_placement on a famfs_mount step: every file's words where famfs
 // interleave and then CXL interleave put them, using the map the agent
 // took with `famfs getmap --json` before mounting.
-void judge_file_placement(const scenario::Step& step, const topology::Topology& topology,
-                          const std::vector<plan::BackingFile>& backing, report::StepResult& r) {
+void judge_file_placement(const scenario::Step& step, const FamfsPlacementContext& where,
+                          const protocol::FamfsMountResult& result, report::StepResult& r) {
   if (!step.check_placement || r.status != Status::Passed) return;
-  const auto& files = famfs_files(r.data);
   nlohmann::json per_file = nlohmann::json::array();
   uint64_t words = 0, misplaced = 0, pieces = 0;
   std::string text;
   try {
-    for (size_t i = 0; i < files.size(); ++i) {
-      const auto& f = files[i];
-      std::string name = "/" + f.value("name", "?");
-      if (!f.contains("map")) throw Error("the agent sent no map for " + name);
-      auto map = famfs::format::file_map_from_json(f["map"]);
-      uint64_t size = f.value("size", uint64_t{0});
-      PlacementReport rep = check_file_placement(topology, backing, step.region, name, map, size,
-                                                 protocol::famfs_file_seed(step.seed, i));
+    for (size_t i = 0; i < result.files.size(); ++i) {
+      const auto& f = result.files[i];
+      std::string name = "/" + f.name;
+      if (f.map.is_null()) throw Error("the agent sent no map for " + name);
+      auto map = famfs::format::file_map_from_json(f.map);
+      PlacementReport rep = check_file_placement(where.topology, where.backing, step.region, name, map,
+                                                 f.size, protocol::famfs_file_seed(step.seed, i));
       words += rep.words_checked;
       misplaced += rep.mismatches;
       pieces += rep.granules_checked;

@@ -11,10 +11,8 @@
 #include "lab/common/paths.h"
 #include "lab/image/initramfs.h"
 #include "lab/kernel/kernel.h"
-#include "lab/plan/qemu_args.h"
+#include "lab/runner/launch.h"
 #include "lab/runner/leak_check.h"
-#include "lab/topology/load.h"
-#include "lab/vm/guest_session.h"
 #include "lab/vm/qemu_backend.h"
 
 using namespace famlab;
@@ -41,23 +39,24 @@ TEST(RealKmemleak, BaselineLeavesNothingAndALeakFailsTheCheckNamingItsFrame) {
   if (!env("FAMLAB_REAL") || std::string(env("FAMLAB_REAL")) != "1") GTEST_SKIP() << "set FAMLAB_REAL=1";
   if (!env("FAMLAB_AGENT")) GTEST_SKIP() << "set FAMLAB_AGENT to the static famlab-agent";
   kernel::Kernel k = kernel::resolve_kernel({"famfs+debug", {}, {}}, print);
+  runner::GuestSoftware sw;
+  sw.kernel = k;
   image::ImageSpec spec = image::default_image_spec(k);
   spec.agent = env("FAMLAB_AGENT");
-  image::Image img = image::build_initramfs(spec, print);
+  sw.image = image::build_initramfs(spec, print);
 
   RunDir run;
-  topology::Topology topo =
-      topology::load_topology(fs::path(FAMLAB_SOURCE_DIR) / "scenarios" / "topologies" / "cxl1.toml");
-  plan::QemuInputs in;
-  in.kernel = k.image;
-  in.initrd = img.cpio;
-  in.run_dir = run.path();
-  plan::QemuPlan qp = plan::make_qemu_plan(topo, in);
-  vm::QemuBackend backend;
-  vm::GuestSession session(backend, {qp.argv, qp.agent_socket, false, run.path()},
-                           {run.path() / "serial.log", run.path() / "dmesg.log", run.path() / "agent.log"});
-  vm::CallResult boot = session.boot(900);
-  ASSERT_EQ(boot.outcome, vm::Outcome::Finished) << boot.detail;
+  runner::GuestSetup setup;
+  setup.topology_file = fs::path(FAMLAB_SOURCE_DIR) / "scenarios" / "topologies" / "cxl1.toml";
+  setup.software = &sw;
+  setup.run_dir = run.path() / "vm";
+  setup.artifacts = run.path() / "artifacts";
+  fs::create_directories(setup.run_dir);
+  auto guest = runner::plan_guest(
+      setup, [](const runner::GuestSetup&) { return std::make_unique<vm::QemuBackend>(); });
+  runner::BootOutcome boot = runner::boot_guest(*guest, 900);
+  ASSERT_EQ(boot.step.status, report::Status::Passed) << boot.step.message;
+  vm::GuestSession& session = *guest->session;
 
   report::StepResult base = runner::kmemleak_baseline(session);
   show(base);

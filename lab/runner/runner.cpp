@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "base/error.h"
 #include "lab/common/paths.h"
@@ -13,7 +16,8 @@
 #include "lab/report/json_report.h"
 #include "lab/report/junit.h"
 #include "lab/runner/artifacts.h"
-#include "lab/runner/step_executor.h"
+#include "lab/runner/launch.h"
+#include "lab/runner/scenario_run.h"
 #include "lab/topology/load.h"
 #include "lab/vm/domain_metadata.h"
 #include "lab/vm/interrupt.h"
@@ -38,22 +42,7 @@ double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// A guest program built with the lab, next to famlab in the build tree
-// (build/<cfg>/lab/famlab -> build/<cfg>/<relative>); `env`, when set,
-// points at another build of it.
-fs::path built_binary(const char* env, const fs::path& relative, const std::string& what) {
-  if (const char* e = env ? std::getenv(env) : nullptr; e && *e) return e;
-  fs::path p = exe_dir().parent_path() / relative;
-  if (!fs::exists(p)) throw Error(what + " is not built: " + p.string() + " (run 'make build')");
-  return p;
-}
-
 }  // namespace
-
-std::string kernel_label(const kernel::KernelRequest& k) {
-  if (!k.tree.empty()) return "tree:" + k.tree.string();
-  return k.spec;
-}
 
 std::vector<fs::path> expand_scenario_args(const std::vector<std::string>& args) {
   std::vector<fs::path> out;
@@ -75,25 +64,6 @@ std::vector<fs::path> expand_scenario_args(const std::vector<std::string>& args)
   return out;
 }
 
-GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Terminal& term) {
-  auto log = [&](const std::string& s) { term.info(s); };
-  GuestSoftware sw;
-  sw.kernel = kernel::resolve_kernel(request, log);
-  term.info("kernel " + sw.kernel.name + ": " + sw.kernel.release +
-            (sw.kernel.cache_hit ? " (cached)" : " (built)") + " " + sw.kernel.image.string());
-  image::ImageSpec spec = image::default_image_spec(sw.kernel);
-  spec.agent = built_binary("FAMLAB_AGENT", "harness/agent/famlab-agent", "the guest agent");
-  // The famfs tools and server, and make bench's bandwidth tool (static).
-  spec.payloads.push_back(
-      {"/usr/bin/famfs", built_binary("FAMLAB_FAMFS", "famfs/cli/famfs", "the famfs tools")});
-  spec.payloads.push_back(
-      {"/usr/bin/famlab-bw", built_binary(nullptr, "harness/bench/guest/famlab-bw", "famlab-bw")});
-  sw.image = image::build_initramfs(spec, log);
-  term.info("image " + sw.image.hash.substr(0, 12) + " " + std::to_string(sw.image.bytes / 1024) + " KiB" +
-            (sw.image.cache_hit ? " (cached)" : " (built)"));
-  return sw;
-}
-
 Runner::Runner(RunOptions options, report::Terminal& terminal)
     : options_(std::move(options)), term_(terminal) {}
 
@@ -112,17 +82,32 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
   fs::create_directories(options_.report_dir);
 
   // Parse everything first: a typo in the last file should not cost a boot.
+  // A file listed twice (scenarios/ and scenarios/x.toml) runs once.
   std::vector<scenario::Scenario> scenarios;
-  for (const auto& f : files) scenarios.push_back(scenario::load_scenario(f));
+  std::set<fs::path> seen;
+  for (const auto& f : files) {
+    if (!seen.insert(fs::weakly_canonical(f)).second) {
+      term_.info(f.string() + " is listed twice: it runs once");
+      continue;
+    }
+    scenarios.push_back(scenario::load_scenario(f));
+  }
 
   struct Job {
     const scenario::Scenario* sc;
     const kernel::KernelRequest* kreq;
+    std::string folder;  // its artifact folder (and libvirt domain) name, unique in the run
   };
   std::vector<Job> jobs;
+  std::map<std::string, int> folders;
   for (const auto& kreq : options_.kernels)
-    for (const auto& sc : scenarios)
-      if (sc.applies_to(kernel_label(kreq))) jobs.push_back({&sc, &kreq});
+    for (const auto& sc : scenarios) {
+      if (!sc.applies_to(kernel_label(kreq))) continue;
+      // Two files may give their scenarios one name: the second gets -2.
+      std::string folder = artifact_dir_name(sc.name, kernel_label(kreq));
+      if (int n = ++folders[folder]; n > 1) folder += "-" + std::to_string(n);
+      jobs.push_back({&sc, &kreq, folder});
+    }
 
   // Direct QEMU is a pool of one local slot; libvirt spreads over its hosts.
   const bool libvirt = options_.backend == "libvirt";
@@ -176,7 +161,7 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
       term_.info("start " + jobs[j].sc->name + " [" + kernel_label(*jobs[j].kreq) + "] on " + where.host);
     report::ScenarioResult r;
     try {
-      r = run_one(*jobs[j].sc, *jobs[j].kreq, term, where);
+      r = run_one(*jobs[j].sc, *jobs[j].kreq, jobs[j].folder, term, where);
     } catch (const vm::HostError& e) {
       term_.info(std::string(e.kind() == vm::HostError::Kind::Down ? "host down: " : "host refused: ") +
                  e.what() + " (" + jobs[j].sc->name + " goes to another host if one can take it)");
@@ -238,16 +223,19 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
 }
 
 report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
-                                       report::Terminal& term, const Placement& where) {
+                                       const std::string& folder, report::Terminal& term,
+                                       const Placement& where) {
   auto t0 = std::chrono::steady_clock::now();
   report::ScenarioResult res;
   res.name = sc.name;
   res.file = sc.file.string();
   res.kernel = kernel_label(kreq);
   res.topology = sc.topology_file.stem().string();
+  for (const auto& g : sc.guests)
+    if (!g.name.empty()) res.guests.push_back(g.name + " (" + g.topology_file.stem().string() + ")");
   res.backend = where.backend;
   res.host = where.host;
-  res.artifacts = options_.report_dir / artifact_dir_name(sc.name, res.kernel);
+  res.artifacts = options_.report_dir / folder;
   term.scenario_start(res);
 
   auto finish = [&](Status st, const std::string& msg) {
@@ -258,145 +246,105 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     return res;
   };
 
+  // A multi-guest scenario's guests share its private directory: each has
+  // its own folder there, and the shared devices' files sit beside them.
   std::unique_ptr<RunDir> run_dir;
-  topology::Topology topo;
-  plan::QemuPlan qemu;
-  protocol::GuestPlan guest;
-  const GuestSoftware* sw = nullptr;
+  std::vector<std::unique_ptr<Guest>> guests;
   try {
     fs::remove_all(res.artifacts);
     fs::create_directories(res.artifacts);
-    topo = topology::load_topology(sc.topology_file);
-    sw = &software(kreq);
-    res.kernel_release = sw->kernel.release;
+    const GuestSoftware& sw = software(kreq);
+    res.kernel_release = sw.kernel.release;
     run_dir = std::make_unique<RunDir>();
     if (options_.keep_run_dirs) run_dir->keep();
-    plan::QemuInputs in;
-    in.kernel = sw->kernel.image;
-    in.initrd = sw->image.cpio;
-    in.run_dir = run_dir->path();
-    qemu = plan::make_qemu_plan(topo, in);
-    guest = plan::make_guest_plan(topo);
-
-    write_artifact(
-        res.artifacts, "qemu-command.sh",
-        "#!/bin/sh\n# The exact command famlab ran. File backends and the agent socket live in the\n"
-        "# run directory, which is removed after the run (--keep-run-dir keeps it).\n" +
-            shell_command(qemu.argv));
-    write_artifact(res.artifacts, "guest-plan.json", nlohmann::json(guest).dump(2) + "\n");
-    write_artifact(res.artifacts, "kernel-version", sw->kernel.release + "\n" + sw->kernel.provenance + "\n");
-    write_artifact(res.artifacts, "image", sw->image.cpio.string() + "\nsha256 " + sw->image.hash + "\n");
-    copy_artifact(res.artifacts, "kernel-config", sw->kernel.config);
-    copy_artifact(res.artifacts, "topology.toml", sc.topology_file);
+    write_artifact(res.artifacts, "kernel-version", sw.kernel.release + "\n" + sw.kernel.provenance + "\n");
+    write_artifact(res.artifacts, "image", sw.image.cpio.string() + "\nsha256 " + sw.image.hash + "\n");
+    copy_artifact(res.artifacts, "kernel-config", sw.kernel.config);
     copy_artifact(res.artifacts, "scenario.toml", sc.file);
+    guests = plan_guests(sc, sw, run_dir->path(), res.artifacts, backend_factory(sc, res, where));
+    if (where.connection && guests.size() == 1)
+      res.domain = static_cast<vm::LibvirtBackend&>(*guests[0]->backend).domain_name();
   } catch (const Error& e) {
     return finish(Status::Error, e.what());
   }
-
-  // The scenario's timeout covers the guest (boot and steps), not building
-  // the kernel or the image before it.
-  const auto guest_start = std::chrono::steady_clock::now();
-  std::unique_ptr<vm::Backend> backend;
-  if (where.connection) {
-    vm::LibvirtBackend::Options lv;
-    lv.connection = where.connection;
-    lv.domain.name = vm::kDomainPrefix + run_id_ + "-" + artifact_dir_name(sc.name, res.kernel);
-    lv.domain.owner = vm::this_process_owner(run_id_);
-    lv.domain.owner.scenario = sc.name;
-    lv.domain.owner.kernel = res.kernel;
-    lv.artifacts = res.artifacts;
-    res.domain = lv.domain.name;
-    backend = std::make_unique<vm::LibvirtBackend>(std::move(lv));
-  } else {
-    backend = std::make_unique<vm::QemuBackend>();
-  }
-  vm::VmSpec spec{qemu.argv, qemu.agent_socket, false, run_dir->path()};
-  vm::GuestSession session(
-      *backend, spec,
-      {res.artifacts / "serial.log", res.artifacts / "dmesg.log", res.artifacts / "agent.log"});
-  // A host that went away mid-run says nothing about the guest: the pool
+  // A host that went away mid-run says nothing about the guests: the pool
   // runs the scenario again elsewhere (and records why).
   auto check_host = [&] {
-    if (auto why = backend->host_failure()) throw vm::HostError(vm::HostError::Kind::Down, *why);
+    for (auto& g : guests)
+      if (auto why = g->backend->host_failure()) throw vm::HostError(vm::HostError::Kind::Down, *why);
   };
 
-  // Boot is a step of its own: its time and any splat during boot show up.
-  report::StepResult boot{"boot", "boot", Status::Passed, 0, "", "", {}, {}};
-  vm::CallResult b;
-  try {
-    b = session.boot(options_.boot_timeout_s);
-  } catch (const vm::HostError&) {
-    throw;
-  } catch (const Error& e) {
-    boot.status = Status::Error;
-    boot.message = e.what();
-    term.step_done(boot);
-    res.steps.push_back(boot);
-    return finish(Status::Error, "boot: " + boot.message);
+  // Guests boot side by side; each boot is a step of its own, so its time
+  // and any splat during boot show up. The scenario's timeout counts from here.
+  const auto guests_start = std::chrono::steady_clock::now();
+  // A HostError from here goes up: the pool takes the scenario back.
+  std::vector<BootOutcome> boots = boot_guests(guests, options_.boot_timeout_s);
+  Status boot_status = Status::Passed;
+  std::string boot_message;
+  for (size_t i = 0; i < boots.size(); ++i) {
+    report::StepResult& step = boots[i].step;
+    if (!guests[i]->name.empty()) step.name = "boot@" + guests[i]->name;
+    term.step_done(step);
+    if (step.status != Status::Passed && boot_status == Status::Passed) {
+      boot_status = boots[i].infrastructure ? Status::Error : step.status;
+      boot_message = "boot: " + step.message;
+    }
+    res.steps.push_back(step);
   }
-  boot.seconds = b.seconds;
-  for (const auto& s : b.splats) boot.splats.push_back({s.kind, s.title, s.text});
-  if (b.outcome != vm::Outcome::Finished) {
-    boot.status = b.outcome == vm::Outcome::Interrupted ? Status::Error : Status::Failed;
-    boot.message = std::string(vm::to_string(b.outcome)) + ": " + b.detail;
-  } else if (!boot.splats.empty()) {
-    boot.status = Status::Failed;
-    boot.message = "kernel " + boot.splats[0].kind + " during boot: " + boot.splats[0].title;
-  } else {
-    boot.data = {{"kernel", session.hello().kernel_release}, {"guest_uptime", session.hello().uptime}};
-  }
-  term.step_done(boot);
-  res.steps.push_back(boot);
-  if (boot.status != Status::Passed) {
-    session.shutdown(1);
+  if (boot_status != Status::Passed) {
+    shutdown_guests(guests, 1);
     check_host();
-    // QEMU refusing its arguments is the lab's problem, not the kernel's.
-    Status st = boot.status;
-    if (b.outcome == vm::Outcome::VmExited && session.panic_text().empty()) st = Status::Error;
-    return finish(st, "boot: " + boot.message);
+    return finish(boot_status, boot_message);
   }
 
-  StepContext ctx{session, topo, qemu, guest, res.kernel, {}};
-  bool alive = true;
-  std::string first_failure;
-  Status worst = Status::Passed;
-  for (const auto& step : sc.steps) {
-    bool stop_after_failure = worst != Status::Passed && !sc.keep_going;
-    bool out_of_time = since(guest_start) > sc.timeout_s;
-    if (!alive || stop_after_failure || vm::interrupted() || out_of_time) {
-      std::string why = vm::interrupted() ? "interrupted"
-                        : out_of_time     ? "scenario timeout"
-                                          : "an earlier step failed";
-      report::StepResult skipped{step.name, "", Status::Skipped, 0, "", why, {}, {}};
-      res.steps.push_back(skipped);
-      term.step_done(skipped);
-      if (out_of_time && worst == Status::Passed) {
-        worst = Status::Failed;
-        first_failure =
-            "scenario exceeded its timeout of " + std::to_string(static_cast<int>(sc.timeout_s)) + " s";
-      }
-      continue;
-    }
-    StepOutcome o = execute_step(step, ctx);
-    if (step.action == scenario::Action::Bringup && o.result.status == Status::Passed)
-      res.boot_to_ready = session.elapsed();
-    alive = o.vm_alive;
-    if (o.result.status != Status::Passed) {
-      if (worst == Status::Passed) {
-        worst = o.result.status;
-        first_failure = "step '" + step.name + "': " + o.result.message;
-      } else if (sc.keep_going) {
-        first_failure += "; step '" + step.name + "': " + o.result.message;
-      }
-    }
-    term.step_done(o.result);
-    res.steps.push_back(std::move(o.result));
-  }
-  session.shutdown(10);
+  std::vector<Guest*> booted;
+  for (auto& g : guests) booted.push_back(g.get());
+  StepLoopResult loop = run_steps({sc, res.kernel, booted, guests_start}, term);
+  for (auto& s : loop.steps) res.steps.push_back(std::move(s));
+  res.boot_to_ready = loop.ready_at;
+  shutdown_guests(guests, 10);
   check_host();
   if (vm::interrupted())
     return finish(Status::Error, "interrupted by signal " + std::to_string(vm::interrupt_signal()));
-  return finish(worst, first_failure);
+  return finish(loop.status, loop.message);
+}
+
+// Every guest of the scenario planned: its own folder in the run directory
+// and in the artifacts (a single guest uses them directly), the shared
+// devices' files beside them.
+std::vector<std::unique_ptr<Guest>> Runner::plan_guests(const scenario::Scenario& sc, const GuestSoftware& sw,
+                                                        const fs::path& run_dir, const fs::path& artifacts,
+                                                        const BackendFactory& make_backend) {
+  std::map<std::string, fs::path> shared = make_shared_memory(sc, run_dir);
+  std::vector<std::unique_ptr<Guest>> guests;
+  for (const auto& spec : sc.guests) {
+    GuestSetup setup;
+    setup.name = spec.name;
+    setup.topology_file = spec.topology_file;
+    setup.software = &sw;
+    setup.run_dir = spec.name.empty() ? run_dir : run_dir / spec.name;
+    setup.artifacts = spec.name.empty() ? artifacts : artifacts / spec.name;
+    setup.shared_volatile = shared;
+    fs::create_directories(setup.run_dir);
+    guests.push_back(plan_guest(setup, make_backend));
+  }
+  return guests;
+}
+
+BackendFactory Runner::backend_factory(const scenario::Scenario& sc, const report::ScenarioResult& res,
+                                       const Placement& where) {
+  if (!where.connection) return [](const GuestSetup&) { return std::make_unique<vm::QemuBackend>(); };
+  return [this, &sc, &res, where](const GuestSetup& g) -> std::unique_ptr<vm::Backend> {
+    vm::LibvirtBackend::Options lv;
+    lv.connection = where.connection;
+    lv.domain.name = vm::kDomainPrefix + run_id_ + "-" + res.artifacts.filename().string() +
+                     (g.name.empty() ? "" : "-" + g.name);
+    lv.domain.owner = vm::this_process_owner(run_id_);
+    lv.domain.owner.scenario = sc.name;
+    lv.domain.owner.kernel = res.kernel;
+    lv.artifacts = g.artifacts;
+    return std::make_unique<vm::LibvirtBackend>(std::move(lv));
+  };
 }
 
 }  // namespace famlab::runner

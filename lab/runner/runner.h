@@ -1,8 +1,9 @@
 #pragma once
-// Runs scenarios on kernels: for each (scenario, kernel) pair it prepares
-// the kernel and the image (both cached), plans the VM from the topology,
-// boots it, executes the steps and records a ScenarioResult with its
-// artifact folder. One pair's failure never stops the others.
+// Runs scenarios on kernels over the pool of hosts: for each (scenario,
+// kernel) pair it prepares the kernel and the image (both cached), launches
+// the scenario's guests (launch.h), runs its steps (scenario_run.h) and
+// records a ScenarioResult with its artifact folder. One pair's failure
+// never stops the others; reports are rewritten after every scenario.
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -10,11 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "lab/image/initramfs.h"
 #include "lab/kernel/kernel.h"
 #include "lab/report/results.h"
 #include "lab/report/terminal.h"
+#include "lab/runner/guest_software.h"
 #include "lab/runner/host_pool.h"
+#include "lab/runner/launch.h"
 #include "lab/scenario/scenario_check.h"
 
 namespace famlab::vm {
@@ -35,15 +37,6 @@ struct RunOptions {
 // Expands directories into the scenario files they hold (*.toml, sorted).
 std::vector<std::filesystem::path> expand_scenario_args(const std::vector<std::string>& args);
 
-// Everything a guest needs that does not depend on the scenario.
-struct GuestSoftware {
-  kernel::Kernel kernel;
-  image::Image image;
-};
-
-// Resolves (building when needed) the kernel and the image for it.
-GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Terminal& term);
-
 class Runner {
  public:
   Runner(RunOptions options, report::Terminal& terminal);
@@ -57,8 +50,16 @@ class Runner {
     std::shared_ptr<vm::LibvirtConnection> connection;
   };
   report::ScenarioResult run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
-                                 report::Terminal& term, const Placement& where);
+                                 const std::string& folder, report::Terminal& term, const Placement& where);
   const GuestSoftware& software(const kernel::KernelRequest& kreq);
+  std::vector<std::unique_ptr<Guest>> plan_guests(const scenario::Scenario& sc, const GuestSoftware& sw,
+                                                  const std::filesystem::path& run_dir,
+                                                  const std::filesystem::path& artifacts,
+                                                  const BackendFactory& make_backend);
+  // How this scenario's guests get their VMs: QEMU children, or libvirt
+  // domains on `where`, one per guest, named after scenario, kernel and guest.
+  BackendFactory backend_factory(const scenario::Scenario& sc, const report::ScenarioResult& res,
+                                 const Placement& where);
 
   RunOptions options_;
   report::Terminal& term_;
@@ -66,7 +67,5 @@ class Runner {
   std::map<std::string, GuestSoftware> software_;  // by kernel spec
   std::string run_id_;                             // names this run's libvirt domains
 };
-
-std::string kernel_label(const kernel::KernelRequest& k);
 
 }  // namespace famlab::runner

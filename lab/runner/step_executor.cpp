@@ -8,6 +8,7 @@
 #include "lab/runner/famfs_judge.h"
 #include "lab/runner/placement_check.h"
 #include "protocol/famfs_file.h"
+#include "protocol/results.h"
 
 namespace famlab::runner {
 namespace {
@@ -76,76 +77,54 @@ void judge_output(const scenario::Step& step, StepOutcome& out) {
   }
 }
 
-// What the guest saw of famfs: "on"/"off" from the kernel's own report
-// (patched kernels), otherwise "not-offered" or "off" from the server.
-std::string famfs_observed(const nlohmann::json& result) {
-  const auto& st = result.value("status", nlohmann::json::object());
-  if (result.value("kernel_report", false)) return result.value("famfs_enabled", false) ? "on" : "off";
-  return st.value("dax_fmap_offered", false) ? "off" : "not-offered";
-}
-
-std::string cap_line(const nlohmann::json& cred, const char* cap) {
-  const auto& c = cred.value(cap, nlohmann::json::object());
-  auto bit = [&](const char* k) { return c.value(k, false) ? "1" : "0"; };
-  return std::string(cap) + " eff=" + bit("effective") + " perm=" + bit("permitted") +
-         " bnd=" + bit("bounding");
-}
-
-// Judges a famfs_mount step against the kernel's expectations and writes a
-// one-paragraph account of the cell into the step output.
-void judge_famfs(const scenario::Step& step, const std::string& kernel, StepOutcome& out) {
-  auto& r = out.result;
-  if (r.status != Status::Passed && r.data.is_null()) return;
-  const auto& st = r.data.value("status", nlohmann::json::object());
-  const auto& kf = st.value("kernel_famfs", nlohmann::json::object());
-  const auto& cred = st.value("at_mount", nlohmann::json::object());
-  std::string observed = famfs_observed(r.data);
-  std::string decided = kf.value("decided_by", "");
-  std::string account = "famfs " + observed +
-                        " (kernel report: " + (kf.empty() ? std::string("none") : kf.dump()) +
-                        "); server at mount: uid " + std::to_string(cred.value("euid", 0)) + ", " +
-                        cap_line(cred, "cap_sys_rawio") + "; mount via " + st.value("mount_method", "?") +
-                        "; opcodes " + st.value("opcodes", nlohmann::json::object()).dump();
-  bool bounding_only =
-      std::find(step.famfs_args.begin(), step.famfs_args.end(), "bounding") != step.famfs_args.end();
-  if (bounding_only && cred.value("cap_sys_rawio", nlohmann::json::object()).value("effective", false))
-    account +=
-        "\nnote: PR_CAPBSET_DROP removed CAP_SYS_RAWIO from the bounding set only; it stayed effective, "
-        "so the kernel rightly saw a privileged server (this is what misled the seed's experiment)";
-  r.output += (r.output.empty() ? "" : "\n") + account;
-  r.data["famfs"] = observed;
-  if (r.status != Status::Passed) return;
-
-  if (auto want = step.famfs_expected_on(kernel); want && *want != observed) {
-    r.status = Status::Failed;
-    r.message = "cell '" + step.name + "' on kernel " + kernel + ": famfs " + observed + ", expected " +
-                *want + (decided.empty() ? "" : " (decided_by=" + decided + ")") + "; server " +
-                cap_line(cred, "cap_sys_rawio") + ", uid " + std::to_string(cred.value("euid", 0));
-    return;
-  }
-  // With famfs off the server must have served the probe itself.
-  uint64_t reads = st.value("opcodes", nlohmann::json::object()).value("READ", uint64_t{0});
-  if (observed != "on" && reads == 0) {
-    r.status = Status::Failed;
-    r.message = "cell '" + step.name + "': famfs is " + observed +
-                " but the server saw no READ: the probe did not come through the fallback path";
-    return;
-  }
-  if (auto it = step.expect_decided_by.find(kernel);
-      it != step.expect_decided_by.end() && it->second != decided) {
-    r.status = Status::Failed;
-    r.message = "cell '" + step.name + "' on kernel " + kernel +
-                ": decided_by=" + (decided.empty() ? std::string("(none)") : decided) + ", expected " +
-                it->second;
-  }
-}
-
 std::vector<protocol::FamfsFile> request_files(const scenario::Step& step) {
   std::vector<protocol::FamfsFile> files;
   for (const auto& f : step.files) files.push_back({f.name, f.size, f.strips, f.chunk, false});
   return files;
 }
 
+// Reads the agent's typed result for the step's action and judges it. A
+// result that does not decode is the agent's fault, said as such.
+void judge_result(const scenario::Step& step, StepContext& ctx, const vm::CallResult& call,
+                  StepOutcome& out) {
+  auto& r = out.result;
+  try {
+    switch (step.action) {
+      case Action::Run:
+        judge_exit(step, call, out);
+        break;
+      case Action::WritePattern:
+      case Action::VerifyPattern: {
+        protocol::PatternResult p = protocol::decode_pattern_result(call.finished.result);
+        if (step.action == Action::WritePattern && r.status == Status::Passed)
+          ctx.written[step.region] = {step.bytes, step.seed};
+        if (step.action == Action::VerifyPattern && r.status == Status::Passed && p.mismatches != 0) {
+          r.status = Status::Failed;
+          r.message =
+              "read back " + std::to_string(p.mismatches) + " words that differ from what was written";
+        }
+        break;
+      }
+      case Action::Bringup:
+        protocol::decode_bringup_result(call.finished.result);
+        break;
+      case Action::Dmesg:
+        protocol::decode_dmesg_result(call.finished.result);
+        break;
+      case Action::FamfsMount:
+        judge_famfs_mount(step, ctx.kernel, {ctx.topology, ctx.qemu.backing},
+                          protocol::decode_famfs_mount_result(call.finished.result), r);
+        break;
+      case Action::CheckPlacement:
+      case Action::Join:
+        break;  // host side, never reaches the agent
+    }
+  } catch (const std::invalid_argument& e) {
+    r.status = Status::Failed;
+    r.message = std::string("the agent's ") + scenario::action_name(step.action) +
+                " result is malformed: " + e.what();
+  }
+}
 }  // namespace
 
 StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
@@ -161,7 +140,7 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
     case Action::Run:
       req.op = protocol::Op::Exec;
       req.shell = step.command;
-      req.timeout_s = step.timeout_s;
+      req.timeout_s = std::min(step.timeout_s, ctx.time_left_s);
       break;
     case Action::WritePattern:
     case Action::VerifyPattern:
@@ -183,6 +162,10 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
       req.famfs_files = request_files(step);
       req.timeout_s = step.timeout_s;
       break;
+    case Action::Join:
+      out.result.status = Status::Error;
+      out.result.message = "a join step is the step loop's to run";
+      return out;
     case Action::CheckPlacement: {
       auto t0 = std::chrono::steady_clock::now();
       auto it = ctx.written.find(step.region);
@@ -209,24 +192,21 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
     }
   }
   // A step's own timeout bounds the guest's work; give the reply a margin.
-  vm::CallResult call = ctx.session.call(req, step.timeout_s + 15);
+  // The scenario's deadline bounds both.
+  const double margin = 15;
+  const bool scenario_first = ctx.time_left_s < step.timeout_s + margin;
+  vm::CallResult call =
+      ctx.session.call(req, std::max(0.0, std::min(step.timeout_s + margin, ctx.time_left_s)));
   absorb_call(call, out);
-  if (step.action == Action::Run) judge_exit(step, call, out);
-  if (step.action == Action::FamfsMount) {
-    if (out.vm_alive) judge_open_errors(step, out.result);
-    judge_famfs(step, ctx.kernel, out);
-    judge_data_path(step, ctx.kernel, out.result);
-    judge_file_placement(step, ctx.topology, ctx.qemu.backing, out.result);
-  }
-  judge_output(step, out);
-  if (step.action == Action::WritePattern && out.result.status == Status::Passed)
-    ctx.written[step.region] = {step.bytes, step.seed};
-  if (step.action == Action::VerifyPattern && out.result.status == Status::Passed &&
-      out.result.data.value("mismatches", uint64_t{0}) != 0) {
+  if (scenario_first &&
+      (call.outcome == vm::Outcome::Timeout || (call.outcome == vm::Outcome::Finished && !call.finished.ok &&
+                                                call.finished.error.starts_with("timed out")))) {
+    out.scenario_timeout = true;
     out.result.status = Status::Failed;
-    out.result.message = "read back " + std::to_string(out.result.data.value("mismatches", uint64_t{0})) +
-                         " words that differ from what was written";
+    out.result.message = "the scenario's timeout ran out during the step";
   }
+  if (out.vm_alive) judge_result(step, ctx, call, out);
+  judge_output(step, out);
   fail_on_splats(out);
   return out;
 }

@@ -19,6 +19,7 @@ constexpr ActionName kActionNames[] = {
     {Action::CheckPlacement, "check_placement"},
     {Action::Dmesg, "dmesg"},
     {Action::FamfsMount, "famfs_mount"},
+    {Action::Join, "join"},
 };
 }  // namespace
 
@@ -34,6 +35,13 @@ std::optional<Action> action_from_name(const std::string& name) {
     if (name == a.name) return a.action;
   }
   return std::nullopt;
+}
+
+const GuestSpec* Scenario::guest_of(const Step& step) const {
+  if (step.guest.empty()) return guests.empty() ? nullptr : &guests.front();
+  for (const auto& g : guests)
+    if (g.name == step.guest) return &g;
+  return nullptr;
 }
 
 namespace {

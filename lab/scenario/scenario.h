@@ -22,6 +22,7 @@ enum class Action {
   CheckPlacement,  // host side: find it in the backing files where the interleave puts it
   Dmesg,           // the guest kernel log
   FamfsMount,      // famfs on a region's dax device, mounted by our server with famfs_args
+  Join,            // wait for a background step to end (multi-guest: producer and consumer)
 };
 
 // "bringup", "run", "write_pattern", ...
@@ -65,6 +66,14 @@ struct Step {
   std::map<std::string, std::string> expect_data;
   bool expect_open_error = false;
   bool check_placement = false;
+  // Which guest runs the step (a [[guest]] name; the first guest when the
+  // scenario has one guest or the step says nothing). `guest = "*"` in the
+  // file expands into one step per guest, named "<name>@<guest>".
+  std::string guest;
+  // Started and left running while the next steps go on (on other guests);
+  // a later `join` step (or the end of the scenario) waits for it.
+  bool background = false;
+  std::string join;  // Join: the background step to wait for
   famlab::Location where;
 
   // The famfs expectation for a kernel, if the step states one.
@@ -76,10 +85,27 @@ struct Step {
   std::optional<std::string> decided_by_expected_on(const std::string& kernel) const;
 };
 
+// One guest of a scenario: a name steps refer to, and its topology.
+struct GuestSpec {
+  std::string name;                     // "a"; "" for a single-guest scenario (topology = ...)
+  std::filesystem::path topology_file;  // resolved against the scenario's folder
+  famlab::Location where;
+};
+
 struct Scenario {
   std::string name, description;
-  std::filesystem::path file, topology_file;  // topology_file resolved against the scenario's folder
-  std::vector<std::string> kernels;           // empty: any kernel
+  std::filesystem::path file;
+  std::filesystem::path topology_file;  // the first guest's (reports name it)
+  // At least one. A file with `topology = "..."` has one unnamed guest; one
+  // with [[guest]] tables has those, booted side by side.
+  std::vector<GuestSpec> guests;
+  // Type-3 device ids whose memory every guest that has them shares: one
+  // backing file (memory-backend-file,share=on) instead of one per guest.
+  std::vector<std::string> shared_devices;
+  // Shared devices must sit in regions every guest builds the same way
+  // (same members, order, ways, granularity) unless this says otherwise.
+  bool allow_different_views = false;
+  std::vector<std::string> kernels;  // empty: any kernel
   double timeout_s = 300;
   // Run every step even after one failed (a matrix whose cells are
   // independent); by default the first failure skips the rest.
@@ -90,6 +116,9 @@ struct Scenario {
   // Listed by name, or by variant for a flavoured kernel ("famfs+debug"
   // runs the scenarios of "famfs").
   bool applies_to(const std::string& kernel) const;
+  bool multi_guest() const { return guests.size() > 1 || (!guests.empty() && !guests[0].name.empty()); }
+  // The guest a step runs on; nullptr for a name the scenario lacks.
+  const GuestSpec* guest_of(const Step& step) const;
 };
 
 }  // namespace famlab::scenario

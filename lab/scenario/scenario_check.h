@@ -20,7 +20,10 @@ std::vector<Diagnostic> check_scenario(const std::filesystem::path& file);
 // problem.
 Scenario load_scenario(const std::filesystem::path& file);
 
-// The checks of steps against an already loaded topology.
+// The checks of steps against an already loaded topology: the first
+// guest's, or the named guest's steps against its own topology.
 void check_steps_against(const Scenario& sc, const topology::Topology& t, std::vector<Diagnostic>& out);
+void check_steps_against(const Scenario& sc, const std::string& guest, const topology::Topology& t,
+                         std::vector<Diagnostic>& out);
 
 }  // namespace famlab::scenario

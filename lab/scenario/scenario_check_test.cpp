@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "lab/topology/load.h"
 
 using namespace famlab;
@@ -32,7 +34,7 @@ const BadScenario kBad[] = {
     {"duplicate_step.toml", "duplicate_step.toml", 8, "duplicate step name 'up'"},
     {"unknown_action.toml", "unknown_action.toml", 5,
      "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, check_placement, "
-     "dmesg, famfs_mount)"},
+     "dmesg, famfs_mount, join)"},
     {"run_without_command.toml", "run_without_command.toml", 3,
      "step 'list': action \"run\" needs run = \"command\""},
     {"key_not_for_action.toml", "key_not_for_action.toml", 6,
@@ -63,6 +65,69 @@ TEST(CheckScenario, EveryBadFileFailsAtTheRightPlace) {
     EXPECT_EQ(problems[0].message, bad.message);
     EXPECT_THROW(load_scenario(testdata(bad.file)), Error);
   }
+}
+
+TEST(CheckScenario, MultiGuestScenariosNameTheGuestOfEveryStep) {
+  for (const auto& p : check_scenario(testdata("multi_guest.toml"))) ADD_FAILURE() << p.str();
+  Scenario sc = load_scenario(testdata("multi_guest.toml"));
+  ASSERT_EQ(sc.guests.size(), 2u);
+  EXPECT_TRUE(sc.multi_guest());
+  EXPECT_EQ(sc.shared_devices, std::vector<std::string>{"mem0"});
+  std::vector<std::pair<std::string, std::string>> steps;
+  for (const auto& s : sc.steps) steps.emplace_back(s.name, s.guest);
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"up@a", "a"}, {"up@b", "b"}, {"producer", "a"}, {"consumer", "b"}, {"wait", ""}, {"check", "a"}};
+  EXPECT_EQ(steps, want);  // guest = "*" expands, the first guest is the default
+  EXPECT_TRUE(sc.steps[2].background);
+  EXPECT_EQ(sc.steps[4].action, Action::Join);
+  EXPECT_EQ(sc.steps[4].join, "producer");
+}
+
+TEST(CheckScenario, MultiGuestMistakesAreReportedWhereTheyAre) {
+  auto problems = check_scenario(testdata("multi_guest_mistakes.toml"));
+  std::vector<std::pair<int, std::string>> got;
+  for (const auto& p : problems) got.emplace_back(p.where.line, p.message);
+  std::vector<std::pair<int, std::string>> want = {
+      {13, "step 'on-c': no guest named 'c' (guests: a, b)"},
+      {24, "step 'again-on-a': guest 'a' is still running background step 'producer'; join it first"},
+      {29, "step 'wait': join = \"nothing\" names no background step before it that is still running"},
+      {31, "step 'write' (write_pattern) needs a bringup step before it on guest 'b'"},
+  };
+  EXPECT_EQ(got, want);
+}
+
+TEST(CheckScenario, SharedDevicesMustBeTheSameFileBackedMemoryEverywhere) {
+  auto problems = check_scenario(testdata("multi_guest_shared_mismatch.toml"));
+  std::vector<std::string> got;
+  for (const auto& p : problems)
+    got.push_back(p.where.file.substr(p.where.file.rfind('/') + 1) + ":" + std::to_string(p.where.line) +
+                  ": " + p.message);
+  std::vector<std::string> want = {
+      "multi_guest_shared_mismatch.toml:8: shared device 'mem1' is not in guest 'b' (" +
+          testdata("cxl1-512m.toml").lexically_normal().string() + ")",
+      "multi_guest_shared_mismatch.toml:12: shared device 'mem1' is not in guest 'c' (" +
+          testdata("ram-backed.toml").lexically_normal().string() + ")",
+      "cxl1-512m.toml:7: shared device 'mem0' has 512M in guest 'b' but 256M in guest 'a'",
+      "cxl1-512m.toml:18: shared device 'mem0' is seen differently by guest 'b' (1-way [mem0] granularity "
+      "4096 "
+      "ram) and guest 'a' (2-way [mem0,mem1] granularity 4096 ram); the same offset would be different bytes "
+      "(allow_different_views = true if meant)",
+      "ram-backed.toml:5: shared device 'mem0' of guest 'c' must be volatile with backing = \"file\": guests "
+      "share it through one file",
+  };
+  for (const auto& w : want) EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w;
+  EXPECT_EQ(got.size(), want.size() + 1);  // and guest c's region differs from a's too
+}
+
+TEST(CheckScenario, TopologyAndGuestsAreExclusiveAndSharingNeedsTwoGuests) {
+  auto problems = check_scenario(testdata("multi_guest_topology_and_guests.toml"));
+  std::vector<std::pair<int, std::string>> got;
+  for (const auto& p : problems) got.emplace_back(p.where.line, p.message);
+  std::vector<std::pair<int, std::string>> want = {
+      {2, "a scenario has either topology = \"...\" (one guest) or [[guest]] tables, not both"},
+      {3, "shared_devices needs at least two [[guest]] tables to share between"},
+  };
+  EXPECT_EQ(got, want);
 }
 
 TEST(CheckScenario, MissingTopologyFileNamesTheResolvedPath) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "lab/scenario/regex_check.h"
 #include "lab/topology/toml_table.h"
@@ -34,14 +35,15 @@ const std::map<Action, std::set<std::string>>& action_keys() {
       {Action::FamfsMount,
        {"region", "size", "seed", "famfs_args", "expect_famfs", "expect_decided_by", "files", "expect_data",
         "expect_open_error", "check_placement"}},
+      {Action::Join, {"join"}},
   };
   return keys;
 }
 
 const char* const kStepKeys[] = {
-    "run",   "expect_exit", "expect_output",     "reject_output",  "region",
-    "size",  "seed",        "famfs_args",        "expect_famfs",   "expect_decided_by",
-    "files", "expect_data", "expect_open_error", "check_placement"};
+    "run",   "expect_exit", "expect_output",     "reject_output",   "region",
+    "size",  "seed",        "famfs_args",        "expect_famfs",    "expect_decided_by",
+    "files", "expect_data", "expect_open_error", "check_placement", "join"};
 
 constexpr uint64_t kFamfsUnit = 2 * MiB;  // famfs maps whole PMD pages
 constexpr int64_t kFamfsMaxStrips = 16;
@@ -157,14 +159,16 @@ std::optional<Action> read_action(TomlTable& t, const std::string& step) {
   auto name = t.get_string("action");
   if (!name) {
     if (t.has("run")) return Action::Run;
+    if (t.has("join")) return Action::Join;
     if (!t.has("action")) t.error_here("step '" + step + "' needs an action (or run = \"command\")");
     return std::nullopt;
   }
   auto action = action_from_name(*name);
   if (!action) {
-    t.error("action",
-            "step '" + step + "': unknown action \"" + *name +
-                "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg, famfs_mount)");
+    t.error(
+        "action",
+        "step '" + step + "': unknown action \"" + *name +
+            "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg, famfs_mount, join)");
   }
   return action;
 }
@@ -219,6 +223,15 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
   s.expect_data = read_string_or_kernel_map(t, "expect_data", s.name, {"dax", "server"});
   if (auto v = t.get_bool("expect_open_error")) s.expect_open_error = *v;
   if (auto v = t.get_bool("check_placement")) s.check_placement = *v;
+  if (auto v = t.get_string("guest")) {
+    if (*v != "*" && !is_valid_name(*v))
+      t.error("guest",
+              "step '" + s.name + "': guest '" + *v + "' must be a [[guest]] name or \"*\" (every guest)");
+    else
+      s.guest = *v;
+  }
+  if (auto v = t.get_bool("background")) s.background = *v;
+  if (auto v = t.get_string("join")) s.join = *v;
   int unknown = t.report_unknown_keys();
   if (!action) return std::nullopt;
   s.action = *action;
@@ -234,31 +247,62 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
     }
   }
   if (s.action == Action::FamfsMount) check_famfs_keys(t, s);
+  if (s.action == Action::Join && s.background)
+    t.error("background", "step '" + s.name + "': a join step waits; it cannot itself run in the background");
+  if (s.action == Action::Join && t.has("guest"))
+    t.error("guest", "step '" + s.name + "': a join step waits for a step; the guest is that step's");
   if (unknown > 0) return std::nullopt;
   return s;
 }
 
-// Step order: the guest must be brought up before patterns, and a pattern
-// must be written before it is verified or looked for on the host. Verify
-// and placement take the size and seed of the last write to their region.
+// Step order, per guest: a guest must be brought up before patterns on it,
+// and a pattern must be written before it is verified or looked for on the
+// host. Verify and placement take the size and seed of the last write to
+// their region. A guest busy with a background step takes no other step
+// until that one is joined; a join names an earlier background step.
 void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable*>& tables) {
-  bool brought_up = false;
+  std::set<std::string> brought_up;
   std::map<int, const Step*> last_write;
   std::set<std::string> names;
+  std::map<std::string, std::string> busy;              // guest -> its running background step
+  std::map<std::string, std::string> background_guest;  // unjoined background step -> its guest
   for (size_t i = 0; i < steps.size(); ++i) {
     Step& s = steps[i];
     TomlTable& t = *tables.at(i);
     if (!s.name.empty() && !names.insert(s.name).second) {
       t.error("name", "duplicate step name '" + s.name + "'");
     }
+    if (s.action == Action::Join) {
+      auto it = background_guest.find(s.join);
+      if (it == background_guest.end()) {
+        t.error("join", "step '" + s.name + "': join = \"" + s.join +
+                            "\" names no background step before it that is still running");
+      } else {
+        busy.erase(it->second);
+        background_guest.erase(it);
+      }
+      continue;
+    }
+    if (auto b = busy.find(s.guest); b != busy.end()) {
+      t.error("guest", "step '" + s.name + "': guest " +
+                           (s.guest.empty() ? std::string("(the guest)") : "'" + s.guest + "'") +
+                           " is still running background step '" + b->second + "'; join it first");
+    }
+    if (s.background) {
+      busy[s.guest] = s.name;
+      background_guest[s.name] = s.guest;
+    }
     bool is_pattern = s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
                       s.action == Action::CheckPlacement || s.action == Action::FamfsMount;
-    if (s.action == Action::Bringup) brought_up = true;
-    if (is_pattern && !brought_up) {
-      t.error_here("step '" + s.name + "' (" + action_name(s.action) + ") needs a bringup step before it");
+    if (s.action == Action::Bringup) brought_up.insert(s.guest);
+    if (is_pattern && !brought_up.count(s.guest)) {
+      t.error_here("step '" + s.name + "' (" + action_name(s.action) + ") needs a bringup step before it" +
+                   (s.guest.empty() ? std::string() : " on guest '" + s.guest + "'"));
     }
     if (s.action == Action::WritePattern) last_write[s.region] = &s;
     if (s.action == Action::VerifyPattern || s.action == Action::CheckPlacement) {
+      // The last write to that region by any guest: with shared memory one
+      // guest verifies what another wrote.
       auto write = last_write.find(s.region);
       if (write == last_write.end()) {
         t.error_here("step '" + s.name + "' (" + action_name(s.action) +
@@ -269,6 +313,48 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
       if (!t.has("seed")) s.seed = write->second->seed;
     }
   }
+}
+
+// [[guest]] tables: unique names, each with its topology.
+std::vector<GuestSpec> read_guests(TomlTable& top, const std::filesystem::path& path, const std::string& file,
+                                   std::vector<Diagnostic>& out) {
+  std::vector<GuestSpec> guests;
+  const toml::array* array = top.get_table_array("guest");
+  if (!array) return guests;
+  std::set<std::string> names;
+  for (size_t i = 0; i < array->size(); ++i) {
+    TomlTable g(*array->get(i)->as_table(), file, "[[guest]]", out);
+    GuestSpec spec;
+    spec.where = g.where();
+    if (auto name = g.required_string("name")) {
+      if (!is_valid_name(*name) || *name == "*")
+        g.error("name", "guest name '" + *name + "' must match [A-Za-z0-9][A-Za-z0-9_.-]*");
+      else if (!names.insert(*name).second)
+        g.error("name", "a second guest named '" + *name + "'");
+      spec.name = *name;
+    }
+    if (auto v = g.required_string("topology")) {
+      std::filesystem::path topo = *v;
+      spec.topology_file = (topo.is_absolute() ? topo : path.parent_path() / topo).lexically_normal();
+      if (!std::filesystem::is_regular_file(spec.topology_file))
+        g.error("topology", "topology file " + spec.topology_file.string() + " does not exist");
+    }
+    g.report_unknown_keys();
+    guests.push_back(spec);
+  }
+  return guests;
+}
+
+// guest = "*": one step per guest, named "<name>@<guest>".
+std::vector<Step> expand_every_guest(const Step& s, const std::vector<GuestSpec>& guests) {
+  std::vector<Step> out;
+  for (const auto& g : guests) {
+    Step copy = s;
+    copy.guest = g.name;
+    copy.name = s.name + "@" + g.name;
+    out.push_back(copy);
+  }
+  return out;
 }
 
 }  // namespace
@@ -290,13 +376,33 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
     }
   }
   if (auto v = top.get_string("description")) sc.description = *v;
-  if (auto v = top.required_string("topology")) {
-    std::filesystem::path topo = *v;
-    sc.topology_file = (topo.is_absolute() ? topo : path.parent_path() / topo).lexically_normal();
-    if (!std::filesystem::is_regular_file(sc.topology_file)) {
-      top.error("topology", "topology file " + sc.topology_file.string() + " does not exist");
+  sc.guests = read_guests(top, path, file, out);
+  if (top.has("guest") && top.has("topology")) {
+    top.get_string("topology");  // known, just not with [[guest]]
+    top.error("topology",
+              "a scenario has either topology = \"...\" (one guest) or [[guest]] tables, not both");
+  } else if (sc.guests.empty()) {
+    GuestSpec single;
+    single.where = top.where("topology");
+    if (auto v = top.required_string("topology")) {
+      std::filesystem::path topo = *v;
+      single.topology_file = (topo.is_absolute() ? topo : path.parent_path() / topo).lexically_normal();
+      if (!std::filesystem::is_regular_file(single.topology_file)) {
+        top.error("topology", "topology file " + single.topology_file.string() + " does not exist");
+      }
     }
+    sc.guests.push_back(single);
   }
+  sc.topology_file = sc.guests.front().topology_file;
+  if (auto v = top.get_strings("shared_devices")) {
+    if (!sc.multi_guest() || sc.guests.size() < 2)
+      top.error("shared_devices", "shared_devices needs at least two [[guest]] tables to share between");
+    std::set<std::string> seen;
+    for (const auto& d : *v)
+      if (!seen.insert(d).second) top.error("shared_devices", "device '" + d + "' is listed twice");
+    sc.shared_devices = *v;
+  }
+  if (auto v = top.get_bool("allow_different_views")) sc.allow_different_views = *v;
   if (auto v = top.get_strings("kernels")) {
     if (v->empty()) top.error("kernels", "kernels = [] would never run; leave it out to run on any kernel");
     for (const auto& k : *v) {
@@ -319,9 +425,25 @@ std::optional<Scenario> parse_scenario(const std::filesystem::path& path, std::v
 
   std::map<size_t, TomlTable*> table_of_step;
   for (auto& t : tables) {
-    if (auto step = read_step(t, file, out)) {
+    auto step = read_step(t, file, out);
+    if (!step) continue;
+    std::vector<Step> expanded = {*step};
+    if (step->guest == "*") {
+      expanded = expand_every_guest(*step, sc.guests);
+    } else if (sc.multi_guest() && step->guest.empty() && step->action != Action::Join) {
+      expanded[0].guest = sc.guests.front().name;  // the first guest by default
+    } else if (!step->guest.empty() && !sc.guest_of(*step)) {
+      std::string known;
+      for (const auto& g : sc.guests) known += (known.empty() ? "" : ", ") + g.name;
+      t.error("guest",
+              "step '" + step->name + "': no guest named '" + step->guest + "'" +
+                  (sc.multi_guest() ? " (guests: " + known + ")"
+                                    : " (the scenario has one guest; give [[guest]] tables to name guests)"));
+      continue;
+    }
+    for (auto& e : expanded) {
       table_of_step[sc.steps.size()] = &t;
-      sc.steps.push_back(*step);
+      sc.steps.push_back(std::move(e));
     }
   }
   check_step_order(sc.steps, table_of_step);

@@ -110,7 +110,7 @@ Outcome GuestSession::pump(Clock::time_point deadline,
     }
     if (console_.panicked()) return Outcome::Panic;
     if (Clock::now() >= deadline) return Outcome::Timeout;
-    if (!channel_.connected()) channel_.try_connect(spec_.agent_socket);
+    if (!channel_.connected()) channel_.try_connect(spec_.vm.agent.socket);
 
     pollfd fds[2];
     nfds_t n = 0;
@@ -127,11 +127,19 @@ Outcome GuestSession::pump(Clock::time_point deadline,
 }
 
 CallResult GuestSession::boot(double timeout_s) {
+  start();
+  return wait_for_hello(timeout_s);
+}
+
+void GuestSession::start() {
   start_ = Clock::now();
   backend_.start(spec_);
   started_ = true;
+}
+
+CallResult GuestSession::wait_for_hello(double timeout_s) {
   CallResult r;
-  auto t0 = Clock::now();
+  auto t0 = start_;
   r.outcome = pump(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s)),
                    [&](const protocol::Message& m) {
                      if (m.event != protocol::Event::Hello) return false;
@@ -218,17 +226,29 @@ void GuestSession::shutdown(double timeout_s) {
 
 Outcome GuestSession::wait_exit() { return pump(Clock::time_point::max(), {}); }
 
+CallResult GuestSession::idle_check() {
+  CallResult r;
+  if (!started_) return r;
+  // One short round: enough to read what is already waiting.
+  Outcome o = pump(Clock::now() + std::chrono::milliseconds(40), {});
+  r.outcome = o == Outcome::Timeout ? Outcome::Finished : o;
+  r.splats = kernel_.flush();
+  symbolize(r.splats);
+  if (r.outcome == Outcome::Panic) r.detail = console_.panic_text();
+  if (r.outcome == Outcome::VmExited) r.detail = "the VM stopped while idle (see serial.log)";
+  return r;
+}
+
 kernel::Symbolizer* GuestSession::symbolizer() {
   if (symbolizer_made_) return symbolizer_.get();
   symbolizer_made_ = true;
-  // The image QEMU boots is the one named after -kernel: its symbols are
-  // beside it (lab/kernel/kernel_symbols.h).
-  const auto& argv = spec_.qemu_argv;
-  auto it = std::find(argv.begin(), argv.end(), "-kernel");
-  if (it == argv.end() || std::next(it) == argv.end()) return nullptr;
-  kernel::SymbolFile symbols = kernel::find_symbols(*std::next(it));
+  // The kernel the VM boots has its symbols beside it
+  // (lab/kernel/kernel_symbols.h).
+  const std::filesystem::path& image = spec_.vm.boot.kernel;
+  if (image.empty()) return nullptr;
+  kernel::SymbolFile symbols = kernel::find_symbols(image);
   if (symbols.path.empty()) {
-    log_agent("--", "no kernel symbols beside " + *std::next(it) + ": traces stay as the kernel wrote them");
+    log_agent("--", "no kernel symbols beside " + image.string() + ": traces stay as the kernel wrote them");
     return nullptr;
   }
   symbolizer_ = std::make_unique<kernel::Symbolizer>(symbols);

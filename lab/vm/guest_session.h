@@ -45,8 +45,15 @@ class GuestSession {
   GuestSession(const GuestSession&) = delete;
   GuestSession& operator=(const GuestSession&) = delete;
 
-  // Starts the VM and waits for the agent's hello.
+  // Starts the VM and waits for the agent's hello: start() then
+  // wait_for_hello(). The thread that starts a VM must outlive it: a QEMU
+  // child gets SIGKILL when the *thread* that forked it ends
+  // (PR_SET_PDEATHSIG), so several guests are started by one thread and
+  // waited for afterwards, never started from short-lived threads.
   CallResult boot(double timeout_s);
+  void start();
+  // Waits until `timeout_s` after start() for the hello.
+  CallResult wait_for_hello(double timeout_s);
   const protocol::Message& hello() const { return hello_; }
 
   using OutputFn = std::function<void(const protocol::Message&)>;
@@ -56,6 +63,12 @@ class GuestSession {
   void shutdown(double timeout_s = 10);
   // Waits for the VM to stop on its own (interactive shell).
   Outcome wait_exit();
+
+  // For a guest with nothing to do while other guests work: takes what it
+  // said meanwhile (kernel log, console) without waiting. Outcome Finished
+  // while it is fine; Panic or VmExited when it died, with the splats it
+  // logged since the last call.
+  CallResult idle_check();
 
   double elapsed() const;  // seconds since start
   std::string panic_text() const { return console_.panic_text(); }

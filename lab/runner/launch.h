@@ -1,0 +1,79 @@
+#pragma once
+// One guest, from its topology to a booted session: plans the VM (QEMU
+// command, guest plan), writes the artifacts that reproduce it, makes its
+// backend and session, and boots it until the agent says hello. Scenario
+// runs (one guest or several) and `famlab shell` all launch guests here.
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "lab/plan/qemu_args.h"
+#include "lab/report/results.h"
+#include "lab/runner/guest_software.h"
+#include "lab/scenario/scenario.h"
+#include "lab/topology/model.h"
+#include "lab/vm/backend.h"
+#include "lab/vm/guest_session.h"
+#include "protocol/guest_plan.h"
+
+namespace famlab::runner {
+
+struct GuestSetup {
+  std::string name;  // "" for the only guest of a scenario
+  std::filesystem::path topology_file;
+  const GuestSoftware* software = nullptr;
+  std::filesystem::path run_dir;    // private to this guest: sockets, its own backing files
+  std::filesystem::path artifacts;  // created; the guest's evidence goes here
+  bool interactive = false;         // the console is the user's terminal (famlab shell)
+  // Device id -> a file this guest shares with others (multi-guest scenarios).
+  std::map<std::string, std::filesystem::path> shared_volatile;
+};
+
+// A planned (and, after boot_guest, running) guest. Owns its VM: destroying
+// it kills the VM.
+struct Guest {
+  std::string name;
+  topology::Topology topology;
+  plan::QemuPlan qemu;
+  protocol::GuestPlan guest_plan;
+  std::filesystem::path artifacts;
+  std::unique_ptr<vm::Backend> backend;
+  std::unique_ptr<vm::GuestSession> session;
+
+  // "" or " on guest b": how messages name the guest.
+  std::string on() const { return name.empty() ? "" : " on guest " + name; }
+};
+
+// Makes the backend a guest runs on (direct QEMU, or a libvirt domain named
+// after the guest).
+using BackendFactory = std::function<std::unique_ptr<vm::Backend>(const GuestSetup&)>;
+
+// Plans the guest and writes qemu-command.sh, guest-plan.json and
+// topology.toml into its artifacts. Throws famlab::Error (bad topology,
+// unwritable folder).
+std::unique_ptr<Guest> plan_guest(const GuestSetup& setup, const BackendFactory& make_backend);
+
+struct BootOutcome {
+  report::StepResult step;      // "boot": its time and any splat during boot
+  bool infrastructure = false;  // QEMU itself failed (no panic): the lab's problem, not the kernel's
+};
+
+// One sparse file per shared device of a multi-guest scenario, in `dir`, at
+// the device's size: every guest's QEMU then maps this one file.
+std::map<std::string, std::filesystem::path> make_shared_memory(const scenario::Scenario& sc,
+                                                                const std::filesystem::path& dir);
+
+// Starts the VM and waits for the agent's hello. Throws vm::HostError when
+// the host (libvirt) failed rather than the guest.
+BootOutcome boot_guest(Guest& guest, double timeout_s);
+
+// Boots guests side by side; one outcome per guest, in order. When a host
+// failed, every guest is stopped and the vm::HostError is rethrown.
+std::vector<BootOutcome> boot_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s);
+
+// Powers every guest off (side by side), killing what does not stop in time.
+void shutdown_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s);
+
+}  // namespace famlab::runner

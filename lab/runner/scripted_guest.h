@@ -1,0 +1,75 @@
+#pragma once
+// Test double for a guest: a vm::Backend whose "VM" is a thread that plays
+// the agent on the agent socket from a script (hello, then each request's
+// canned answer: output, kernel log lines, a result, silence, a panic, the
+// VM exiting), with a console pipe for what the kernel prints there. It
+// speaks the real protocol (protocol/messages.h), so a vm::GuestSession,
+// the launch and the step loop run against it exactly as against QEMU, as
+// kunit_tool tests its parser on canned logs.
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/unique_fd.h"
+#include "lab/vm/backend.h"
+#include "protocol/messages.h"
+
+namespace famlab::runner::testing {
+
+// What the scripted guest does with one request.
+struct Reply {
+  bool ok = true;
+  int exit_code = 0;
+  std::string output;              // one Output event (stdout) when not empty
+  std::vector<std::string> kmsg;   // kernel log lines sent before Finished
+  nlohmann::json result;           // Finished.result
+  std::string error;               // Finished.error
+  double delay_s = 0;              // wait this long before answering
+  bool never_answer = false;       // Started, then silence
+  std::vector<std::string> panic;  // console lines, then the VM exits (no Finished)
+  bool vm_exits = false;           // the VM just stops (no Finished)
+};
+
+using Script = std::function<Reply(const protocol::Request&)>;
+
+class ScriptedBackend : public vm::Backend {
+ public:
+  explicit ScriptedBackend(Script script, bool say_hello = true);
+  ~ScriptedBackend() override;
+
+  void start(const vm::VmSpec& spec) override;
+  int console_fd() const override { return console_read_.get(); }
+  std::optional<int> exited() override;
+  void kill() override;
+  std::string describe() const override { return "scripted guest"; }
+
+  // Every request the guest got, in order (safe to read after the run).
+  std::vector<protocol::Request> requests() const;
+  // Kernel log lines sent at any time (e.g. while the guest is idle).
+  void send_kmsg(const std::string& line);
+  // The kernel panics now, whatever the guest is doing: console lines, then
+  // the VM is gone.
+  void panic_now(const std::vector<std::string>& console);
+
+ private:
+  void serve(int listen_fd);
+  void send(const protocol::Message& m);
+  void answer(const protocol::Request& req);
+
+  Script script_;
+  bool say_hello_;
+  UniqueFd console_read_, console_write_;
+  UniqueFd client_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> exited_{false};
+  mutable std::mutex mu_;
+  std::vector<protocol::Request> requests_;
+  uint64_t kmsg_seq_ = 0;
+};
+
+}  // namespace famlab::runner::testing

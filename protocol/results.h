@@ -1,0 +1,166 @@
+#pragma once
+// What each agent operation answers, as typed structs: the agent fills one,
+// `encode` puts it into the Finished message's `result`, and the host reads
+// it back with `decode_*`. Both sides compile this one file, so a field that
+// one side writes and the other reads has one spelling; a decoder throws
+// std::invalid_argument naming the field that is missing or of the wrong
+// type, never a silent default.
+//
+//   op            result
+//   bringup       BringupResult   (the guest's view, and how it differs from the plan)
+//   exec          none            (the exit code travels in Finished.exit)
+//   write/verify  PatternResult
+//   dmesg         DmesgResult     (the log itself streams as output)
+//   shell         ShellResult
+//   famfs_mount   FamfsMountResult
+//   poweroff      none
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/famfs_status.h"
+
+namespace famlab::protocol {
+
+// ---- bringup: the guest as sysfs shows it --------------------------------------
+
+struct DaxView {
+  std::string name;  // dax0.0
+  std::string path;  // /dev/dax0.0
+  uint64_t size = 0;
+  uint64_t align = 0;
+  std::string mode;  // devdax | system-ram | unbound
+  // Guest side only (not sent): the /dev node exists.
+  bool path_exists = false;
+};
+
+struct MemdevView {
+  std::string name;
+  uint64_t serial = 0;
+  uint64_t ram_size = 0;
+  uint64_t pmem_size = 0;
+};
+
+struct RegionView {
+  int index = 0;     // the planned region it was built for
+  std::string name;  // region0
+  uint64_t size = 0;
+  uint32_t ways = 0;
+  uint32_t granularity = 0;
+  uint64_t resource = 0;
+  std::vector<std::string> targets;      // memdev names in position order
+  std::vector<uint64_t> target_serials;  // the same, by serial
+  std::optional<DaxView> dax;
+};
+
+struct PmemView {
+  int index = 0;
+  std::string ns;  // namespace0.0
+  uint64_t start = 0;
+  std::optional<DaxView> dax;
+};
+
+struct GuestView {
+  std::vector<MemdevView> memdevs;
+  std::vector<RegionView> regions;
+  std::vector<PmemView> pmem;
+};
+
+struct BringupResult {
+  GuestView view;
+  std::vector<std::string> mismatches;  // plan vs guest, in words; empty = as planned
+};
+
+// ---- dax devices moved between drivers ------------------------------------------
+
+struct DaxModeChange {
+  std::string device;         // dax0.0
+  std::string driver_before;  // "device_dax", "famfs_dax", "" (unbound)
+  std::string driver;         // bound now
+  std::string mode;           // "famfs" | "devdax"
+  bool changed = false;
+  std::string why;  // when nothing could change (e.g. no famfs_dax in this kernel)
+};
+
+// ---- write_pattern / verify_pattern ----------------------------------------------
+
+struct PatternResult {
+  std::string dax;  // the device written or read
+  uint64_t bytes = 0;
+  double seconds = 0;
+  double mb_per_s = 0;
+  uint64_t mismatches = 0;                 // words that differ (verify)
+  std::vector<uint64_t> first_mismatches;  // their offsets, the first few
+  std::optional<DaxModeChange> dax_mode;   // set when the device had to go back to device_dax
+};
+
+// ---- dmesg, shell -------------------------------------------------------------------
+
+struct DmesgResult {
+  uint64_t bytes = 0;
+};
+
+struct ShellResult {
+  std::string console;
+  int64_t pid = 0;
+};
+
+// ---- famfs_mount --------------------------------------------------------------------
+
+// One file checked through the mount (see harness/agent/famfs_file_check.h).
+struct FamfsFileResult {
+  std::string name;
+  uint64_t size = 0;
+  uint64_t seed = 0;
+  // The map `famfs getmap --json` printed before the mount (famfs's own JSON
+  // form, read by famfs/format/file_map_json on the host).
+  nlohmann::json map;
+  bool ok = false;  // every check passed
+  int open_errno = 0;
+  std::string open_errno_name;  // EINVAL, ...
+  std::string open_error;       // the whole message
+  bool dax = false;             // statx: STATX_ATTR_DAX set
+  bool dax_known = false;       // statx: the attribute is in the mask
+  bool write_ok = false;
+  bool read_ok = false;
+  bool pread_ok = false;
+  uint64_t pread_checks = 0;
+  bool mmap_ok = false;
+  std::vector<std::string> problems;
+};
+
+struct FamfsMountResult {
+  std::optional<DaxModeChange> dax_mode;
+  std::string mount_command;
+  std::string mount_output;
+  // Why the files could not be made or mounted ("" when they were).
+  std::string setup_error;
+  bool data_ok = false;
+  std::vector<FamfsFileResult> files;
+  std::optional<FamfsStatus> status;  // what the server recorded
+  bool kernel_report = false;         // the kernel's fusectl famfs file was there
+  bool famfs_enabled = false;         // ... and said enabled=1
+};
+
+// Encoders: the JSON that travels in Finished.result.
+nlohmann::json encode(const BringupResult& r);
+nlohmann::json encode(const DaxModeChange& r);
+nlohmann::json encode(const PatternResult& r);
+nlohmann::json encode(const DmesgResult& r);
+nlohmann::json encode(const ShellResult& r);
+nlohmann::json encode(const FamfsFileResult& r);
+nlohmann::json encode(const FamfsMountResult& r);
+nlohmann::json encode(const DaxView& v);
+
+// Decoders: throw std::invalid_argument("<what>: field 'x' is missing").
+BringupResult decode_bringup_result(const nlohmann::json& j);
+DaxModeChange decode_dax_mode_change(const nlohmann::json& j);
+PatternResult decode_pattern_result(const nlohmann::json& j);
+DmesgResult decode_dmesg_result(const nlohmann::json& j);
+ShellResult decode_shell_result(const nlohmann::json& j);
+FamfsFileResult decode_famfs_file_result(const nlohmann::json& j);
+FamfsMountResult decode_famfs_mount_result(const nlohmann::json& j);
+
+}  // namespace famlab::protocol
