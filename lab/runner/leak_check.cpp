@@ -99,7 +99,13 @@ report::StepResult kmemleak_check(vm::GuestSession& session, const KmemleakOptio
   std::ostringstream script;
   // The first scan records every object's checksum, the second (objects
   // at least 5 s old by then) reports those still unreferenced and unchanged.
-  script << prelude() << scan() << "sleep " << opts.settle_s << "\n" << scan() << "cat $k\n";
+  // A scan under TCG takes longer than the settle time itself: sleep only
+  // what is left of it after the first scan.
+  int settle = static_cast<int>(opts.settle_s + 0.999);
+  script << prelude() << "t0=$(cut -d. -f1 /proc/uptime)\n"
+         << scan() << "t1=$(cut -d. -f1 /proc/uptime)\n"
+         << "[ $((t1 - t0)) -lt " << settle << " ] && sleep $((" << settle << " - (t1 - t0)))\n"
+         << scan() << "cat $k\n";
   if (!run_script(session, script.str(), opts, st)) return st;
 
   std::vector<KmemleakRecord> records = parse_kmemleak_report(session.symbolize(st.output));

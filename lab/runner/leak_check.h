@@ -21,7 +21,7 @@
 namespace famlab::runner {
 
 struct KmemleakOptions {
-  double settle_s = 6;     // between the two final scans; kmemleak's minimum age is 5 s
+  double settle_s = 6;     // from the first final scan's start to the second; kmemleak's minimum age is 5 s
   double timeout_s = 300;  // a scan walks all memory: slow under TCG with KASAN
   size_t max_splats = 20;  // leaks listed one by one; the rest are counted
 };
