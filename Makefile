@@ -2,6 +2,7 @@
 #   make run    build everything, boot the default scenarios on the lab kernel
 #   make test   unit tests (ASan+UBSan) and end-to-end tests in real QEMU
 #   make bench  boot-to-devdax-ready and suite timings, as JSON lines
+#   make nightly  the long runs: every variant's debug flavour on every scenario
 
 BUILD     ?= build/release
 ASAN      ?= build/asan
@@ -12,7 +13,7 @@ JOBS      ?= $(shell nproc)
 # Debian's python3 (python3-pytest); a python3 earlier in PATH may lack pytest.
 PYTHON    ?= /usr/bin/python3
 
-.PHONY: all deps build unit e2e test run bench format clean
+.PHONY: all deps build unit e2e test run bench nightly format clean
 
 all: build
 
@@ -33,7 +34,7 @@ unit: deps $(ASAN)/build.ninja
 	cd $(ASAN) && ctest --output-on-failure -j$(JOBS)
 
 e2e: build
-	FAMLAB=$(FAMLAB) $(PYTHON) -m pytest -v harness/tests
+	FAMLAB=$(FAMLAB) $(PYTHON) -m pytest -v -m "not nightly" harness/tests
 
 test: unit e2e
 
@@ -42,6 +43,9 @@ run: build
 
 bench: build
 	FAMLAB=$(FAMLAB) $(PYTHON) harness/bench/bench.py
+
+nightly: build
+	FAMLAB=$(FAMLAB) $(PYTHON) -m pytest -v -m nightly harness/tests
 
 format:
 	find base protocol lab famfs harness -name '*.cpp' -o -name '*.h' | xargs clang-format -i

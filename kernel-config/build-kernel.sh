@@ -9,7 +9,8 @@
 # SRC_CACHE  where a tarball is unpacked once; shared by all variants
 # WORK_DIR   this variant's object tree (build/) and patched source (src/);
 #            kept between runs so a rebuild is incremental
-# OUT_DIR    receives bzImage, config, release
+# OUT_DIR    receives bzImage, config, release, System.map, and vmlinux when
+#            the config has debug info (symbols and line tables only)
 # FRAGMENTS  config fragments merged on top of tinyconfig, in order
 # PATCHES    patches applied (patch -p1) in order to a copy of the tree
 #
@@ -88,5 +89,14 @@ echo "famlab: make -j$jobs bzImage"
 make -C "$tree" O="$build" CC="$cc" -j"$jobs" bzImage
 cp "$build/arch/x86/boot/bzImage" "$out/bzImage"
 cp "$build/.config" "$out/config"
+cp "$build/System.map" "$out/System.map"
+# With debug info, the host symbolizes traces with addr2line on vmlinux. It
+# needs the symbol table and the debug sections, not the code: keep only
+# those (--only-keep-debug), compressed; without .notes the emptied code
+# segments take no room in the file either (65 MB -> 15 MB).
+if grep -q '^CONFIG_DEBUG_INFO=y' "$build/.config"; then
+  echo "famlab: keeping vmlinux (symbols and line tables)"
+  objcopy --only-keep-debug --remove-section=.notes --compress-debug-sections=zstd "$build/vmlinux" "$out/vmlinux"
+fi
 make -s -C "$tree" O="$build" kernelrelease >"$out/release"
 echo "famlab: built $(cat "$out/release")"

@@ -11,6 +11,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 FAMLAB = pathlib.Path(os.environ.get("FAMLAB", ROOT / "build/release/lab/famlab")).resolve()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "nightly: long runs for make nightly, left out of make test")
+
+
 class Run:
     """A finished famlab invocation and what it left in its report dir."""
 

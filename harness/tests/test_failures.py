@@ -51,6 +51,12 @@ def test_kernel_warning_fails_the_step_it_happened_in(famlab, tmp_path):
     assert warn["splats"] and warn["splats"][0]["kind"] == "WARNING"
     assert "lkdtm" in warn["splats"][0]["text"].lower()
     assert "Call Trace" in r.junit.find(".//failure").text
+    # The fast kernels have KALLSYMS: every frame is named (function+offset),
+    # none is a bare address.
+    frames = warn["splats"][0]["frames"]
+    assert frames and all(f["function"] for f in frames), frames
+    assert "lkdtm_WARNING" in {f["function"] for f in frames}, frames
+    assert "lkdtm_WARNING+0x" in r.junit.find(".//failure").text
 
 
 def test_kernel_panic_is_reported_as_panic_not_timeout(famlab, tmp_path):

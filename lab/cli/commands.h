@@ -12,6 +12,7 @@ struct KernelArgs {
   std::vector<std::string> kernels;  // --kernel, repeatable; default plain
   std::string tree;                  // --kernel-tree
   std::string modules;               // --modules
+  bool debug = false;                // --debug: every kernel asked for, in the debug flavour
   std::vector<kernel::KernelRequest> requests() const;
 };
 
@@ -45,7 +46,8 @@ struct ShellArgs {
 };
 int cmd_shell(const ShellArgs& args);
 
-int cmd_kernel_build(const std::string& variant);
+int cmd_kernel_build(const std::string& variant, bool debug);
+int cmd_kernel_symbols(const KernelArgs& args);
 
 struct CacheArgs {
   std::string older_than;  // --older-than 30d

@@ -16,10 +16,13 @@ void add_kernel_options(CLI::App* app, cli::KernelArgs& k) {
   // the scenario paths after it.
   app->add_option("--kernel", k.kernels,
                   "plain (lab build, default), famfs, famfs-v3, famfs-rfc, stock (Debian's 6.12), or a "
-                  "bzImage path; repeatable")
+                  "bzImage path; repeatable; a lab variant may end in +debug")
       ->allow_extra_args(false);
   app->add_option("--kernel-tree", k.tree, "build and use your own kernel tree (lab fragments merged)");
   app->add_option("--modules", k.modules, "modules root (holding lib/modules/RELEASE) for a bzImage");
+  app->add_flag("--debug", k.debug,
+                "the debug flavour of every --kernel (or --kernel-tree): KASAN, lockdep, UBSAN, kmemleak, "
+                "line tables (same as --kernel NAME+debug)");
 }
 
 }  // namespace
@@ -78,10 +81,16 @@ int main(int argc, char** argv) {
   cachec->add_flag("--dry-run", cache.dry_run, "only say what would be removed");
 
   std::string variant = "plain";
+  bool variant_debug = false;
   auto* kernelc = app.add_subcommand("kernel", "kernel management");
   kernelc->require_subcommand(1);
   auto* buildc = kernelc->add_subcommand("build", "build (or find cached) a lab kernel variant");
-  buildc->add_option("--variant", variant, "kernel variant");
+  buildc->add_option("--variant", variant, "kernel variant (NAME or NAME+debug)");
+  buildc->add_flag("--debug", variant_debug, "its debug flavour");
+  cli::KernelArgs symbols_of;
+  auto* symbolsc = kernelc->add_subcommand(
+      "symbols", "print where the symbols for a kernel's traces are (stock: fetch Debian's debug symbols)");
+  add_kernel_options(symbolsc, symbols_of);
 
   try {
     app.parse(argc, argv);
@@ -97,7 +106,8 @@ int main(int argc, char** argv) {
     if (*shellc) return cli::cmd_shell(shell);
     if (*gcc) return cli::cmd_gc(gc);
     if (*cachec) return cli::cmd_cache(cache);
-    if (*buildc) return cli::cmd_kernel_build(variant);
+    if (*buildc) return cli::cmd_kernel_build(variant, variant_debug);
+    if (*symbolsc) return cli::cmd_kernel_symbols(symbols_of);
   } catch (const Error& e) {
     std::cerr << "famlab: error: " << e.what() << std::endl;
     return 2;

@@ -3,8 +3,10 @@
 #include <chrono>
 
 #include "base/error.h"
+#include "lab/common/kernel_flavour.h"
 #include "lab/common/paths.h"
 #include "lab/kernel/kernel_recipe.h"
+#include "lab/kernel/kernel_symbols.h"
 #include "lab/kernel/lab_kernel_build.h"
 #include "lab/kernel/stock_kernel.h"
 #include "lab/kernel/user_kernel.h"
@@ -20,26 +22,41 @@ bool is_variant(const KernelRecipe& recipe, const std::string& name) {
   return false;
 }
 
+// A lab variant, in the debug flavour if asked.
+Variant lab_variant(const KernelRecipe& recipe, const KernelName& name) {
+  const Variant& v = find_variant(recipe, name.variant);
+  return name.debug ? debug_variant(recipe, v) : v;
+}
+
 Kernel resolve(const KernelRequest& req, const Log& log) {
   KernelRecipe recipe = load_kernel_recipe(source_dir());
-  bool default_spec = req.spec.empty() || req.spec == "plain";
-  if (!req.tree.empty()) {
-    if (!default_spec) throw Error("--kernel-tree and --kernel " + req.spec + " cannot be used together");
-    if (!req.modules.empty()) throw Error("--modules goes with a bzImage path, not with --kernel-tree");
-    return kernel_from_tree(req.tree, find_variant(recipe, recipe.tree_variant), default_lab_build_env(),
-                            log);
-  }
   std::string spec = req.spec.empty() ? "plain" : req.spec;
   bool is_path = spec.find('/') != std::string::npos || fs::exists(spec);
+  KernelName name = is_path ? KernelName{spec, false} : split_kernel_name(spec);
+  if (!req.tree.empty()) {
+    if (name.variant != "plain")
+      throw Error("--kernel-tree and --kernel " + spec + " cannot be used together");
+    if (!req.modules.empty()) throw Error("--modules goes with a bzImage path, not with --kernel-tree");
+    const Variant& fragments = find_variant(recipe, recipe.tree_variant);
+    return kernel_from_tree(req.tree, name.debug ? debug_variant(recipe, fragments, true) : fragments,
+                            default_lab_build_env(), log);
+  }
   if (!req.modules.empty() && !is_path)
     throw Error("--modules goes with a bzImage path, not with --kernel " + spec);
-  if (spec == "stock") return resolve_stock_kernel(recipe.stock, cache_dir(), log);
-  if (is_variant(recipe, spec))
-    return build_lab_kernel(find_variant(recipe, spec), default_lab_build_env(), log);
+  if (name.variant == "stock") {
+    if (name.debug)
+      throw Error(
+          "--kernel stock --debug: the debug flavour is built by famlab, and stock is Debian's "
+          "packaged kernel; use a lab variant (--kernel famfs --debug) or --kernel-tree DIR --debug");
+    return resolve_stock_kernel(recipe.stock, cache_dir(), log);
+  }
+  if (is_variant(recipe, name.variant))
+    return build_lab_kernel(lab_variant(recipe, name), default_lab_build_env(), log);
   if (is_path) return kernel_from_bzimage(spec, req.modules);
   std::string known;
   for (const Variant& v : recipe.variants) known += v.name + ", ";
-  throw Error("unknown kernel '" + spec + "': expected " + known + "stock, or a path to a bzImage");
+  throw Error("unknown kernel '" + spec + "': expected " + known +
+              "stock, or a path to a bzImage (any variant may end in +debug)");
 }
 
 }  // namespace
@@ -47,14 +64,26 @@ Kernel resolve(const KernelRequest& req, const Log& log) {
 Kernel resolve_kernel(const KernelRequest& request, const Log& log) {
   auto start = std::chrono::steady_clock::now();
   Kernel k = resolve(request, log);
+  k.symbols = find_symbols(k.image).path;
   k.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return k;
 }
 
+fs::path kernel_symbols(const KernelRequest& request, const Log& log) {
+  if (request.spec == "stock" && request.tree.empty())
+    return fetch_stock_debug_symbols(load_kernel_recipe(source_dir()).stock, cache_dir(), log);
+  Kernel k = resolve_kernel(request, log);
+  if (k.symbols.empty())
+    throw Error("kernel " + k.name + ": no symbols beside " + k.image.string() +
+                " (no vmlinux or System.map there)");
+  return k.symbols;
+}
+
 Kernel build_variant(const std::string& variant, const Log& log) {
   auto start = std::chrono::steady_clock::now();
-  Kernel k =
-      build_lab_kernel(find_variant(load_kernel_recipe(source_dir()), variant), default_lab_build_env(), log);
+  KernelRecipe recipe = load_kernel_recipe(source_dir());
+  Kernel k = build_lab_kernel(lab_variant(recipe, split_kernel_name(variant)), default_lab_build_env(), log);
+  k.symbols = find_symbols(k.image).path;
   k.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return k;
 }

@@ -20,6 +20,7 @@ struct Kernel {
   std::string release;                 // uname -r
   std::filesystem::path modules_root;  // dir holding lib/modules/<release>; empty: monolithic
   std::string provenance;              // one line: where it came from, for reports
+  std::filesystem::path symbols;       // vmlinux or System.map beside the image (find_symbols); may be empty
   bool cache_hit = false;
   double seconds = 0;
   // The cache entry's in-use lock (lab/common/cache_use.h), held by every
@@ -28,7 +29,9 @@ struct Kernel {
 };
 
 struct KernelRequest {
-  std::string spec = "plain";     // "plain" (or another variant) | "stock" | a path to a bzImage
+  // "plain" (or another variant) | "stock" | a path to a bzImage; a variant
+  // (and "plain" with `tree`) may end in "+debug": the debug flavour.
+  std::string spec = "plain";
   std::filesystem::path tree;     // --kernel-tree DIR
   std::filesystem::path modules;  // --modules DIR, with a bzImage path
 };
@@ -39,7 +42,12 @@ using Log = std::function<void(const std::string&)>;
 // and run no make and no apt.
 Kernel resolve_kernel(const KernelRequest& request, const Log& log);
 
-// `famlab kernel build --variant NAME`: the cached lab kernel, built on a miss.
+// `famlab kernel symbols KERNEL`: the symbols the host symbolizes the
+// kernel's traces with. A lab kernel (built if needed) has them beside its
+// image; for stock this fetches Debian's debug symbols (once, ~1 GB).
+std::filesystem::path kernel_symbols(const KernelRequest& request, const Log& log);
+
+// `famlab kernel build --variant NAME[+debug]`: the cached lab kernel, built on a miss.
 Kernel build_variant(const std::string& variant, const Log& log);
 
 }  // namespace famlab::kernel

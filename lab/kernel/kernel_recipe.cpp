@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "base/error.h"
+#include "lab/common/kernel_flavour.h"
 
 namespace fs = std::filesystem;
 
@@ -52,25 +53,46 @@ std::vector<fs::path> read_series(const fs::path& dir) {
   return out;
 }
 
+std::vector<std::string> read_fragment_list(const toml::table& t, const char* key, const fs::path& file,
+                                            const fs::path& config_dir) {
+  std::vector<std::string> out;
+  const toml::node* n = t.get(key);
+  if (!n) return out;
+  const toml::array* list = n->as_array();
+  if (!list) throw Error(where(file, *n), std::string("'") + key + "' must be a list of fragment names");
+  for (const toml::node& f : *list) {
+    auto s = f.value<std::string>();
+    if (!s) throw Error(where(file, f), "fragment names must be strings");
+    fs::path frag = config_dir / (*s + ".config");
+    if (!fs::is_regular_file(frag)) throw Error(where(file, f), "no such fragment: " + frag.string());
+    out.push_back(frag.string());
+  }
+  return out;
+}
+
+Flavour read_debug(const toml::table& t, const fs::path& file, const fs::path& config_dir) {
+  Flavour f;
+  f.fragments = read_fragment_list(t, "fragments", file, config_dir);
+  if (f.fragments.empty()) throw Error(where(file, t), "[debug] needs a non-empty 'fragments' list");
+  f.lab_fragments = read_fragment_list(t, "lab_fragments", file, config_dir);
+  f.patches = read_series(config_dir / "patches" / std::string(kDebugFlavour));
+  return f;
+}
+
 Variant read_variant(const std::string& name, const toml::node& node, const fs::path& file,
                      const fs::path& config_dir) {
   const toml::table* t = node.as_table();
   if (!t) throw Error(where(file, node), "variant '" + name + "' must be a table");
   // These would be ambiguous with --kernel stock and --kernel PATH.
-  if (name == "stock" || name.find('/') != std::string::npos || name.find('.') != std::string::npos)
-    throw Error(where(file, node), "variant name '" + name + "' is reserved or looks like a path");
-  const toml::array* frags = t->get_as<toml::array>("fragments");
-  if (!frags || frags->empty())
-    throw Error(where(file, node), "variant '" + name + "' needs a non-empty 'fragments' list");
+  if (name == "stock" || name == kDebugFlavour || name.find('/') != std::string::npos ||
+      name.find('.') != std::string::npos || name.find('+') != std::string::npos)
+    throw Error(where(file, node),
+                "variant name '" + name + "' is reserved or looks like a path or a flavour");
   Variant v;
   v.name = name;
-  for (const toml::node& f : *frags) {
-    auto s = f.value<std::string>();
-    if (!s) throw Error(where(file, f), "fragment names must be strings");
-    fs::path frag = config_dir / (*s + ".config");
-    if (!fs::is_regular_file(frag)) throw Error(where(file, f), "no such fragment: " + frag.string());
-    v.fragments.push_back(frag.string());
-  }
+  v.fragments = read_fragment_list(*t, "fragments", file, config_dir);
+  if (v.fragments.empty())
+    throw Error(where(file, node), "variant '" + name + "' needs a non-empty 'fragments' list");
   v.patches = read_series(config_dir / "patches" / name);
   return v;
 }
@@ -97,6 +119,9 @@ KernelRecipe load_kernel_recipe(const fs::path& root) {
     r.tree_variant = need_string(*tree, "variant", file);
   find_variant(r, r.tree_variant);  // must name a real variant
 
+  if (const toml::table* debug = doc.get_as<toml::table>(kDebugFlavour))
+    r.debug = read_debug(*debug, file, root / "kernel-config");
+
   if (const toml::table* stock = doc.get_as<toml::table>("stock")) {
     r.stock.metapackage = need_string(*stock, "metapackage", file);
     r.stock.release = need_string(*stock, "release", file);
@@ -118,6 +143,21 @@ const Variant& find_variant(const KernelRecipe& recipe, const std::string& name)
     known += (known.empty() ? "" : ", ") + v.name;
   }
   throw Error("unknown kernel variant '" + name + "' (known: " + known + ")");
+}
+
+Variant debug_variant(const KernelRecipe& recipe, const Variant& base, bool tree) {
+  if (!recipe.debug) throw Error("images/kernels.toml has no [debug] table: no debug flavour to build");
+  const Flavour& d = *recipe.debug;
+  Variant v = base;
+  v.name = debug_kernel_name(base.name);
+  v.fragments.insert(v.fragments.end(), d.fragments.begin(), d.fragments.end());
+  if (tree) {
+    v.patches.clear();
+    return v;
+  }
+  v.fragments.insert(v.fragments.end(), d.lab_fragments.begin(), d.lab_fragments.end());
+  v.patches.insert(v.patches.end(), d.patches.begin(), d.patches.end());
+  return v;
 }
 
 }  // namespace famlab::kernel

@@ -2,6 +2,7 @@
 // Which kernels famlab knows how to make, as data (images/kernels.toml), so
 // adding a variant is a data change, not a code change.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,20 @@ struct StockSource {
   std::string release = "bookworm-backports";
 };
 
+// The debug flavour ([debug] in kernels.toml): fragments merged after any
+// variant's (and a --kernel-tree's); lab variants also get lab_fragments
+// and the series in kernel-config/patches/debug/, applied after their own.
+struct Flavour {
+  std::vector<std::string> fragments;
+  std::vector<std::string> lab_fragments;
+  std::vector<std::filesystem::path> patches;
+};
+
 struct KernelRecipe {
   std::vector<Variant> variants;
   std::string tree_variant = "plain";  // fragments used for --kernel-tree
   StockSource stock;
+  std::optional<Flavour> debug;
 };
 
 // Reads <root>/images/kernels.toml and resolves fragments and patches
@@ -35,5 +46,10 @@ std::vector<std::string> kernel_names(const KernelRecipe& recipe);
 
 // The variant called `name`; an unknown name is an error listing the known ones.
 const Variant& find_variant(const KernelRecipe& recipe, const std::string& name);
+
+// `base` in the debug flavour, named "<base>+debug": its fragments, then
+// the flavour's fragments and lab_fragments; its patches, then the
+// flavour's. For a --kernel-tree (`tree` true): fragments only.
+Variant debug_variant(const KernelRecipe& recipe, const Variant& base, bool tree = false);
 
 }  // namespace famlab::kernel

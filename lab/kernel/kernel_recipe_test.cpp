@@ -146,3 +146,39 @@ TEST(KernelRecipe, TheShippedFamfsVariantsShareAllButThePolicyPatch) {
     EXPECT_EQ(fs::path(v.fragments.back()).filename(), "famfs.config") << name;
   }
 }
+
+// The debug flavour: every variant's fragments, then debug.config, then (lab
+// variants only) debug-provoke.config; its patches, then patches/debug.
+TEST(KernelRecipe, TheDebugFlavourAddsItsFragmentsLastAndItsPatchesAfterTheVariants) {
+  KernelRecipe r = load_kernel_recipe(FAMLAB_SOURCE_DIR);
+  ASSERT_TRUE(r.debug);
+  for (const Variant& base : r.variants) {
+    Variant d = debug_variant(r, base);
+    EXPECT_EQ(d.name, base.name + "+debug");
+    ASSERT_EQ(d.fragments.size(), base.fragments.size() + 2) << base.name;
+    EXPECT_TRUE(std::equal(base.fragments.begin(), base.fragments.end(), d.fragments.begin()));
+    EXPECT_EQ(fs::path(d.fragments[base.fragments.size()]).filename(), "debug.config");
+    EXPECT_EQ(fs::path(d.fragments.back()).filename(), "debug-provoke.config");
+    ASSERT_EQ(d.patches.size(), base.patches.size() + 1) << base.name;
+    EXPECT_EQ(d.patches.back().filename(), "0001-famlab-provoke.patch");
+  }
+  // A user's tree gets the fragment, not our test module.
+  Variant tree = debug_variant(r, find_variant(r, r.tree_variant), true);
+  EXPECT_EQ(fs::path(tree.fragments.back()).filename(), "debug.config");
+  EXPECT_TRUE(tree.patches.empty());
+}
+
+TEST(KernelRecipe, FlavourNamesAreNotVariantNames) {
+  for (const char* name : {"debug", "famfs+debug"}) {
+    FakeRoot root(std::string("[variants.plain]\nfragments = ['lab']\n[variants.'") + name +
+                  "']\nfragments = ['lab']\n");
+    EXPECT_NE(error_of([&] { load_kernel_recipe(root.dir.path()); }).find("flavour"), std::string::npos)
+        << name;
+  }
+  FakeRoot no_debug("[variants.plain]\nfragments = ['lab']\n");
+  KernelRecipe r = load_kernel_recipe(no_debug.dir.path());
+  EXPECT_FALSE(r.debug);
+  EXPECT_NE(error_of([&] { debug_variant(r, r.variants[0]); }).find("no [debug]"), std::string::npos);
+  FakeRoot bad("[variants.plain]\nfragments = ['lab']\n[debug]\nfragments = ['nope']\n");
+  EXPECT_NE(error_of([&] { load_kernel_recipe(bad.dir.path()); }).find("kernels.toml:4"), std::string::npos);
+}

@@ -23,9 +23,14 @@ namespace {
 constexpr const char* kSourcePackage = "linux-source-6.12";
 constexpr const char* kSourceTarball = "/usr/src/linux-source-6.12.tar.xz";
 
+// A kernel with debug info keeps its vmlinux (line tables for the host's
+// symbolizer): without it the entry is not complete.
+bool needs_vmlinux(const fs::path& config) { return parse_config(config)["CONFIG_DEBUG_INFO"] == "y"; }
+
 bool entry_complete(const fs::path& entry) {
   return fs::is_regular_file(entry / "bzImage") && fs::is_regular_file(entry / "config") &&
-         !read_first_line(entry / "release").empty();
+         !read_first_line(entry / "release").empty() &&
+         (!needs_vmlinux(entry / "config") || fs::is_regular_file(entry / "vmlinux"));
 }
 
 Kernel kernel_from_entry(const Variant& variant, const fs::path& entry, bool hit,
@@ -176,6 +181,8 @@ Kernel build_lab_kernel(const Variant& variant, const LabBuildEnv& env, const Lo
       throw Error("variant " + variant.name +
                   " enables CONFIG_MODULES; lab kernels are monolithic (no modules are installed)");
     if (read_first_line(tmp / "release").empty()) throw Error("build-kernel.sh wrote no kernel release");
+    if (needs_vmlinux(tmp / "config") && !fs::is_regular_file(tmp / "vmlinux"))
+      throw Error("build-kernel.sh kept no vmlinux for a kernel with CONFIG_DEBUG_INFO=y");
   } catch (const Error& e) {
     fs::path kept = keep_failed(tmp, entry);
     std::string msg = e.what();

@@ -1,7 +1,9 @@
 #pragma once
 // Lab kernels (variants) built from Debian's linux-source-6.12 and cached
 // by content: cache_dir()/kernels/<variant>-<key16>/ holds bzImage, config,
-// release, provenance and build.log. A hit runs no make at all.
+// release, System.map, provenance and build.log, and for the debug flavour
+// ("famfs+debug") vmlinux: its symbols and line tables only, compressed. A
+// hit runs no make at all.
 #include <filesystem>
 #include <string>
 

@@ -33,6 +33,7 @@ IFS=, read -ra flist <<<"$fragments"
 cat "${flist[@]}" | grep -v -f "$dir/drop" > "$out/config" || true
 echo fake-bzimage > "$out/bzImage"
 echo 6.12.0-fake > "$out/release"
+if [ -f "$dir/keep-vmlinux" ]; then echo fake-elf > "$out/vmlinux"; fi
 )";
 
 struct FakeLab {
@@ -115,6 +116,24 @@ TEST(LabKernelBuild, AnyInputChangeIsANewEntry) {
   std::ofstream(patch) << "--- b\n";
   EXPECT_FALSE(build_lab_kernel(lab.variant, lab.env, lab.log).cache_hit);
   EXPECT_EQ(lab.runs(), 2);
+}
+
+// A kernel with debug info is only complete with its vmlinux (the host's
+// symbols for file:line).
+TEST(LabKernelBuild, ADebugInfoKernelNeedsItsVmlinux) {
+  FakeLab lab;
+  std::ofstream(lab.variant.fragments[0], std::ios::app) << "CONFIG_DEBUG_INFO=y\n";
+  std::string what = error_of([&] { build_lab_kernel(lab.variant, lab.env, lab.log); });
+  EXPECT_NE(what.find("kept no vmlinux"), std::string::npos) << what;
+
+  std::ofstream(lab.dir.path() / "keep-vmlinux") << "";
+  EXPECT_FALSE(build_lab_kernel(lab.variant, lab.env, lab.log).cache_hit);
+  fs::path entry = lab_kernel_entry(lab.variant, lab.env);
+  EXPECT_TRUE(fs::is_regular_file(entry / "vmlinux"));
+  EXPECT_TRUE(build_lab_kernel(lab.variant, lab.env, lab.log).cache_hit);
+  fs::remove(entry / "vmlinux");  // an entry without it is built again
+  EXPECT_FALSE(build_lab_kernel(lab.variant, lab.env, lab.log).cache_hit);
+  EXPECT_EQ(lab.runs(), 3);  // the failed build, the first good one, the rebuild
 }
 
 TEST(LabKernelBuild, AFailedBuildLeavesNoEntryAndNamesItsLog) {

@@ -145,4 +145,54 @@ Kernel resolve_stock_kernel(const StockSource& source, const fs::path& cache, co
   return kernel_from_entry(entry, hit, in_use);
 }
 
+fs::path fetch_stock_debug_symbols(const StockSource& source, const fs::path& cache, const Log& log) {
+  Kernel k = resolve_stock_kernel(source, cache, log);
+  fs::path target = k.modules_root / "usr" / "lib" / "debug" / "boot" / ("vmlinux-" + k.release);
+  if (fs::is_regular_file(target)) return target;
+  fs::path stock = cache / "stock";
+  FileLock lock(stock / ".lock", [&] { log("stock kernel: waiting for another famlab fetching it"); });
+  if (fs::is_regular_file(target)) return target;
+
+  // The entry is named <package>_<version>: the symbols must be that version.
+  std::string entry = k.modules_root.filename().string();
+  std::string version = entry.substr(entry.rfind('_') + 1);
+  std::string dbg = "linux-image-" + k.release + "-dbg";
+  fs::path tmp = stock / (".tmp-dbg-" + std::to_string(getpid()));
+  fs::path partial = target.string() + ".tmp";
+  fs::remove_all(tmp);
+  fs::create_directories(tmp / "root");
+  try {
+    log("stock kernel: apt-get download " + dbg + "=" + version + " (about 1 GB)");
+    ProcessOptions in_tmp;
+    in_tmp.cwd = tmp;
+    ProcessResult r = run_process({"apt-get", "download", "-q", dbg + "=" + version}, in_tmp);
+    if (r.exit_code != 0)
+      throw Error("stock kernel: Debian's debug symbols " + dbg + "=" + version +
+                  " cannot be downloaded (not in the apt sources at that version?)\n" + r.output);
+    fs::path deb;
+    for (const auto& e : fs::directory_iterator(tmp))
+      if (e.path().extension() == ".deb") deb = e.path();
+    if (deb.empty()) throw Error("stock kernel: apt-get download left no .deb in " + tmp.string());
+    // Only the vmlinux: the package also holds every module's symbols (GBs).
+    std::string member = "./usr/lib/debug/boot/vmlinux-" + k.release;
+    run_checked({"sh", "-c", "dpkg-deb --fsys-tarfile \"$1\" | tar -x -C \"$2\" \"$3\"", "sh", deb.string(),
+                 (tmp / "root").string(), member},
+                "unpacking " + member + " from " + deb.filename().string());
+    fs::remove(deb);
+    fs::create_directories(target.parent_path());
+    run_checked({"objcopy", "--only-keep-debug", "--remove-section=.notes", "--compress-debug-sections=zstd",
+                 (tmp / "root" / member).string(), partial.string()},
+                "objcopy --only-keep-debug " + member);
+    fs::rename(partial, target);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    fs::remove(partial, ec);
+    throw;
+  }
+  fs::remove_all(tmp);
+  log("stock kernel: debug symbols " + target.string());
+  return target;
+}
+
 }  // namespace famlab::kernel

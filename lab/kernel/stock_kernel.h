@@ -22,4 +22,13 @@ StockPackage parse_metapackage_depends(const std::string& apt_cache_show, const 
 
 Kernel resolve_stock_kernel(const StockSource& source, const std::filesystem::path& cache, const Log& log);
 
+// Debian's debug symbols for the stock kernel: the vmlinux of
+// linux-image-R-dbg at the stock kernel's exact version (about 1 GB to
+// download, once), kept as symbols and line tables only, compressed, in
+// <entry>/usr/lib/debug/boot/vmlinux-R, where find_symbols looks. From then
+// on stock traces get file:line too. Returns that path; an error names the
+// package when apt has no such version.
+std::filesystem::path fetch_stock_debug_symbols(const StockSource& source, const std::filesystem::path& cache,
+                                                const Log& log);
+
 }  // namespace famlab::kernel

@@ -6,6 +6,7 @@
 #include "lab/common/cache_use.h"
 #include "lab/common/file_lock.h"
 #include "lab/common/hash.h"
+#include "lab/common/kernel_flavour.h"
 #include "lab/kernel/build_script.h"
 #include "lab/kernel/bzimage_release.h"
 #include "lab/kernel/config_check.h"
@@ -64,7 +65,11 @@ Kernel kernel_from_tree(const fs::path& tree, const Variant& fragments_from, con
     throw Error(Location{tree.string()},
                 "--kernel-tree is not a Linux source tree (no Makefile/scripts/kconfig)");
   fs::path abs = fs::canonical(tree);
-  fs::path work = env.cache / "kernel-src" / ("tree-" + sha256_hex(abs.string()).substr(0, 16));
+  // The debug flavour has its own object tree: sharing one would rebuild
+  // everything at every switch.
+  bool debug = split_kernel_name(fragments_from.name).debug;
+  fs::path work =
+      env.cache / "kernel-src" / ("tree-" + sha256_hex(abs.string()).substr(0, 16) + (debug ? "+debug" : ""));
   fs::create_directories(work);
   // The run reads out/ long after the build lock is gone.
   auto in_use = hold_cache_entry(work);
@@ -87,7 +92,7 @@ Kernel kernel_from_tree(const fs::path& tree, const Variant& fragments_from, con
 
   Kernel k;
   k.in_use = in_use;
-  k.name = abs.string();
+  k.name = debug ? debug_kernel_name(abs.string()) : abs.string();
   k.image = run.out / "bzImage";
   k.config = run.out / "config";
   std::ifstream rel(run.out / "release");

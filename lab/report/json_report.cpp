@@ -1,6 +1,7 @@
 #include "lab/report/json_report.h"
 
 #include "base/small_file.h"
+#include "lab/report/splat_frames.h"
 
 namespace famlab::report {
 
@@ -12,8 +13,11 @@ nlohmann::json to_json(const RunResult& run) {
     json steps = json::array();
     for (const auto& st : sc.steps) {
       json splats = json::array();
-      for (const auto& sp : st.splats)
-        splats.push_back({{"kind", sp.kind}, {"title", sp.title}, {"text", sp.text}});
+      for (const auto& sp : st.splats) {
+        json frames = json::array();
+        for (const auto& f : splat_frames(sp)) frames.push_back(frame_json(f));
+        splats.push_back({{"kind", sp.kind}, {"title", sp.title}, {"text", sp.text}, {"frames", frames}});
+      }
       json s = {{"name", st.name},       {"action", st.action}, {"status", to_string(st.status)},
                 {"seconds", st.seconds}, {"output", st.output}, {"message", st.message},
                 {"splats", splats}};

@@ -1,6 +1,7 @@
 #pragma once
 // report.json: every scenario and step with status, seconds, output,
-// failure message, kernel splats and the step's facts.
+// failure message, kernel splats (with their frames, symbolized where the
+// kernel's symbols were found) and the step's facts.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 

@@ -7,6 +7,7 @@
 #include "base/process.h"
 #include "lab/report/json_report.h"
 #include "lab/report/junit.h"
+#include "lab/report/splat_frames.h"
 #include "lab/report/terminal.h"
 
 using namespace famlab::report;
@@ -129,4 +130,86 @@ TEST(Report, BackendAndHostInEveryReport) {
   EXPECT_NE(out.str().find("host qemu+ssh://ci-2/system: 0 scenario(s), DOWN: cannot connect"),
             std::string::npos)
       << out.str();
+}
+
+// A symbolized KASAN splat: every report shows its frames with file:line,
+// report.json also as structured frames.
+TEST(Report, SymbolizedFramesInEveryReport) {
+  KernelSplat kasan{"KASAN",
+                    "BUG: KASAN: slab-use-after-free in lkdtm_READ_AFTER_FREE+0x1c4/0x3a0 "
+                    "(drivers/misc/lkdtm/heap.c:160)",
+                    "BUG: KASAN: slab-use-after-free in lkdtm_READ_AFTER_FREE+0x1c4/0x3a0 "
+                    "(drivers/misc/lkdtm/heap.c:160)\n"
+                    "Read of size 4 at addr ffff888004a4a004 by task sh/95\n"
+                    "Call Trace:\n <TASK>\n"
+                    " dump_stack_lvl+0x5d/0x80 (lib/dump_stack.c:120)\n"
+                    " print_report+0xce/0x630 (mm/kasan/report.c:377)\n"
+                    " ? lkdtm_READ_AFTER_FREE+0x1c4/0x3a0\n"
+                    " kasan_report+0xd8/0x110 (mm/kasan/report.c:601)\n"
+                    " lkdtm_READ_AFTER_FREE+0x1c4/0x3a0 (drivers/misc/lkdtm/heap.c:160)\n"
+                    " lkdtm_do_action+0x25/0x40 (drivers/misc/lkdtm/core.c:223, inlined helper "
+                    "drivers/misc/lkdtm/core.c:190)\n"
+                    " direct_entry+0x1c3/0x210 (drivers/misc/lkdtm/core.c:274)\n"
+                    " full_proxy_write+0xf6/0x160 (fs/debugfs/file.c:388)\n"
+                    " </TASK>\n"};
+  RunResult run = sample();
+  StepResult& st = run.scenarios[1].steps[0];
+  st.splats = {kasan};
+
+  auto j = to_json(run);
+  const auto& frames = j["scenarios"][1]["steps"][0]["splats"][0]["frames"];
+  ASSERT_EQ(frames.size(), 9u) << frames.dump(1);  // the title's frame, then the trace
+  EXPECT_EQ(frames[0]["function"], "lkdtm_READ_AFTER_FREE");
+  EXPECT_EQ(frames[0]["file"], "drivers/misc/lkdtm/heap.c");
+  EXPECT_EQ(frames[0]["line"], 160);
+  EXPECT_EQ(frames[3]["reliable"], false);
+  EXPECT_FALSE(frames[3].contains("file"));
+  EXPECT_EQ(frames[6]["inlined"][0]["function"], "helper");
+  EXPECT_EQ(frames[6]["frame"],
+            "lkdtm_do_action+0x25/0x40 (drivers/misc/lkdtm/core.c:223, inlined helper "
+            "drivers/misc/lkdtm/core.c:190)");
+  EXPECT_EQ(frames[6]["offset"], 0x25);
+
+  std::string xml = junit_xml(run);
+  EXPECT_NE(xml.find("lkdtm_do_action+0x25/0x40 (drivers/misc/lkdtm/core.c:223"), std::string::npos);
+
+  std::ostringstream out;
+  Terminal t(out);
+  t.step_done(st);
+  // The terminal names where it happened, not the reporting machinery.
+  EXPECT_NE(
+      out.str().find("kernel KASAN: BUG: KASAN: slab-use-after-free in lkdtm_READ_AFTER_FREE+0x1c4/0x3a0 "
+                     "(drivers/misc/lkdtm/heap.c:160)"),
+      std::string::npos)
+      << out.str();
+  EXPECT_NE(
+      out.str().find("at lkdtm_READ_AFTER_FREE+0x1c4/0x3a0 (drivers/misc/lkdtm/heap.c:160)\n"
+                     "           at lkdtm_do_action+0x25/0x40 (drivers/misc/lkdtm/core.c:223, inlined helper "
+                     "drivers/misc/lkdtm/core.c:190)\n"
+                     "           at direct_entry+0x1c3/0x210 (drivers/misc/lkdtm/core.c:274)"),
+      std::string::npos)
+      << out.str();
+  EXPECT_EQ(out.str().find("at dump_stack"), std::string::npos);
+  EXPECT_EQ(out.str().find("at full_proxy_write"), std::string::npos);  // three at most
+}
+
+// A real KASAN report from a famfs+debug kernel, symbolized by the host
+// (harness/tests/test_debug_kernel.py): every frame reads back with its
+// location, and the terminal's frames are where the bug is.
+TEST(Report, RealSymbolizedKasanReportFrames) {
+  std::ifstream in(std::string(FAMLAB_SOURCE_DIR) + "/lab/report/testdata/kasan-symbolized.txt");
+  ASSERT_TRUE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  KernelSplat s{"KASAN", "", text.str()};
+  auto frames = splat_frames(s);
+  ASSERT_GT(frames.size(), 20u);
+  size_t located = 0;
+  for (const auto& f : frames) located += !f.file.empty();
+  EXPECT_EQ(located, frames.size());  // every frame of the kernel got file:line
+  auto key = key_frames(s, 3);
+  ASSERT_EQ(key.size(), 3u);
+  EXPECT_EQ(key[0].function, "lkdtm_READ_AFTER_FREE");
+  EXPECT_EQ(key[0].file, "drivers/misc/lkdtm/heap.c");
+  EXPECT_EQ(key[1].function, "lkdtm_do_action");
 }

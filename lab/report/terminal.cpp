@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "lab/report/splat_frames.h"
+
 namespace famlab::report {
 namespace {
 
@@ -46,7 +48,10 @@ void Terminal::step_done(const StepResult& st) {
   std::snprintf(line, sizeof line, "   %s %-28s %7.2f s", tag(st.status), name.c_str(), st.seconds);
   out_ << line;
   if (!st.message.empty()) out_ << "  " << first_line(st.message);
-  for (const auto& sp : st.splats) out_ << "\n         kernel " << sp.kind << ": " << sp.title;
+  for (const auto& sp : st.splats) {
+    out_ << "\n         kernel " << sp.kind << ": " << sp.title;
+    for (const auto& f : key_frames(sp, 3)) out_ << "\n           at " << frame_text(f);
+  }
   out_ << std::endl;
 }
 

@@ -188,6 +188,13 @@ TEST(JudgeCell, DecidedByIsCheckedPerKernel) {
   judge_famfs_cell(s, "famfs", kernel_said(false, "mounter-cap", 1), r);
   EXPECT_EQ(r.status, Status::Failed);
   EXPECT_NE(r.message.find("decided_by=mounter-cap, expected server-cap"), std::string::npos) << r.message;
+  // The debug flavour is held to the same expectation.
+  auto d = agent_verdict(true);
+  judge_famfs_cell(s, "famfs+debug", kernel_said(false, "mounter-cap", 1), d);
+  EXPECT_EQ(d.status, Status::Failed);
+  EXPECT_NE(d.message.find("on kernel famfs+debug: decided_by=mounter-cap, expected server-cap"),
+            std::string::npos)
+      << d.message;
 }
 
 TEST(JudgeCell, WithoutAKernelReportTheServerSaysWhetherItWasOffered) {

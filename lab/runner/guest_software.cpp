@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "lab/common/kernel_flavour.h"
 #include "lab/common/paths.h"
 
 namespace fs = std::filesystem;
@@ -24,7 +25,8 @@ fs::path built_binary(const char* env, const fs::path& relative, const std::stri
 }  // namespace
 
 std::string kernel_label(const kernel::KernelRequest& k) {
-  if (!k.tree.empty()) return "tree:" + k.tree.string();
+  // A tree's flavour rides on its spec ("plain+debug"): the label says it too.
+  if (!k.tree.empty()) return "tree:" + k.tree.string() + (split_kernel_name(k.spec).debug ? "+debug" : "");
   return k.spec;
 }
 

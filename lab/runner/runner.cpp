@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "lab/common/kernel_flavour.h"
 #include "lab/common/paths.h"
 #include "lab/plan/guest_plan.h"
 #include "lab/plan/qemu_args.h"
@@ -250,11 +251,13 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   // its own folder there, and the shared devices' files sit beside them.
   std::unique_ptr<RunDir> run_dir;
   std::vector<std::unique_ptr<Guest>> guests;
+  bool leak_check = false;  // debug kernels (kmemleak) also check what the scenario leaked
   try {
     fs::remove_all(res.artifacts);
     fs::create_directories(res.artifacts);
     const GuestSoftware& sw = software(kreq);
     res.kernel_release = sw.kernel.release;
+    leak_check = split_kernel_name(sw.kernel.name).debug;
     run_dir = std::make_unique<RunDir>();
     if (options_.keep_run_dirs) run_dir->keep();
     write_artifact(res.artifacts, "kernel-version", sw.kernel.release + "\n" + sw.kernel.provenance + "\n");
@@ -301,7 +304,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
 
   std::vector<Guest*> booted;
   for (auto& g : guests) booted.push_back(g.get());
-  StepLoopResult loop = run_steps({sc, res.kernel, booted, guests_start}, term);
+  StepLoopResult loop = run_steps({sc, res.kernel, booted, guests_start, leak_check}, term);
   for (auto& s : loop.steps) res.steps.push_back(std::move(s));
   res.boot_to_ready = loop.ready_at;
   shutdown_guests(guests, 10);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <thread>
 
+#include "lab/runner/leak_check.h"
 #include "lab/runner/step_executor.h"
 #include "lab/vm/interrupt.h"
 
@@ -24,7 +25,8 @@ struct GuestState {
   Guest* guest = nullptr;
   std::unique_ptr<StepContext> ctx;
   bool alive = true;
-  std::string busy_with;  // the background step it is running ("" = free)
+  std::string busy_with;       // the background step it is running ("" = free)
+  bool leak_baseline = false;  // kmemleak forgot what bring-up left
 };
 
 // A background step: its thread and, once joined, its outcome.
@@ -80,8 +82,10 @@ class StepLoop {
     // Background steps nobody joined end with the scenario.
     for (auto& [name, bg] : running_) collect(*bg);
     running_.clear();
+    if (in_.leak_check) check_leaks();
     StepLoopResult out;
     for (auto& r : results_) out.steps.push_back(std::move(*r));
+    for (auto& r : leak_steps_) out.steps.push_back(std::move(r));
     out.status = worst_;
     out.message = message_;
     out.ready_at = ready_at_;
@@ -147,13 +151,35 @@ class StepLoop {
       o.result.message = "the scenario's timeout of " +
                          std::to_string(static_cast<int>(in_.scenario.timeout_s)) +
                          " s ran out during the step";
-    if (step.action == Action::Bringup && o.result.status == Status::Passed)
-      ready_at_ = std::max(ready_at_, gs.guest->session->elapsed());
+    const bool brought_up = step.action == Action::Bringup && o.result.status == Status::Passed;
+    if (brought_up) ready_at_ = std::max(ready_at_, gs.guest->session->elapsed());
     if (!o.vm_alive) gs.alive = false;
     if (o.result.status != Status::Passed)
       fail("step '" + step.name + "'" + gs.guest->on() + ": " + o.result.message, o.result.status);
     term_.step_done(o.result);
     record(i, std::move(o.result));
+    if (brought_up && in_.leak_check && gs.alive && !gs.leak_baseline) {
+      gs.leak_baseline = true;
+      add_leak_step(gs, kmemleak_baseline(*gs.guest->session));
+    }
+  }
+
+  // After the last step, every guest with a baseline: what the scenario
+  // leaked. Only when the scenario passed so far (a failed step may leave
+  // objects behind on purpose, and its own failure is the news).
+  void check_leaks() {
+    for (auto& [name, gs] : states_)
+      if (gs.leak_baseline && gs.alive && worst_ == Status::Passed && !vm::interrupted())
+        add_leak_step(gs, kmemleak_check(*gs.guest->session));
+  }
+
+  void add_leak_step(GuestState& gs, report::StepResult r) {
+    r.guest = gs.guest->name;
+    if (!gs.guest->name.empty()) r.name += "@" + gs.guest->name;
+    if (r.status != Status::Passed && r.status != Status::Skipped)
+      fail("step '" + r.name + "': " + r.message, r.status);
+    term_.step_done(r);
+    leak_steps_.push_back(std::move(r));
   }
 
   void collect(Background& bg) {
@@ -211,6 +237,7 @@ class StepLoop {
   std::map<std::string, std::unique_ptr<Background>> running_;
   mutable std::mutex results_mu_;
   std::vector<std::optional<report::StepResult>> results_;
+  std::vector<report::StepResult> leak_steps_;  // kmemleak's, after the scenario's steps
   Status worst_ = Status::Passed;
   std::string message_;
   double ready_at_ = 0;

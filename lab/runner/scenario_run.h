@@ -5,7 +5,9 @@
 // step (or the end of the scenario) waits for it. A failure, timeout, splat
 // or panic on any guest fails the scenario and names the guest; a guest
 // that is idle while others work is still watched. A step's deadline is the
-// earlier of its own timeout and what is left of the scenario's.
+// earlier of its own timeout and what is left of the scenario's. With
+// leak_check, kmemleak's baseline and final check are steps of their own
+// after the scenario's.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -24,6 +26,9 @@ struct StepLoopInput {
   // The scenario's timeout counts from here (the first boot), not from
   // building kernels and images.
   std::chrono::steady_clock::time_point started;
+  // kmemleak around the steps (debug kernels): a baseline on each guest
+  // once it is brought up, a check after the last step (leak_check.h).
+  bool leak_check = false;
 };
 
 struct StepLoopResult {

@@ -291,5 +291,80 @@ TEST(Launch, AGuestThatNeverSaysHelloTimesOutAtBoot) {
   EXPECT_FALSE(boot.infrastructure);
 }
 
+// A guest that brings up (as planned: an empty plan) and answers kmemleak's
+// scripts: `kmemleak_exit` for each, and `leaks` as its report.
+testing::Script with_kmemleak(int kmemleak_exit, const std::string& leaks) {
+  return [=](const protocol::Request& req) {
+    Reply r;
+    if (req.op == protocol::Op::Bringup) {
+      r.result = protocol::encode(protocol::BringupResult{});
+      return r;
+    }
+    if (req.shell.find("kmemleak") != std::string::npos) {
+      r.exit_code = kmemleak_exit;
+      if (req.shell.find("cat $k") != std::string::npos) r.output = leaks;
+      return r;
+    }
+    r.output = "ran: " + req.shell + "\n";
+    return r;
+  };
+}
+
+scenario::Step bringup() {
+  scenario::Step s;
+  s.name = "up";
+  s.action = scenario::Action::Bringup;
+  s.timeout_s = 20;
+  return s;
+}
+
+StepLoopResult run_with_leak_check(const scenario::Scenario& sc, Guest* guest) {
+  std::ostringstream sink;
+  report::Terminal term(sink);
+  return run_steps({sc, "famfs+debug", {guest}, std::chrono::steady_clock::now(), true}, term);
+}
+
+TEST(StepLoop, ALeakAfterTheStepsFailsTheKmemleakStepWithItsObject) {
+  const std::string leak =
+      "unreferenced object 0xffff888003a1c000 (size 64):\n"
+      "  comm \"famfs\", pid 91, jiffies 4294901234\n"
+      "  backtrace (crc 0):\n"
+      "    kmalloc_trace+0x25/0x30\n";
+  ScriptedGuest g("", with_kmemleak(0, leak));
+  auto res = run_with_leak_check(scenario_of({bringup(), run("work", "true")}), g.guest.get());
+  EXPECT_EQ(res.status, Status::Failed);
+  ASSERT_EQ(res.steps.size(), 4u);  // up, work, kmemleak-baseline, kmemleak
+  EXPECT_EQ(res.steps[2].name, "kmemleak-baseline");
+  EXPECT_EQ(res.steps[2].status, Status::Passed) << res.steps[2].message;
+  EXPECT_EQ(res.steps[3].name, "kmemleak");
+  EXPECT_EQ(res.steps[3].status, Status::Failed);
+  EXPECT_NE(res.message.find("0xffff888003a1c000"), std::string::npos) << res.message;
+}
+
+TEST(StepLoop, NoLeakPassesAndAKernelWithoutKmemleakSkipsTheCheck) {
+  {
+    ScriptedGuest g("", with_kmemleak(0, ""));
+    auto res = run_with_leak_check(scenario_of({bringup(), run("work", "true")}), g.guest.get());
+    EXPECT_EQ(res.status, Status::Passed) << res.message;
+    ASSERT_EQ(res.steps.size(), 4u);
+    EXPECT_EQ(res.steps[3].status, Status::Passed);
+  }
+  {
+    ScriptedGuest g("", with_kmemleak(10, ""));  // leak_check.cpp: 10 = no kmemleak
+    auto res = run_with_leak_check(scenario_of({bringup(), run("work", "true")}), g.guest.get());
+    EXPECT_EQ(res.status, Status::Passed) << res.message;
+    ASSERT_EQ(res.steps.size(), 4u);
+    EXPECT_EQ(res.steps[2].status, Status::Skipped);
+    EXPECT_EQ(res.steps[3].status, Status::Skipped);
+  }
+}
+
+TEST(StepLoop, WithoutLeakCheckNoKmemleakStepIsAdded) {
+  ScriptedGuest g("", with_kmemleak(0, "unreferenced object 0x1 (size 8):\n"));
+  auto res = run_on(scenario_of({bringup(), run("work", "true")}), {g.guest.get()});
+  EXPECT_EQ(res.status, Status::Passed) << res.message;
+  EXPECT_EQ(res.steps.size(), 2u);
+}
+
 }  // namespace
 }  // namespace famlab::runner

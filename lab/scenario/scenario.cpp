@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "lab/common/kernel_flavour.h"
+
 namespace famlab::scenario {
 
 namespace {
@@ -44,20 +46,39 @@ const GuestSpec* Scenario::guest_of(const Step& step) const {
   return nullptr;
 }
 
+namespace {
+
+// A per-kernel table looked up for a kernel as run: its own name, then its
+// variant (the flavour "famfs+debug" keeps famfs's expectations), then
+// "default" when `use_default`.
+std::optional<std::string> lookup(const std::map<std::string, std::string>& table, const std::string& kernel,
+                                  bool use_default) {
+  if (auto it = table.find(kernel); it != table.end()) return it->second;
+  if (auto it = table.find(split_kernel_name(kernel).variant); it != table.end()) return it->second;
+  if (use_default)
+    if (auto it = table.find("default"); it != table.end()) return it->second;
+  return std::nullopt;
+}
+
+}  // namespace
+
 bool Scenario::applies_to(const std::string& kernel) const {
-  return kernels.empty() || std::find(kernels.begin(), kernels.end(), kernel) != kernels.end();
+  auto named = [&](const std::string& k) {
+    return std::find(kernels.begin(), kernels.end(), k) != kernels.end();
+  };
+  return kernels.empty() || named(kernel) || named(split_kernel_name(kernel).variant);
 }
 
 std::optional<std::string> Step::famfs_expected_on(const std::string& kernel) const {
-  if (auto it = expect_famfs.find(kernel); it != expect_famfs.end()) return it->second;
-  if (auto it = expect_famfs.find("default"); it != expect_famfs.end()) return it->second;
-  return std::nullopt;
+  return lookup(expect_famfs, kernel, true);
 }
 
 std::optional<std::string> Step::data_expected_on(const std::string& kernel) const {
-  if (auto it = expect_data.find(kernel); it != expect_data.end()) return it->second;
-  if (auto it = expect_data.find("default"); it != expect_data.end()) return it->second;
-  return std::nullopt;
+  return lookup(expect_data, kernel, true);
+}
+
+std::optional<std::string> Step::decided_by_expected_on(const std::string& kernel) const {
+  return lookup(expect_decided_by, kernel, false);
 }
 
 }  // namespace famlab::scenario

@@ -106,6 +106,9 @@ struct Step {
   std::optional<std::string> famfs_expected_on(const std::string& kernel) const;
   // The data-path expectation for a kernel ("dax" | "server"), if any.
   std::optional<std::string> data_expected_on(const std::string& kernel) const;
+  // The decided_by a kernel must report, if the step names that kernel.
+  // All three look a flavoured kernel ("famfs+debug") up as its variant.
+  std::optional<std::string> decided_by_expected_on(const std::string& kernel) const;
 };
 
 // One guest of a scenario: a name steps refer to, and its topology.
@@ -137,6 +140,8 @@ struct Scenario {
   std::vector<Step> steps;
   famlab::Location where;
 
+  // Listed by name, or by variant for a flavoured kernel ("famfs+debug"
+  // runs the scenarios of "famfs").
   bool applies_to(const std::string& kernel) const;
   bool multi_guest() const { return guests.size() > 1 || (!guests.empty() && !guests[0].name.empty()); }
   // The guest a step runs on; nullptr for a name the scenario lacks.

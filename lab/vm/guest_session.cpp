@@ -3,10 +3,12 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
 #include "base/error.h"
+#include "lab/kernel/kernel_symbols.h"
 #include "lab/vm/interrupt.h"
 
 namespace famlab::vm {
@@ -146,6 +148,7 @@ CallResult GuestSession::wait_for_hello(double timeout_s) {
                    });
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   r.splats = kernel_.take();
+  symbolize(r.splats);
   if (r.outcome == Outcome::Panic) r.detail = console_.panic_text();
   if (r.outcome == Outcome::VmExited) r.detail = "QEMU exited before the agent said hello (see serial.log)";
   if (r.outcome == Outcome::Timeout)
@@ -178,6 +181,7 @@ CallResult GuestSession::call(protocol::Request request, double timeout_s, const
                    });
   r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   for (auto& s : kernel_.flush()) r.splats.push_back(std::move(s));
+  symbolize(r.splats);
   switch (r.outcome) {
     case Outcome::Panic:
       r.detail = console_.panic_text();
@@ -229,9 +233,50 @@ CallResult GuestSession::idle_check() {
   Outcome o = pump(Clock::now() + std::chrono::milliseconds(40), {});
   r.outcome = o == Outcome::Timeout ? Outcome::Finished : o;
   r.splats = kernel_.flush();
+  symbolize(r.splats);
   if (r.outcome == Outcome::Panic) r.detail = console_.panic_text();
   if (r.outcome == Outcome::VmExited) r.detail = "the VM stopped while idle (see serial.log)";
   return r;
+}
+
+kernel::Symbolizer* GuestSession::symbolizer() {
+  if (symbolizer_made_) return symbolizer_.get();
+  symbolizer_made_ = true;
+  // The kernel the VM boots has its symbols beside it
+  // (lab/kernel/kernel_symbols.h).
+  const std::filesystem::path& image = spec_.vm.boot.kernel;
+  if (image.empty()) return nullptr;
+  kernel::SymbolFile symbols = kernel::find_symbols(image);
+  if (symbols.path.empty()) {
+    log_agent("--", "no kernel symbols beside " + image.string() + ": traces stay as the kernel wrote them");
+    return nullptr;
+  }
+  symbolizer_ = std::make_unique<kernel::Symbolizer>(symbols);
+  log_agent("--", "kernel traces symbolized with " + symbols.path.string());
+  return symbolizer_.get();
+}
+
+void GuestSession::symbolize(std::vector<Splat>& splats) {
+  if (splats.empty()) return;
+  kernel::Symbolizer* sym = symbolizer();
+  if (!sym) return;
+  // Titles and traces in one addr2line run.
+  std::vector<std::string> texts;
+  for (const auto& s : splats) {
+    texts.push_back(s.title);
+    texts.push_back(s.text);
+  }
+  sym->annotate(texts);
+  for (size_t i = 0; i < splats.size(); ++i) {
+    splats[i].title = std::move(texts[2 * i]);
+    splats[i].text = std::move(texts[2 * i + 1]);
+  }
+  if (!sym->last_error().empty()) log_agent("--", "symbolizer: " + sym->last_error());
+}
+
+std::string GuestSession::symbolize(const std::string& trace) {
+  kernel::Symbolizer* sym = symbolizer();
+  return sym ? sym->annotate(trace) : trace;
 }
 
 }  // namespace famlab::vm

@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "lab/kernel/symbolizer.h"
 #include "lab/vm/agent_channel.h"
 #include "lab/vm/backend.h"
 #include "lab/vm/splat_detector.h"
@@ -71,6 +73,13 @@ class GuestSession {
   double elapsed() const;  // seconds since start
   std::string panic_text() const { return console_.panic_text(); }
 
+  // Annotates kernel trace text with source locations (file:line, inlined
+  // calls) from the symbols beside the kernel image QEMU boots: the vmlinux
+  // of a debug kernel, else a System.map. Splats from boot() and call()
+  // come back annotated already; this is for traces read some other way
+  // (kmemleak's report). Unchanged when there are no symbols.
+  std::string symbolize(const std::string& trace);
+
  private:
   using Clock = std::chrono::steady_clock;
   // Waits for events until `done` returns true for a message, the deadline
@@ -80,6 +89,8 @@ class GuestSession {
   void handle_line(const std::string& line, const std::function<bool(const protocol::Message&)>& done,
                    bool* finished);
   void log_agent(const char* dir, const std::string& line);
+  void symbolize(std::vector<Splat>& splats);
+  kernel::Symbolizer* symbolizer();
 
   Backend& backend_;
   VmSpec spec_;
@@ -92,6 +103,8 @@ class GuestSession {
   Clock::time_point start_;
   uint64_t next_id_ = 1;
   bool started_ = false;
+  std::unique_ptr<kernel::Symbolizer> symbolizer_;  // made on the first trace
+  bool symbolizer_made_ = false;
 };
 
 }  // namespace famlab::vm

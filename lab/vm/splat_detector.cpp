@@ -1,6 +1,5 @@
 #include "lab/vm/splat_detector.h"
 
-#include <array>
 #include <regex>
 
 namespace famlab::vm {
@@ -11,11 +10,22 @@ struct Trigger {
   const char* kind;
 };
 
-// Order matters: the first match names the kind.
-constexpr std::array<Trigger, 16> kTriggers{{
+// Order matters: the first match names the kind. lockdep's reports all
+// start with "WARNING:", so they come before the plain WARNING.
+constexpr Trigger kTriggers[] = {
     {"Kernel panic - not syncing", "panic"},
     {"WARNING: possible circular locking dependency", "lockdep"},
     {"WARNING: possible recursive locking", "lockdep"},
+    {"WARNING: possible irq lock inversion dependency", "lockdep"},
+    {"-unsafe lock order detected", "lockdep"},
+    {"WARNING: inconsistent lock state", "lockdep"},
+    {"WARNING: bad unlock balance detected", "lockdep"},
+    {"WARNING: held lock freed", "lockdep"},
+    {"WARNING: lock held when returning to user space", "lockdep"},
+    {"WARNING: Nested lock was not taken", "lockdep"},
+    {"WARNING: bad contention detected", "lockdep"},
+    {"WARNING: chain_key collision", "lockdep"},
+    {"still has locks held!", "lockdep"},
     {"WARNING: suspicious RCU usage", "lockdep"},
     {"WARNING:", "WARNING"},
     {"BUG: KASAN:", "KASAN"},
@@ -27,13 +37,35 @@ constexpr std::array<Trigger, 16> kTriggers{{
     {"general protection fault", "Oops"},
     {"INFO: task ", "hung-task"},
     {"Unable to handle kernel", "Oops"},
+    // A kmemleak scan found leaks. The debug kernels boot with
+    // kmemleak.verbose=1, so each leak is also in the log as a record
+    // (lab/runner/leak_check reads /sys/kernel/debug/kmemleak instead).
+    {"kmemleak: unreferenced object", "kmemleak"},
+    {"new suspected memory leak", "kmemleak"},
     {"------------[ cut here ]------------", "WARNING"},
     {"Call Trace:", "trace"},
-}};
+};
 
-// A splat's block ends at this marker or after this many lines.
+// A splat's block ends at the kernel's end marker for its kind, or after
+// this many lines (sanitizer reports carry several stacks).
 constexpr const char* kEndMarker = "---[ end trace";
-constexpr int kMaxLines = 80;
+int max_lines(const std::string& kind) {
+  if (kind == "lockdep") return 300;
+  if (kind == "KASAN" || kind == "KFENCE") return 200;
+  return 80;
+}
+
+// A kmemleak record's lines after the first are indented under the
+// "kmemleak: " prefix; its summary line is a block of its own.
+bool is_kmemleak_record(const std::string& title) {
+  return title.find("unreferenced object") != std::string::npos;
+}
+bool continues_kmemleak_record(const std::string& line) { return line.rfind("kmemleak:  ", 0) == 0; }
+
+// KASAN and KFENCE close their report with a line of '='.
+bool is_rule(const std::string& line) {
+  return line.size() >= 20 && line.find_first_not_of('=') == std::string::npos;
+}
 
 bool starts_splat(const std::string& line, const char** kind) {
   for (const auto& t : kTriggers) {
@@ -72,6 +104,7 @@ void SplatDetector::feed(const std::string& raw) {
   std::string line = normalize_log_line(raw);
   const char* kind = nullptr;
   bool trigger = starts_splat(line, &kind);
+  if (current_ && current_->kind == "kmemleak" && !continues_kmemleak_record(line)) finish_current();
 
   if (current_) {
     // "cut here" is followed by the WARNING line that names the splat.
@@ -84,7 +117,7 @@ void SplatDetector::feed(const std::string& raw) {
       finish_current();
     } else {
       current_->text += line + "\n";
-      if (line.find(kEndMarker) != std::string::npos || ++lines_in_current_ >= kMaxLines) finish_current();
+      if (ends_current(line) || ++lines_in_current_ >= max_lines(current_->kind)) finish_current();
       return;
     }
     if (current_) {
@@ -95,10 +128,25 @@ void SplatDetector::feed(const std::string& raw) {
   if (!trigger) return;
   current_ = Splat{kind, line, line + "\n"};
   lines_in_current_ = 1;
+  saw_backtrace_ = false;
   if (std::string(kind) == "panic") {
     panicked_ = true;
     if (panic_text_.empty()) panic_text_ = line;
   }
+  if (std::string(kind) == "kmemleak" && !is_kmemleak_record(line)) finish_current();
+}
+
+bool SplatDetector::ends_current(const std::string& line) {
+  if (line.find(kEndMarker) != std::string::npos) return true;
+  const std::string& kind = current_->kind;
+  if ((kind == "KASAN" || kind == "KFENCE") && is_rule(line)) return true;
+  // lockdep prints the stacks of each dependency, then "stack backtrace:"
+  // and the current task's trace, which closes the report.
+  if (kind == "lockdep") {
+    if (line.find("stack backtrace:") != std::string::npos) saw_backtrace_ = true;
+    return saw_backtrace_ && line.find("</TASK>") != std::string::npos;
+  }
+  return false;
 }
 
 void SplatDetector::finish_current() {

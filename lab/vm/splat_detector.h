@@ -1,8 +1,9 @@
 #pragma once
 // Finds kernel splats in a stream of kernel log lines: WARN, BUG, Oops,
-// KASAN/UBSAN/KFENCE reports, lockdep, hung tasks, a bare Call Trace, and
-// panics. A splat that occurs while a step runs fails that step, with the
-// trace attached.
+// KASAN/UBSAN/KFENCE reports, lockdep (every report kind), kmemleak's "new
+// suspected memory leaks", hung tasks, a bare Call Trace, and panics. A
+// splat that occurs while a step runs fails that step, with the trace
+// attached.
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,7 +11,7 @@
 namespace famlab::vm {
 
 struct Splat {
-  std::string kind;   // "WARNING", "BUG", "Oops", "KASAN", "lockdep", "panic", ...
+  std::string kind;   // "WARNING", "BUG", "Oops", "KASAN", "UBSAN", "lockdep", "kmemleak", "panic", ...
   std::string title;  // the line that started it
   std::string text;   // the whole block, trace included
 };
@@ -29,9 +30,11 @@ class SplatDetector {
 
  private:
   void finish_current();
+  bool ends_current(const std::string& line);
 
   std::optional<Splat> current_;
   int lines_in_current_ = 0;
+  bool saw_backtrace_ = false;  // lockdep: "stack backtrace:" seen
   std::vector<Splat> done_;
   bool panicked_ = false;
   std::string panic_text_;
