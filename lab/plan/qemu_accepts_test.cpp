@@ -5,36 +5,20 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstring>
 #include <fstream>
 
 #include "base/error.h"
 #include "base/process.h"
 #include "lab/common/paths.h"
 #include "lab/plan/qemu_args.h"
+#include "lab/plan/test_stand_in_kernel.h"
 #include "lab/topology/load.h"
 
 using namespace famlab;
 using namespace famlab::plan;
+using famlab::plan::test_support::write_stand_in_kernel;
 
 namespace {
-
-// The fields QEMU's x86 Linux loader reads from a bzImage setup header.
-void write_stand_in_kernel(const std::filesystem::path& file) {
-  std::vector<unsigned char> image(8192, 0);
-  auto put32 = [&](size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) image[at + static_cast<size_t>(i)] = static_cast<unsigned char>(v >> (8 * i));
-  };
-  image[0x1f1] = 4;                       // setup sectors
-  std::memcpy(&image[0x202], "HdrS", 4);  // boot protocol magic
-  image[0x206] = 0x0f;                    // protocol 2.15
-  image[0x207] = 0x02;
-  image[0x211] = 0x01;       // loadflags: loaded high (bzImage)
-  put32(0x22c, 0x7fffffff);  // initrd_addr_max
-  put32(0x238, 4096);        // cmdline_size
-  std::ofstream(file, std::ios::binary)
-      .write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
-}
 
 std::string read_all(const std::filesystem::path& file) {
   std::ifstream in(file);

@@ -117,6 +117,10 @@ void judge_result(const scenario::Step& step, StepContext& ctx, const vm::CallRe
         break;
       case Action::CheckPlacement:
       case Action::Join:
+      case Action::Qmp:
+      case Action::InjectPoison:
+      case Action::PoisonList:
+      case Action::TraceEvents:
         break;  // host side, never reaches the agent
     }
   } catch (const std::invalid_argument& e) {
@@ -165,6 +169,13 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
     case Action::Join:
       out.result.status = Status::Error;
       out.result.message = "a join step is the step loop's to run";
+      return out;
+    case Action::Qmp:
+    case Action::InjectPoison:
+    case Action::PoisonList:
+    case Action::TraceEvents:
+      out.result.status = Status::Error;
+      out.result.message = "not wired into the runner yet";  // the next commit does
       return out;
     case Action::CheckPlacement: {
       auto t0 = std::chrono::steady_clock::now();

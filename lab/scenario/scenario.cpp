@@ -18,6 +18,10 @@ constexpr ActionName kActionNames[] = {
     {Action::Dmesg, "dmesg"},
     {Action::FamfsMount, "famfs_mount"},
     {Action::Join, "join"},
+    {Action::Qmp, "qmp"},
+    {Action::InjectPoison, "inject_poison"},
+    {Action::PoisonList, "poison_list"},
+    {Action::TraceEvents, "trace_events"},
 };
 }  // namespace
 

@@ -53,6 +53,9 @@ class TomlTable {
   const toml::array* get_table_array(std::string_view key);
   // [key]: the table; nullptr when absent or not a table.
   const toml::table* get_table(std::string_view key);
+  // The value whatever its type (keys that take any TOML value); nullptr
+  // when absent.
+  const toml::node* get_node(std::string_view key) { return find(key); }
 
   void error(std::string_view key, const std::string& message);
   void error_here(const std::string& message);
