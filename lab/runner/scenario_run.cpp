@@ -41,8 +41,18 @@ class StepLoop {
     for (Guest* g : in.guests) {
       GuestState& s = states_[g->name];
       s.guest = g;
-      s.ctx = std::make_unique<StepContext>(
-          StepContext{*g->session, g->topology, g->qemu, g->guest_plan, in.kernel, written_, 1e9});
+      s.ctx = std::make_unique<StepContext>(StepContext{*g->session,
+                                                        g->topology,
+                                                        g->qemu,
+                                                        g->guest_plan,
+                                                        in.kernel,
+                                                        written_,
+                                                        1e9,
+                                                        g->qmp.get(),
+                                                        g->qmp_problem,
+                                                        {},
+                                                        {},
+                                                        {}});
     }
   }
 
@@ -82,6 +92,10 @@ class StepLoop {
     for (auto& r : results_) out.steps.push_back(std::move(*r));
     out.status = worst_;
     out.message = message_;
+    if (worst_ == Status::Passed && !skipped_because_.empty()) {
+      out.status = Status::Skipped;
+      out.message = skipped_because_;
+    }
     out.ready_at = ready_at_;
     return out;
   }
@@ -100,6 +114,7 @@ class StepLoop {
     if (!gs.alive)
       return "guest" + std::string(gs.guest->name.empty() ? "" : " " + gs.guest->name) + " is gone";
     if (worst_ != Status::Passed && !in_.scenario.keep_going) return "an earlier step failed";
+    if (!skipped_because_.empty()) return "an earlier step was skipped (" + skipped_because_ + ")";
     if (since(in_.started) > in_.scenario.timeout_s) {
       fail("scenario exceeded its timeout of " + std::to_string(static_cast<int>(in_.scenario.timeout_s)) +
                " s",
@@ -135,8 +150,14 @@ class StepLoop {
     if (step.action == Action::Bringup && o.result.status == Status::Passed)
       ready_at_ = std::max(ready_at_, gs.guest->session->elapsed());
     if (!o.vm_alive) gs.alive = false;
-    if (o.result.status != Status::Passed)
+    // A step that cannot run here (a QEMU without the command) skips the
+    // rest: later steps rely on what it would have done.
+    if (o.result.status == Status::Skipped) {
+      if (skipped_because_.empty())
+        skipped_because_ = "step '" + step.name + "'" + gs.guest->on() + ": " + o.result.message;
+    } else if (o.result.status != Status::Passed) {
       fail("step '" + step.name + "'" + gs.guest->on() + ": " + o.result.message, o.result.status);
+    }
     term_.step_done(o.result);
     results_[i] = std::move(o.result);
   }
@@ -196,6 +217,7 @@ class StepLoop {
   std::map<std::string, std::unique_ptr<Background>> running_;
   std::vector<std::optional<report::StepResult>> results_;
   Status worst_ = Status::Passed;
+  std::string skipped_because_;  // the first step that could not run here
   std::string message_;
   double ready_at_ = 0;
 };

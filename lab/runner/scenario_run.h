@@ -5,7 +5,10 @@
 // step (or the end of the scenario) waits for it. A failure, timeout, splat
 // or panic on any guest fails the scenario and names the guest; a guest
 // that is idle while others work is still watched. A step's deadline is the
-// earlier of its own timeout and what is left of the scenario's.
+// earlier of its own timeout and what is left of the scenario's. A step
+// that cannot run on this lab (a QEMU without a command it needs) is
+// skipped with its reason, and so is the rest: the scenario is skipped,
+// not failed.
 #include <chrono>
 #include <string>
 #include <vector>

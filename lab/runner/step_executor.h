@@ -7,9 +7,11 @@
 
 #include "lab/plan/qemu_args.h"
 #include "lab/report/results.h"
+#include "lab/runner/poison_target.h"
 #include "lab/scenario/scenario.h"
 #include "lab/topology/model.h"
 #include "lab/vm/guest_session.h"
+#include "lab/vm/qmp_client.h"
 #include "protocol/guest_plan.h"
 
 namespace famlab::runner {
@@ -28,6 +30,16 @@ struct StepContext {
   // What is left of the scenario's timeout: a step's deadline is the
   // earlier of its own and its scenario's.
   double time_left_s = 1e9;
+  // The guest's QEMU monitor; nullptr when it could not be opened
+  // (qmp_problem says why).
+  vm::QmpClient* qmp = nullptr;
+  std::string qmp_problem;
+  // What earlier steps told the host about the guest's memory (bringup:
+  // region bases; famfs_mount: file maps), and the poison inject_poison
+  // steps put in, in order.
+  std::map<int, uint64_t> region_base;
+  std::map<int, std::map<std::string, famfs::format::FileMap>> famfs_maps;
+  std::vector<PoisonTarget> injected;
 };
 
 struct StepOutcome {
