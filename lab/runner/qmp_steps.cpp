@@ -85,11 +85,10 @@ const std::set<std::string>& commands_added_in_newer_qemu() {
   return commands;
 }
 
-std::string qom_path_of(const StepContext&, const std::string& device) {
-  // famlab gives every type-3 device its topology id as QEMU id
-  // (plan/qemu_args), and QEMU puts devices with an id below
-  // /machine/peripheral.
-  return "/machine/peripheral/" + device;
+std::string qom_path_of(const StepContext& ctx, const std::string& device) {
+  for (const auto& d : ctx.qemu.vm.type3)
+    if (d.id == device) return d.qom_path;
+  throw Error("no type-3 device '" + device + "' in this guest's VM description");
 }
 
 std::string json_difference(const json& want, const json& got, const std::string& path) {
@@ -124,9 +123,15 @@ StepOutcome run_qmp_step(const scenario::Step& step, StepContext& ctx) {
   r.name = step.name;
   r.action = "qmp";
   json args = step.qmp_arguments;
-  if (!step.device.empty()) args["path"] = qom_path_of(ctx, step.device);
-  r.data = {{"command", step.qmp_command}, {"arguments", args}};
   const std::string what = "QMP " + step.qmp_command;
+  try {
+    if (!step.device.empty()) args["path"] = qom_path_of(ctx, step.device);
+  } catch (const Error& e) {
+    r.status = Status::Failed;
+    r.message = what + ": " + e.what();
+    return out;
+  }
+  r.data = {{"command", step.qmp_command}, {"arguments", args}};
   try {
     vm::QmpReply reply = ctx.qmp->execute(step.qmp_command, args, std::min(step.timeout_s, ctx.time_left_s));
     r.data["reply"] = vm::to_json(reply);

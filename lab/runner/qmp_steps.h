@@ -23,7 +23,9 @@ StepOutcome run_inject_poison(const scenario::Step& step, StepContext& ctx);
 // Commands of newer QEMUs famlab's scenarios use: missing -> skip, not fail.
 const std::set<std::string>& commands_added_in_newer_qemu();
 
-// The QOM path of a type-3 device (what the CXL commands take as path).
+// The QOM path of a type-3 device (what the CXL commands take as path), as
+// the guest's VM description gives it. Throws famlab::Error for a device
+// the description lacks.
 std::string qom_path_of(const StepContext& ctx, const std::string& device);
 
 // Whether `got` contains `want`: objects key by key (recursively), arrays

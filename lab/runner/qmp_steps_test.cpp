@@ -29,7 +29,7 @@ struct HostStepContext {
   protocol::GuestPlan guest_plan;
   vm::QemuBackend backend;
   vm::GuestSession session{
-      backend, vm::VmSpec{{}, dir.path() / "agent.sock", false, dir.path()},
+      backend, vm::VmSpec{{}, false, dir.path(), {}},
       vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log"}};
   std::map<int, std::pair<uint64_t, uint64_t>> written;
   StepContext ctx{session, topology, qemu, guest_plan, "plain", written, 1e9, nullptr, "", {}, {}, {}};
@@ -65,6 +65,7 @@ TEST(QmpSteps, AgainstARealQemu) {
   vm::test_support::FrozenQemu qemu("cxl2-1hb.toml");
   HostStepContext h("cxl2-1hb.toml");
   h.ctx.qmp = &qemu.client();
+  h.qemu.vm = qemu.vm();
   h.ctx.region_base[0] = 0x490000000;  // as a bringup would have reported
 
   // A command and its reply.

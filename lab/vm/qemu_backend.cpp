@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "base/error.h"
+#include "lab/plan/qemu_args.h"
+#include "lab/vm/qmp_socket.h"
 
 namespace famlab::vm {
 
@@ -13,7 +15,8 @@ void QemuBackend::start(const VmSpec& spec) {
   // An interactive QEMU reads the terminal, so it must stay in the
   // foreground process group (it still dies with famlab).
   opts.own_process_group = !spec.interactive;
-  child_ = std::make_unique<Child>(spec.qemu_argv, opts);
+  child_ = std::make_unique<Child>(plan::to_qemu_argv(spec.vm), opts);
+  qmp_socket_ = spec.vm.qmp.socket;
 }
 
 int QemuBackend::console_fd() const { return child_ ? child_->output_fd() : -1; }
@@ -27,6 +30,11 @@ void QemuBackend::kill() {
   if (!child_) return;
   child_->kill_group(9);
   child_->wait();
+}
+
+std::unique_ptr<QmpTransport> QemuBackend::qmp_transport(std::shared_ptr<QmpTranscript> transcript) {
+  if (qmp_socket_.empty()) return nullptr;
+  return std::make_unique<QmpSocketTransport>(qmp_socket_, std::move(transcript));
 }
 
 std::string QemuBackend::describe() const {

@@ -1,8 +1,8 @@
 #pragma once
 // Test helper: a shipped topology's machine in a real QEMU, started frozen
-// (-S, a stand-in kernel, so no guest runs), with its monitor on a unix
-// socket in a private directory and a QmpClient connected to it. Killed
-// with the object.
+// (-S, a stand-in kernel, so no guest runs) from its VM description, and a
+// QmpClient connected to the description's monitor socket in a private
+// directory. Killed with the object.
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -32,7 +32,7 @@ class FrozenQemu {
  public:
   // `topology`: a file name in scenarios/topologies.
   explicit FrozenQemu(const std::string& topology) {
-    plan::QemuInputs in;
+    plan::VmInputs in;
     in.kernel = run_.path() / "bzImage";
     in.initrd = run_.path() / "initrd";
     in.run_dir = run_.path();
@@ -41,14 +41,14 @@ class FrozenQemu {
     auto plan = plan::make_qemu_plan(
         topology::load_topology(std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios/topologies" / topology),
         in);
-    plan.argv.push_back("-S");
-    plan.argv.push_back("-qmp");
-    plan.argv.push_back("unix:" + socket_.string() + ",server=on,wait=off");
+    std::vector<std::string> argv = plan.argv;
+    argv.push_back("-S");
     ProcessOptions opts;
     opts.stdout_file = run_.path() / "qemu.log";
-    qemu_ = std::make_unique<Child>(plan.argv, opts);
-    client_ =
-        std::make_unique<QmpClient>(std::make_unique<QmpSocketTransport>(socket_, transcript_), transcript_);
+    qemu_ = std::make_unique<Child>(argv, opts);
+    vm_ = plan.vm;
+    client_ = std::make_unique<QmpClient>(
+        std::make_unique<QmpSocketTransport>(plan.vm.qmp.socket, transcript_), transcript_);
     client_->connect(20);
   }
   ~FrozenQemu() {
@@ -62,12 +62,13 @@ class FrozenQemu {
   FrozenQemu& operator=(const FrozenQemu&) = delete;
 
   QmpClient& client() { return *client_; }
+  const plan::VmDescription& vm() const { return vm_; }
   const std::filesystem::path& dir() const { return run_.path(); }
   std::filesystem::path transcript_file() const { return run_.path() / "qmp.log"; }
 
  private:
   RunDir run_{"famlab-frozen-qemu-"};
-  std::filesystem::path socket_ = run_.path() / "qmp-test.sock";
+  plan::VmDescription vm_;
   std::shared_ptr<QmpTranscript> transcript_ = std::make_shared<QmpTranscript>(run_.path() / "qmp.log");
   std::unique_ptr<Child> qemu_;
   std::unique_ptr<QmpClient> client_;
