@@ -129,6 +129,8 @@ std::filesystem::path source(const std::string& relative) {
 TEST(QemuAccepts, Cxl1) { expect_qemu_accepts(source("scenarios/topologies/cxl1.toml")); }
 TEST(QemuAccepts, Cxl2OneHostBridge) { expect_qemu_accepts(source("scenarios/topologies/cxl2-1hb.toml")); }
 TEST(QemuAccepts, Cxl2TwoHostBridges) { expect_qemu_accepts(source("scenarios/topologies/cxl2-2hb.toml")); }
+// A device in no region next to two that are interleaved (cxl-poison-list).
+TEST(QemuAccepts, Cxl3OneSpare) { expect_qemu_accepts(source("scenarios/topologies/cxl3-1hb-spare.toml")); }
 TEST(QemuAccepts, Cxl4BelowASwitch) { expect_qemu_accepts(source("scenarios/topologies/cxl4-switch.toml")); }
 TEST(QemuAccepts, PmemOnly) { expect_qemu_accepts(source("scenarios/topologies/pmem.toml")); }
 // Persistent devices with label areas, two windows, a switch next to a root port.
