@@ -16,6 +16,8 @@ namespace famlab::agent {
 
 namespace {
 
+constexpr size_t kMaxKept = 65536;
+
 bool is_key_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 // At `at`: a key followed by '=' or ": '"; the length of key and separator.
@@ -146,6 +148,8 @@ size_t TraceReader::pump() {
     e.text = line->body;
     backlog_.push_back(std::move(e));
     ++added;
+    // Records of events nobody asks for must not grow PID 1 without bound.
+    if (backlog_.size() > kMaxKept) backlog_.pop_front();
   }
   partial_.erase(0, start);
   return added;

@@ -2,8 +2,8 @@
 // What the guest kernel traces, read through tracefs: the agent mounts it
 // (it is PID 1, nobody else does), enables named events (CXL poison and
 // event records, AER and RAS) and reads trace_pipe without blocking. Every
-// record read is kept until asked for, so reading for one event never
-// loses another's records.
+// record read is kept until asked for (the newest 65536), so reading for
+// one event never loses another's records.
 #include <deque>
 #include <filesystem>
 #include <functional>

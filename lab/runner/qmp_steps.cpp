@@ -67,6 +67,14 @@ std::optional<StepOutcome> unusable(const scenario::Step& step, const StepContex
   return out;
 }
 
+// QEMU's asynchronous events since the last step (they are in qmp.log as
+// they come; the step that was running gets them in its data too).
+json events_since(vm::QmpClient& qmp) {
+  json out = json::array();
+  for (const auto& e : qmp.take_events()) out.push_back(vm::to_json(e));
+  return out;
+}
+
 std::string error_text(const vm::QmpReply& reply) {
   return reply.error->error_class + ": " + reply.error->desc;
 }
@@ -157,6 +165,7 @@ StepOutcome run_qmp_step(const scenario::Step& step, StepContext& ctx) {
     r.status = Status::Failed;
     r.message = what + ": " + e.what();
   }
+  r.data["events"] = events_since(*ctx.qmp);
   r.seconds = since(t0);
   return out;
 }
@@ -201,7 +210,7 @@ StepOutcome run_inject_poison(const scenario::Step& step, StepContext& ctx) {
     injected.push_back(to_json(t));
     r.output += "poisoned " + t.describe() + " (" + t.named_as + ")\n";
   }
-  r.data = {{"injected", injected}, {"qmp", replies}};
+  r.data = {{"injected", injected}, {"qmp", replies}, {"events", events_since(*ctx.qmp)}};
   r.seconds = since(t0);
   return out;
 }
