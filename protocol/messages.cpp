@@ -22,6 +22,7 @@ constexpr OpName kOps[] = {
     {Op::FamfsMount, "famfs_mount"},
     {Op::PoisonList, "poison_list"},
     {Op::TraceEvents, "trace_events"},
+    {Op::DaxMode, "dax_mode"},
 };
 
 struct EventName {
@@ -74,7 +75,10 @@ std::string encode(const Request& r) {
   if (!r.famfs_files.empty()) j["famfs_files"] = r.famfs_files;
   if (!r.trace_events.empty()) j["trace_events"] = r.trace_events;
   if (!r.await_events.empty()) j["await_events"] = r.await_events;
-  if (r.op == Op::WritePattern || r.op == Op::VerifyPattern || r.op == Op::FamfsMount) {
+  if (!r.famfs_role.empty()) j["famfs_role"] = r.famfs_role;
+  if (!r.dax_mode.empty()) j["dax_mode"] = r.dax_mode;
+  if (r.op == Op::WritePattern || r.op == Op::VerifyPattern || r.op == Op::FamfsMount ||
+      r.op == Op::DaxMode) {
     j["region"] = r.region;
     j["bytes"] = r.bytes;
     j["seed"] = r.seed;
@@ -108,6 +112,8 @@ Request decode_request(const std::string& line) {
   r.famfs_files = field<std::vector<FamfsFile>>(j, "famfs_files", {});
   r.trace_events = field<std::vector<std::string>>(j, "trace_events", {});
   r.await_events = field<std::map<std::string, int>>(j, "await_events", {});
+  r.famfs_role = field<std::string>(j, "famfs_role", "");
+  r.dax_mode = field<std::string>(j, "dax_mode", "");
   return r;
 }
 

@@ -35,6 +35,7 @@ enum class Op {
                   // device in famfs mode, mount the famfs server with
                   // famfs_args, check each file through the mount, unmount;
                   // result: per-file checks, maps and the server's status
+  DaxMode,        // region, dax_mode: bind its dax device to famfs_dax or device_dax
   Poweroff,       // sync and power off
   PoisonList,     // trigger_poison_list on every CXL memdev; the cxl_poison
                   // records the kernel traced (PoisonListResult)
@@ -60,6 +61,11 @@ struct Request {
   // and collect, and how many records of which to wait for.
   std::vector<std::string> trace_events;
   std::map<std::string, int> await_events;
+  // FamfsMount: "" makes a fresh famfs (this host is its master); "client"
+  // mounts the famfs another host made, as a client, and checks its files
+  // read-only against the same patterns.
+  std::string famfs_role;
+  std::string dax_mode;  // DaxMode: "famfs" | "devdax"
 };
 
 // ---- agent -> host ----------------------------------------------------------

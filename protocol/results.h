@@ -15,6 +15,7 @@
 //   famfs_mount   FamfsMountResult
 //   poison_list   PoisonListResult
 //   trace_events  TraceEventsResult
+//   dax_mode      DaxModeChange
 //   poweroff      none
 #include <cstdint>
 #include <map>

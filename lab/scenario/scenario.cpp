@@ -22,6 +22,8 @@ constexpr ActionName kActionNames[] = {
     {Action::InjectPoison, "inject_poison"},
     {Action::PoisonList, "poison_list"},
     {Action::TraceEvents, "trace_events"},
+    {Action::DaxMode, "dax_mode"},
+    {Action::BackingChecksum, "backing_checksum"},
 };
 }  // namespace
 

@@ -16,18 +16,20 @@
 namespace famlab::scenario {
 
 enum class Action {
-  Bringup,         // build the topology's regions and devdax devices in the guest
-  Run,             // run a shell command in the guest
-  WritePattern,    // write the offset-tagged pattern through a region's dax device
-  VerifyPattern,   // read it back in the guest
-  CheckPlacement,  // host side: find it in the backing files where the interleave puts it
-  Dmesg,           // the guest kernel log
-  FamfsMount,      // famfs on a region's dax device, mounted by our server with famfs_args
-  Join,            // wait for a background step to end (multi-guest: producer and consumer)
-  Qmp,             // host: one QMP command to the guest's QEMU, its reply checked
-  InjectPoison,    // host: cxl-inject-poison at a device, region or famfs file offset
-  PoisonList,      // the guest kernel's CXL poison list, against what was injected
-  TraceEvents,     // the guest kernel's trace records (CXL events, AER, RAS)
+  Bringup,          // build the topology's regions and devdax devices in the guest
+  Run,              // run a shell command in the guest
+  WritePattern,     // write the offset-tagged pattern through a region's dax device
+  VerifyPattern,    // read it back in the guest
+  CheckPlacement,   // host side: find it in the backing files where the interleave puts it
+  Dmesg,            // the guest kernel log
+  FamfsMount,       // famfs on a region's dax device, mounted by our server with famfs_args
+  Join,             // wait for a background step to end (multi-guest: producer and consumer)
+  DaxMode,          // bind a region's dax device to famfs_dax ("famfs") or device_dax ("devdax")
+  BackingChecksum,  // host side: sha256 of the guest's type-3 backing files (shared ones too)
+  Qmp,              // host: one QMP command to the guest's QEMU, its reply checked
+  InjectPoison,     // host: cxl-inject-poison at a device, region or famfs file offset
+  PoisonList,       // the guest kernel's CXL poison list, against what was injected
+  TraceEvents,      // the guest kernel's trace records (CXL events, AER, RAS)
 };
 
 // "bringup", "run", "write_pattern", ...
@@ -92,6 +94,12 @@ struct Step {
   // check_placement: the host finds every word of every file in the backing
   // files where famfs and then CXL interleave put it.
   std::vector<FamfsFileSpec> files;
+  // famfs_role = "client": the famfs is another guest's (its master made
+  // it with these files and this seed): mount it as a client and check the
+  // files read-only; expect_same_maps_as names the master's famfs_mount
+  // step, whose maps this guest must see exactly.
+  std::string famfs_role;
+  std::string expect_same_maps_as;
   std::map<std::string, std::string> expect_data;
   bool expect_open_error = false;
   bool check_placement = false;
@@ -102,7 +110,9 @@ struct Step {
   // Started and left running while the next steps go on (on other guests);
   // a later `join` step (or the end of the scenario) waits for it.
   bool background = false;
-  std::string join;  // Join: the background step to wait for
+  std::string join;            // Join: the background step to wait for
+  std::string dax_mode;        // DaxMode: "famfs" | "devdax"
+  std::string expect_same_as;  // BackingChecksum: an earlier checksum step the files must still match
   // Qmp: the command and its arguments (a TOML table, as JSON); `device`
   // names a type-3 device whose QOM path goes into arguments.path.
   // expect_error: the reply must be this QMP error class (otherwise any

@@ -34,7 +34,7 @@ const BadScenario kBad[] = {
     {"duplicate_step.toml", "duplicate_step.toml", 8, "duplicate step name 'up'"},
     {"unknown_action.toml", "unknown_action.toml", 5,
      "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, check_placement, "
-     "dmesg, famfs_mount, join, qmp, inject_poison, poison_list, trace_events)"},
+     "dmesg, famfs_mount, join, dax_mode, backing_checksum, qmp, inject_poison, poison_list, trace_events)"},
     {"run_without_command.toml", "run_without_command.toml", 3,
      "step 'list': action \"run\" needs run = \"command\""},
     {"key_not_for_action.toml", "key_not_for_action.toml", 6,

@@ -35,13 +35,15 @@ const std::map<Action, std::set<std::string>>& action_keys() {
       {Action::Dmesg, {"expect_output", "reject_output"}},
       {Action::FamfsMount,
        {"region", "size", "seed", "famfs_args", "expect_famfs", "expect_decided_by", "files", "expect_data",
-        "expect_open_error", "check_placement"}},
+        "expect_open_error", "check_placement", "famfs_role", "expect_same_maps_as"}},
       {Action::Join, {"join"}},
       {Action::Qmp,
        {"command", "arguments", "device", "expect_error", "expect_return", "expect_output", "reject_output"}},
       {Action::InjectPoison, {"device", "region", "file", "offset", "length"}},
       {Action::PoisonList, {"expect_poison"}},
       {Action::TraceEvents, {"events", "expect_events"}},
+      {Action::DaxMode, {"region", "mode"}},
+      {Action::BackingChecksum, {"expect_same_as"}},
   };
   return keys;
 }
@@ -49,10 +51,25 @@ const std::map<Action, std::set<std::string>>& action_keys() {
 // Every key some action takes (besides name, action, timeout, guest, background).
 const std::vector<std::string>& step_keys() {
   static const std::vector<std::string> keys = [] {
-    std::vector<std::string> k = {
-        "run",   "expect_exit", "expect_output",     "reject_output",   "region",
-        "size",  "seed",        "famfs_args",        "expect_famfs",    "expect_decided_by",
-        "files", "expect_data", "expect_open_error", "check_placement", "join"};
+    std::vector<std::string> k = {"run",
+                                  "expect_exit",
+                                  "expect_output",
+                                  "reject_output",
+                                  "region",
+                                  "size",
+                                  "seed",
+                                  "famfs_args",
+                                  "expect_famfs",
+                                  "expect_decided_by",
+                                  "files",
+                                  "expect_data",
+                                  "expect_open_error",
+                                  "check_placement",
+                                  "join",
+                                  "famfs_role",
+                                  "expect_same_maps_as",
+                                  "mode",
+                                  "expect_same_as"};
     for (const char* f : fault_step_keys()) k.push_back(f);
     return k;
   }();
@@ -181,8 +198,8 @@ std::optional<Action> read_action(TomlTable& t, const std::string& step) {
   if (!action) {
     t.error("action", "step '" + step + "': unknown action \"" + *name +
                           "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg, "
-                          "famfs_mount, join, qmp, "
-                          "inject_poison, poison_list, trace_events)");
+                          "famfs_mount, join, dax_mode, backing_checksum, qmp, inject_poison, "
+                          "poison_list, trace_events)");
   }
   return action;
 }
@@ -246,6 +263,21 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
   }
   if (auto v = t.get_bool("background")) s.background = *v;
   if (auto v = t.get_string("join")) s.join = *v;
+  if (auto v = t.get_string("famfs_role")) {
+    if (*v != "client")
+      t.error("famfs_role", "step '" + s.name + "': famfs_role = \"" + *v +
+                                "\" must be \"client\" (leave it out to make a fresh famfs as its master)");
+    else
+      s.famfs_role = *v;
+  }
+  if (auto v = t.get_string("expect_same_maps_as")) s.expect_same_maps_as = *v;
+  if (auto v = t.get_string("mode")) {
+    if (*v != "famfs" && *v != "devdax")
+      t.error("mode", "step '" + s.name + "': mode = \"" + *v + "\" must be \"famfs\" or \"devdax\"");
+    else
+      s.dax_mode = *v;
+  }
+  if (auto v = t.get_string("expect_same_as")) s.expect_same_as = *v;
   if (action) s.action = *action;
   read_fault_keys(t, s, file, out);
   int unknown = t.report_unknown_keys();
@@ -262,6 +294,12 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
     }
   }
   if (s.action == Action::FamfsMount) check_famfs_keys(t, s);
+  if (s.action == Action::DaxMode && !t.has("mode"))
+    t.error_here("step '" + s.name + "': action \"dax_mode\" needs mode = \"famfs\" or \"devdax\"");
+  if (!s.famfs_role.empty() && !t.has("files"))
+    t.error("famfs_role",
+            "step '" + s.name +
+                "': a client checks the master's files: give files = [...] as the master made them");
   if (s.action == Action::Join && s.background)
     t.error("background", "step '" + s.name + "': a join step waits; it cannot itself run in the background");
   if (s.action == Action::Join && t.has("guest"))
@@ -308,10 +346,19 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
       busy[s.guest] = s.name;
       background_guest[s.name] = s.guest;
     }
-    bool is_pattern = s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
-                      s.action == Action::CheckPlacement || s.action == Action::FamfsMount ||
-                      (s.action == Action::InjectPoison && s.poison.region >= 0) ||
-                      s.action == Action::PoisonList;
+    auto earlier_is = [&](const std::string& key, const std::string& name, Action action) {
+      if (name.empty()) return;
+      for (size_t k = 0; k < i; ++k)
+        if (steps[k].name == name && steps[k].action == action) return;
+      t.error(key, "step '" + s.name + "': " + key + " = \"" + name + "\" names no earlier " +
+                       action_name(action) + " step");
+    };
+    earlier_is("expect_same_maps_as", s.expect_same_maps_as, Action::FamfsMount);
+    earlier_is("expect_same_as", s.expect_same_as, Action::BackingChecksum);
+    bool is_pattern =
+        s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
+        s.action == Action::CheckPlacement || s.action == Action::FamfsMount || s.action == Action::DaxMode ||
+        (s.action == Action::InjectPoison && s.poison.region >= 0) || s.action == Action::PoisonList;
     if (s.action == Action::Bringup) brought_up.insert(s.guest);
     if (s.action == Action::FamfsMount)
       for (const auto& f : s.files) famfs_files[{s.guest, s.region}].insert(f.name);
