@@ -20,6 +20,8 @@ constexpr OpName kOps[] = {
     {Op::Shell, "shell"},
     {Op::Poweroff, "poweroff"},
     {Op::FamfsMount, "famfs_mount"},
+    {Op::PoisonList, "poison_list"},
+    {Op::TraceEvents, "trace_events"},
     {Op::DaxMode, "dax_mode"},
 };
 
@@ -71,6 +73,8 @@ std::string encode(const Request& r) {
   j["timeout_s"] = r.timeout_s;
   if (!r.famfs_args.empty()) j["famfs_args"] = r.famfs_args;
   if (!r.famfs_files.empty()) j["famfs_files"] = r.famfs_files;
+  if (!r.trace_events.empty()) j["trace_events"] = r.trace_events;
+  if (!r.await_events.empty()) j["await_events"] = r.await_events;
   if (!r.famfs_role.empty()) j["famfs_role"] = r.famfs_role;
   if (!r.dax_mode.empty()) j["dax_mode"] = r.dax_mode;
   if (r.op == Op::WritePattern || r.op == Op::VerifyPattern || r.op == Op::FamfsMount ||
@@ -106,6 +110,8 @@ Request decode_request(const std::string& line) {
   r.seed = field<uint64_t>(j, "seed", 0);
   r.famfs_args = field<std::vector<std::string>>(j, "famfs_args", {});
   r.famfs_files = field<std::vector<FamfsFile>>(j, "famfs_files", {});
+  r.trace_events = field<std::vector<std::string>>(j, "trace_events", {});
+  r.await_events = field<std::map<std::string, int>>(j, "await_events", {});
   r.famfs_role = field<std::string>(j, "famfs_role", "");
   r.dax_mode = field<std::string>(j, "dax_mode", "");
   return r;

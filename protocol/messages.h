@@ -8,6 +8,7 @@
 // This file is the one definition both sides compile. Keep it free of
 // host-only dependencies: the agent links it statically into PID 1.
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +37,11 @@ enum class Op {
                   // result: per-file checks, maps and the server's status
   DaxMode,        // region, dax_mode: bind its dax device to famfs_dax or device_dax
   Poweroff,       // sync and power off
+  PoisonList,     // trigger_poison_list on every CXL memdev; the cxl_poison
+                  // records the kernel traced (PoisonListResult)
+  TraceEvents,    // enable trace_events, wait (up to timeout_s) until
+                  // await_events arrived, return what was traced
+                  // (TraceEventsResult)
 };
 
 struct Request {
@@ -51,6 +57,10 @@ struct Request {
   std::vector<std::string> famfs_args;  // FamfsMount: extra `famfs mount` options
   std::vector<FamfsFile> famfs_files;   // FamfsMount: files to create and check
                                         // (empty: one prefilled probe of `bytes`)
+  // TraceEvents: tracefs events ("cxl/cxl_dram", "ras/aer_event") to enable
+  // and collect, and how many records of which to wait for.
+  std::vector<std::string> trace_events;
+  std::map<std::string, int> await_events;
   // FamfsMount: "" makes a fresh famfs (this host is its master); "client"
   // mounts the famfs another host made, as a client, and checks its files
   // read-only against the same patterns.

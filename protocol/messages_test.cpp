@@ -104,6 +104,24 @@ TEST(Protocol, MessageRoundTripsAndKeepsBadUtf8) {
   EXPECT_EQ(fb.result["dax"], "/dev/dax0.0");
 }
 
+TEST(Protocol, TraceRequestsRoundTrip) {
+  Request r;
+  r.id = 9;
+  r.op = Op::TraceEvents;
+  r.trace_events = {"cxl/cxl_dram", "ras/aer_event"};
+  r.await_events = {{"cxl/cxl_dram", 2}};
+  r.timeout_s = 20;
+  Request back = decode_request(encode(r));
+  EXPECT_EQ(back.op, Op::TraceEvents);
+  EXPECT_EQ(back.trace_events, r.trace_events);
+  EXPECT_EQ(back.await_events, r.await_events);
+  Request list;
+  list.op = Op::PoisonList;
+  EXPECT_EQ(decode_request(encode(list)).op, Op::PoisonList);
+  EXPECT_THROW(decode_request(R"({"op":"trace_events","await_events":{"cxl/cxl_dram":"two"}})"),
+               std::invalid_argument);
+}
+
 TEST(Protocol, DecodersRejectGarbageWithReason) {
   EXPECT_THROW(decode_request("not json"), std::invalid_argument);
   EXPECT_THROW(decode_request("{\"op\":\"fly\"}"), std::invalid_argument);

@@ -268,4 +268,86 @@ FamfsMountResult decode_famfs_mount_result(const json& j) {
   return r;
 }
 
+json encode(const TraceEvent& e) {
+  return {{"event", e.event}, {"timestamp", e.timestamp}, {"cpu", e.cpu},
+          {"task", e.task},   {"fields", e.fields},       {"text", e.text}};
+}
+
+namespace {
+
+TraceEvent decode_trace_event(const json& j) {
+  TraceEvent e;
+  Fields f(j, "trace event");
+  f.get("event", e.event);
+  f.get("timestamp", e.timestamp);
+  f.get("cpu", e.cpu);
+  f.get("task", e.task);
+  f.get("fields", e.fields);
+  f.get("text", e.text);
+  return e;
+}
+
+PoisonRecord decode_poison_record(const json& j) {
+  PoisonRecord r;
+  Fields f(j, "poison record");
+  f.get("memdev", r.memdev);
+  f.get("host", r.host);
+  f.get("serial", r.serial);
+  f.get("region", r.region);
+  const json& hpa = f.raw("hpa");
+  if (!hpa.is_null()) f.get("hpa", r.hpa.emplace());
+  f.get("dpa", r.dpa);
+  f.get("length", r.length);
+  f.get("source", r.source);
+  f.get("flags", r.flags);
+  return r;
+}
+
+}  // namespace
+
+json encode(const TraceEventsResult& r) {
+  json events = json::array();
+  for (const auto& e : r.events) events.push_back(encode(e));
+  return {{"tracefs", r.tracefs}, {"enabled", r.enabled},   {"missing", r.missing},
+          {"events", events},     {"complete", r.complete}, {"awaited", r.awaited}};
+}
+
+TraceEventsResult decode_trace_events_result(const json& j) {
+  TraceEventsResult r;
+  Fields f(j, "trace_events result");
+  f.get("tracefs", r.tracefs);
+  f.get("enabled", r.enabled);
+  f.get("missing", r.missing);
+  f.list("events", r.events, decode_trace_event);
+  f.get("complete", r.complete);
+  f.get("awaited", r.awaited);
+  return r;
+}
+
+json encode(const PoisonRecord& r) {
+  return {{"memdev", r.memdev},
+          {"host", r.host},
+          {"serial", r.serial},
+          {"region", r.region},
+          {"hpa", r.hpa ? json(*r.hpa) : json()},
+          {"dpa", r.dpa},
+          {"length", r.length},
+          {"source", r.source},
+          {"flags", r.flags}};
+}
+
+json encode(const PoisonListResult& r) {
+  json records = json::array();
+  for (const auto& p : r.records) records.push_back(encode(p));
+  return {{"triggered", r.triggered}, {"records", records}};
+}
+
+PoisonListResult decode_poison_list_result(const json& j) {
+  PoisonListResult r;
+  Fields f(j, "poison_list result");
+  f.get("triggered", r.triggered);
+  f.list("records", r.records, decode_poison_record);
+  return r;
+}
+
 }  // namespace famlab::protocol

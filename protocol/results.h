@@ -13,9 +13,12 @@
 //   dmesg         DmesgResult     (the log itself streams as output)
 //   shell         ShellResult
 //   famfs_mount   FamfsMountResult
+//   poison_list   PoisonListResult
+//   trace_events  TraceEventsResult
 //   dax_mode      DaxModeChange
 //   poweroff      none
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -145,6 +148,49 @@ struct FamfsMountResult {
   bool famfs_enabled = false;         // ... and said enabled=1
 };
 
+// ---- trace_events: what the guest kernel traced (tracefs) ------------------------------
+
+// One trace record, e.g. "cxl_general_media: memdev=mem0 ... dpa=1000 ...".
+struct TraceEvent {
+  std::string event;     // "cxl/cxl_general_media": system/name as enabled
+  double timestamp = 0;  // the trace clock (seconds since boot)
+  int cpu = 0;
+  std::string task;  // "kworker/u8:2-45"
+  // key=value and key: 'value' pairs of the printed record, quotes removed
+  // ("dpa" -> "1000", "log" -> "Informational").
+  std::map<std::string, std::string> fields;
+  std::string text;  // the record as the kernel printed it, after "name: "
+};
+
+struct TraceEventsResult {
+  std::string tracefs;                 // where it is mounted
+  std::vector<std::string> enabled;    // turned on by this request (they were off)
+  std::vector<std::string> missing;    // asked for, but not in this kernel
+  std::vector<TraceEvent> events;      // what was traced of the asked-for events, in order
+  bool complete = false;               // every awaited record arrived in time
+  std::map<std::string, int> awaited;  // what was waited for
+};
+
+// ---- poison_list: the CXL poison list as the guest kernel reports it -------------------
+
+// One cxl_poison record of trace_type List (after trigger_poison_list).
+struct PoisonRecord {
+  std::string memdev;  // mem0
+  std::string host;    // 0000:0d:00.0
+  uint64_t serial = 0;
+  std::string region;           // "" when the DPA is in no committed region
+  std::optional<uint64_t> hpa;  // the kernel's DPA -> HPA translation (in a region only)
+  uint64_t dpa = 0;
+  uint64_t length = 0;
+  std::string source;  // Unknown | External | Internal | Injected | Vendor
+  std::string flags;   // More | Overflow | Scanning ("" none)
+};
+
+struct PoisonListResult {
+  std::vector<std::string> triggered;  // memdevs whose trigger_poison_list was written
+  std::vector<PoisonRecord> records;
+};
+
 // Encoders: the JSON that travels in Finished.result.
 nlohmann::json encode(const BringupResult& r);
 nlohmann::json encode(const DaxModeChange& r);
@@ -154,6 +200,10 @@ nlohmann::json encode(const ShellResult& r);
 nlohmann::json encode(const FamfsFileResult& r);
 nlohmann::json encode(const FamfsMountResult& r);
 nlohmann::json encode(const DaxView& v);
+nlohmann::json encode(const TraceEvent& e);
+nlohmann::json encode(const TraceEventsResult& r);
+nlohmann::json encode(const PoisonRecord& r);
+nlohmann::json encode(const PoisonListResult& r);
 
 // Decoders: throw std::invalid_argument("<what>: field 'x' is missing").
 BringupResult decode_bringup_result(const nlohmann::json& j);
@@ -163,5 +213,7 @@ DmesgResult decode_dmesg_result(const nlohmann::json& j);
 ShellResult decode_shell_result(const nlohmann::json& j);
 FamfsFileResult decode_famfs_file_result(const nlohmann::json& j);
 FamfsMountResult decode_famfs_mount_result(const nlohmann::json& j);
+TraceEventsResult decode_trace_events_result(const nlohmann::json& j);
+PoisonListResult decode_poison_list_result(const nlohmann::json& j);
 
 }  // namespace famlab::protocol

@@ -53,6 +53,48 @@ TEST(Results, BringupRoundTripsThroughTheWire) {
   EXPECT_EQ(back.mismatches, r.mismatches);
 }
 
+TEST(Results, PoisonListRoundTripsAndKeepsAMissingHpaMissing) {
+  PoisonListResult r;
+  r.triggered = {"mem0", "mem1"};
+  r.records.push_back({"mem0", "0000:0d:00.0", 1, "region0", 0x490001000, 0x1000, 64, "Internal", ""});
+  r.records.push_back({"mem1", "0000:0e:00.0", 2, "", std::nullopt, 0x2000, 128, "Internal", "More"});
+  json wire = json::parse(encode(r).dump());
+  EXPECT_TRUE(wire["records"][1]["hpa"].is_null());
+  PoisonListResult back = decode_poison_list_result(wire);
+  ASSERT_EQ(back.records.size(), 2u);
+  EXPECT_EQ(back.records[0].hpa, 0x490001000u);
+  EXPECT_FALSE(back.records[1].hpa);
+  EXPECT_EQ(back.records[1].length, 128u);
+  EXPECT_EQ(back.triggered, r.triggered);
+  wire["records"][0].erase("dpa");
+  EXPECT_EQ(decode_error([&] { decode_poison_list_result(wire); }), "poison record: field 'dpa' is missing");
+}
+
+TEST(Results, TraceEventsRoundTrip) {
+  TraceEventsResult r;
+  r.tracefs = "/sys/kernel/tracing";
+  r.enabled = {"cxl/cxl_dram"};
+  r.missing = {"cxl/cxl_nothing"};
+  r.events.push_back({"cxl/cxl_dram",
+                      12.5,
+                      1,
+                      "kworker/u8:2-45",
+                      {{"dpa", "2000"}, {"log", "Warning"}},
+                      "memdev=mem0 ... dpa=2000"});
+  r.complete = true;
+  r.awaited = {{"cxl/cxl_dram", 1}};
+  TraceEventsResult back = decode_trace_events_result(json::parse(encode(r).dump()));
+  ASSERT_EQ(back.events.size(), 1u);
+  EXPECT_EQ(back.events[0].fields.at("log"), "Warning");
+  EXPECT_EQ(back.events[0].task, "kworker/u8:2-45");
+  EXPECT_EQ(back.missing, r.missing);
+  EXPECT_TRUE(back.complete);
+  json bad = encode(r);
+  bad["events"][0]["fields"] = "dpa=2000";
+  EXPECT_EQ(decode_error([&] { decode_trace_events_result(bad); }),
+            "trace event: field 'fields' has the wrong type");
+}
+
 TEST(Results, AMisspeltOrMissingFieldIsNamedNotDefaulted) {
   PatternResult p{"/dev/dax0.0", 1 << 20, 0.5, 2.0, 0, {}, std::nullopt};
   json wire = encode(p);

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -13,7 +14,9 @@
 #include "harness/agent/dax_device.h"
 #include "harness/agent/dax_mode.h"
 #include "harness/agent/famfs_probe.h"
+#include "harness/agent/memdev.h"
 #include "harness/agent/pattern_io.h"
+#include "harness/agent/poison_list.h"
 #include "harness/agent/system_info.h"
 #include "harness/agent/tool_runner.h"
 
@@ -35,7 +38,8 @@ double now_s() {
 
 }  // namespace
 
-Agent::Agent(int port_fd, AgentOptions opts) : opts_(std::move(opts)), channel_(port_fd) {
+Agent::Agent(int port_fd, AgentOptions opts)
+    : opts_(std::move(opts)), channel_(port_fd), trace_(opts_.roots.sys / "kernel/tracing") {
   // Opened before Hello so the boot log is forwarded from its first record.
   if (!opts_.kmsg_path.empty()) kmsg_ = std::make_unique<KmsgReader>(opts_.kmsg_path);
 }
@@ -152,6 +156,12 @@ void Agent::handle_line(const std::string& line) {
         break;
       case Op::FamfsMount:
         do_famfs_mount(req, fin);
+        break;
+      case Op::PoisonList:
+        do_poison_list(fin);
+        break;
+      case Op::TraceEvents:
+        do_trace_events(req, fin);
         break;
       case Op::DaxMode:
         do_dax_mode(req, fin);
@@ -387,6 +397,73 @@ void Agent::do_poweroff(Message& fin) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (channel_.pending_bytes() > 0 && std::chrono::steady_clock::now() < deadline) poll_once(50, nullptr);
   if (opts_.power_off) opts_.power_off();
+}
+
+void Agent::do_poison_list(Message& fin) {
+  PoisonListJob job;
+  for (const auto& m : Memdev::all(opts_.roots.sys)) job.memdevs.push_back(m.name());
+  job.trigger = [this](const std::string& memdev) {
+    fs::path file = cxl_bus_devices(opts_.roots.sys) / memdev / "trigger_poison_list";
+    if (!fs::exists(file))
+      throw Error(memdev +
+                  " has no trigger_poison_list (the device does not support Get Poison List, or the "
+                  "kernel lacks CXL poison support)");
+    write_attr(file, "1");
+  };
+  job.idle = [this] { pump(); };
+  protocol::PoisonListResult r = collect_poison_list(trace_, job);
+  info("poison list: " + std::to_string(r.records.size()) + " record(s) from " +
+       std::to_string(r.triggered.size()) + " memdev(s)");
+  fin.ok = true;
+  fin.result = protocol::encode(r);
+}
+
+// Enables the named events, waits until the awaited ones arrived (or the
+// request's timeout passed) and returns every record of the named events.
+// The host judges what arrived; a missing event is a fact, not a failure
+// here.
+void Agent::do_trace_events(const Request& req, Message& fin) {
+  trace_.ensure_mounted();
+  protocol::TraceEventsResult r;
+  r.tracefs = trace_.root().string();
+  r.awaited = req.await_events;
+  std::vector<std::string> names = req.trace_events;
+  for (const auto& [name, n] : req.await_events)
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  for (const auto& name : names) {
+    auto was_off = trace_.enable(name);
+    if (!was_off)
+      r.missing.push_back(name);
+    else if (*was_off)
+      r.enabled.push_back(name);
+  }
+  // An awaited event this kernel lacks will never come: no waiting then.
+  bool can_wait = true;
+  for (const auto& [name, n] : req.await_events)
+    if (std::find(r.missing.begin(), r.missing.end(), name) != r.missing.end()) can_wait = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(req.timeout_s);
+  for (;;) {
+    trace_.pump();
+    bool all = true;
+    for (const auto& [name, n] : req.await_events)
+      if (trace_.count(name) < static_cast<size_t>(n)) all = false;
+    if (all) {
+      r.complete = true;
+      break;
+    }
+    if (!can_wait || std::chrono::steady_clock::now() >= deadline) break;
+    poll_once(50, nullptr);
+  }
+  for (const auto& name : names)
+    for (auto& e : trace_.take(name)) r.events.push_back(std::move(e));
+  std::stable_sort(r.events.begin(), r.events.end(),
+                   [](const auto& a, const auto& b) { return a.timestamp < b.timestamp; });
+  std::string missing;
+  for (const auto& x : r.missing) missing += " " + x;
+  info("trace events: " + std::to_string(r.events.size()) + " record(s)" +
+       (missing.empty() ? std::string() : "; not in this kernel:" + missing));
+  fin.ok = true;
+  fin.result = protocol::encode(r);
 }
 
 }  // namespace famlab::agent

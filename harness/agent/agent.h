@@ -17,6 +17,7 @@
 #include "harness/agent/child_process.h"
 #include "harness/agent/kmsg.h"
 #include "harness/agent/sysfs.h"
+#include "harness/agent/trace_reader.h"
 #include "protocol/messages.h"
 
 namespace famlab::agent {
@@ -59,6 +60,8 @@ class Agent {
   void do_dmesg(protocol::Message& fin);
   void do_shell(protocol::Message& fin);
   void do_poweroff(protocol::Message& fin);
+  void do_poison_list(protocol::Message& fin);
+  void do_trace_events(const protocol::Request& req, protocol::Message& fin);
 
   // One round of I/O: port, kernel log, and the pipes of `child` (if any),
   // waiting at most timeout_ms. Never starts a request.
@@ -80,6 +83,7 @@ class Agent {
   std::map<int, DaxTarget> region_dax_;
   std::map<int, DaxTarget> pmem_dax_;
   std::optional<pid_t> shell_pid_;
+  TraceReader trace_;  // tracefs below roots.sys, mounted on first use
 };
 
 }  // namespace famlab::agent

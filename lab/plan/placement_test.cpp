@@ -76,3 +76,62 @@ TEST(Placement, OutOfRangeIsAnErrorNotACrash) {
   EXPECT_THROW(locate(t, 0, 512 * MiB), Error);
   EXPECT_NO_THROW(locate(t, 0, 512 * MiB - 1));
 }
+
+namespace {
+
+// with_region plus the devices themselves (the DPA arithmetic needs their sizes).
+topology::Topology with_devices(std::vector<std::string> devices, uint32_t granularity, std::string type,
+                                uint64_t volatile_size, uint64_t persistent_size) {
+  auto t = with_region(devices, granularity, type);
+  for (const auto& id : devices) {
+    topology::Device d;
+    d.id = id;
+    d.volatile_size = volatile_size;
+    d.persistent_size = persistent_size;
+    t.devices.push_back(d);
+  }
+  topology::Device spare;
+  spare.id = "spare";
+  spare.volatile_size = 256 * MiB;
+  t.devices.push_back(spare);
+  return t;
+}
+
+}  // namespace
+
+// Every region offset goes to a device DPA and back to itself: the two
+// directions are one arithmetic.
+TEST(Placement, RegionOffsetOfInvertsLocate) {
+  for (auto [ways, g] : {std::pair{1, 4096u}, {2, 4096u}, {2, 256u}, {4, 1024u}}) {
+    std::vector<std::string> members;
+    for (int i = 0; i < ways; ++i) members.push_back("mem" + std::to_string(i));
+    auto t = with_devices(members, g, "ram", 256 * MiB, 0);
+    for (uint64_t offset : {uint64_t{0}, uint64_t{64}, uint64_t{g} - 64, uint64_t{g}, uint64_t{3} * g + 128,
+                            uint64_t{5} * MiB + 4096, t.regions[0].size - 64}) {
+      Placement p = locate(t, 0, offset);
+      uint64_t dpa = device_dpa(t, p);
+      auto back = region_offset_of(t, p.device_id, dpa);
+      ASSERT_TRUE(back) << ways << "-way g" << g << " offset " << offset;
+      EXPECT_EQ(back->region, 0);
+      EXPECT_EQ(back->offset, offset) << ways << "-way g" << g << " " << p.device_id << " dpa " << dpa;
+    }
+  }
+}
+
+TEST(Placement, PersistentDpaFollowsTheVolatilePartition) {
+  auto t = with_devices({"mem0", "mem1"}, 1024, "pmem", 256 * MiB, 256 * MiB);
+  Placement p = locate(t, 0, 3 * 1024 + 5);
+  EXPECT_EQ(device_dpa(t, p), 256 * MiB + 1024 + 5);
+  auto back = region_offset_of(t, "mem1", 256 * MiB + 1024 + 5);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->offset, 3u * 1024 + 5);
+  // The volatile partition of a device in a pmem region is in no region.
+  EXPECT_FALSE(region_offset_of(t, "mem1", 4096));
+}
+
+TEST(Placement, ADeviceInNoRegionHasNoRegionOffset) {
+  auto t = with_devices({"mem0"}, 4096, "ram", 256 * MiB, 0);
+  EXPECT_FALSE(region_offset_of(t, "spare", 0));
+  EXPECT_FALSE(region_offset_of(t, "nope", 0));
+  EXPECT_FALSE(region_offset_of(t, "mem0", 256 * MiB));  // past its partition
+}

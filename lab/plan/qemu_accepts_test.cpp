@@ -7,13 +7,9 @@
 // libvirt is told, and each type-3 device's QOM path, which
 // cxl-inject-poison takes.
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -21,96 +17,30 @@
 
 #include "base/error.h"
 #include "base/process.h"
-#include "base/unique_fd.h"
 #include "lab/common/paths.h"
 #include "lab/plan/qemu_args.h"
+#include "lab/plan/test_stand_in_kernel.h"
 #include "lab/topology/load.h"
+#include "lab/vm/qmp_client.h"
+#include "lab/vm/qmp_socket.h"
 
 using namespace famlab;
 using namespace famlab::plan;
+using famlab::plan::test_support::write_stand_in_kernel;
 using nlohmann::json;
 
 namespace {
-
-// The fields QEMU's x86 Linux loader reads from a bzImage setup header.
-void write_stand_in_kernel(const std::filesystem::path& file) {
-  std::vector<unsigned char> image(8192, 0);
-  auto put32 = [&](size_t at, uint32_t v) {
-    for (int i = 0; i < 4; ++i) image[at + static_cast<size_t>(i)] = static_cast<unsigned char>(v >> (8 * i));
-  };
-  image[0x1f1] = 4;                       // setup sectors
-  std::memcpy(&image[0x202], "HdrS", 4);  // boot protocol magic
-  image[0x206] = 0x0f;                    // protocol 2.15
-  image[0x207] = 0x02;
-  image[0x211] = 0x01;       // loadflags: loaded high (bzImage)
-  put32(0x22c, 0x7fffffff);  // initrd_addr_max
-  put32(0x238, 4096);        // cmdline_size
-  std::ofstream(file, std::ios::binary)
-      .write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size()));
-}
 
 std::string read_all(const std::filesystem::path& file) {
   std::ifstream in(file);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-// Just enough of a QMP client for a test: one command at a time, events
-// skipped, every read bounded by a deadline.
-class Qmp {
- public:
-  explicit Qmp(const std::filesystem::path& socket) {
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
-    fd_ = UniqueFd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (connect(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-      throw Error("cannot connect to QMP at " + socket.string() + ": " + std::strerror(errno));
-    json greeting = read_message();
-    if (!greeting.contains("QMP")) throw Error("no QMP greeting: " + greeting.dump());
-    call("qmp_capabilities");
-  }
-
-  // The whole reply: {"return": ...} or {"error": ...}.
-  json call(const std::string& command, const json& arguments = nullptr) {
-    json request = {{"execute", command}};
-    if (!arguments.is_null()) request["arguments"] = arguments;
-    std::string line = request.dump() + "\n";
-    if (send(fd_.get(), line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
-      throw Error("QMP: cannot send " + command);
-    for (;;) {
-      json reply = read_message();
-      if (!reply.contains("event")) return reply;
-    }
-  }
-
- private:
-  json read_message() {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    for (;;) {
-      if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
-        std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 1);
-        return json::parse(line);
-      }
-      if (std::chrono::steady_clock::now() > deadline) throw Error("QMP: no answer within 10 s");
-      pollfd p{fd_.get(), POLLIN, 0};
-      poll(&p, 1, 100);
-      char buf[4096];
-      ssize_t n = recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
-      if (n == 0) throw Error("QMP: QEMU closed the connection");
-      if (n > 0) buffer_.append(buf, static_cast<size_t>(n));
-    }
-  }
-
-  UniqueFd fd_;
-  std::string buffer_;
-};
-
 // Slot of each device on PCI bus 0, by qdev id.
-std::map<std::string, int> root_bus_slots(Qmp& qmp) {
+std::map<std::string, int> root_bus_slots(vm::QmpClient& qmp) {
   std::map<std::string, int> out;
-  json reply = qmp.call("query-pci");
-  for (const auto& bus : reply.at("return")) {
+  vm::QmpReply reply = qmp.execute("query-pci");
+  for (const auto& bus : reply.value.value_or(json::array())) {
     if (bus["bus"] != 0) continue;
     for (const auto& d : bus["devices"])
       if (!d.value("qdev_id", "").empty()) out[d["qdev_id"]] = d["slot"];
@@ -164,7 +94,9 @@ void expect_qemu_accepts(const std::filesystem::path& topology_file) {
     EXPECT_EQ(std::filesystem::file_size(b.file), b.size) << b.file;  // QEMU created the file
   }
 
-  Qmp qmp(plan.vm.qmp.socket);
+  auto transcript = std::make_shared<vm::QmpTranscript>(run.path() / "qmp.log");
+  vm::QmpClient qmp(std::make_unique<vm::QmpSocketTransport>(plan.vm.qmp.socket, transcript), transcript);
+  qmp.connect(10);
   // The slots the domain XML names are the ones QEMU picked by itself.
   auto slots = root_bus_slots(qmp);
   EXPECT_EQ(slots[plan.vm.agent.controller_id], plan.vm.agent.controller_slot);
@@ -172,16 +104,17 @@ void expect_qemu_accepts(const std::filesystem::path& topology_file) {
   // Each type-3 device is where the description says, and poison injection
   // takes that path (only a type-3 device is accepted).
   for (const auto& d : plan.vm.type3) {
-    json type = qmp.call("qom-get", {{"path", d.qom_path}, {"property", "type"}});
-    EXPECT_EQ(type.value("return", ""), "cxl-type3") << d.qom_path << ": " << type.dump();
-    json poison = qmp.call("cxl-inject-poison", {{"path", d.qom_path}, {"start", 0}, {"length", 64}});
-    EXPECT_TRUE(poison.contains("return")) << d.qom_path << ": " << poison.dump();
+    vm::QmpReply type = qmp.execute("qom-get", {{"path", d.qom_path}, {"property", "type"}});
+    EXPECT_EQ(type.value.value_or(json()), "cxl-type3") << d.qom_path << ": " << vm::to_json(type).dump();
+    vm::QmpReply poison =
+        qmp.execute("cxl-inject-poison", {{"path", d.qom_path}, {"start", 0}, {"length", 64}});
+    EXPECT_TRUE(poison.ok()) << d.qom_path << ": " << vm::to_json(poison).dump();
   }
   if (!plan.vm.host_bridges.empty()) {
-    json refused = qmp.call(
+    vm::QmpReply refused = qmp.execute(
         "cxl-inject-poison",
         {{"path", "/machine/peripheral/" + plan.vm.host_bridges[0].id}, {"start", 0}, {"length", 64}});
-    EXPECT_TRUE(refused.contains("error")) << refused.dump();
+    EXPECT_FALSE(refused.ok()) << vm::to_json(refused).dump();
   }
   qemu->kill_group();
   qemu->wait();
@@ -196,6 +129,8 @@ std::filesystem::path source(const std::string& relative) {
 TEST(QemuAccepts, Cxl1) { expect_qemu_accepts(source("scenarios/topologies/cxl1.toml")); }
 TEST(QemuAccepts, Cxl2OneHostBridge) { expect_qemu_accepts(source("scenarios/topologies/cxl2-1hb.toml")); }
 TEST(QemuAccepts, Cxl2TwoHostBridges) { expect_qemu_accepts(source("scenarios/topologies/cxl2-2hb.toml")); }
+// A device in no region next to two that are interleaved (cxl-poison-list).
+TEST(QemuAccepts, Cxl3OneSpare) { expect_qemu_accepts(source("scenarios/topologies/cxl3-1hb-spare.toml")); }
 TEST(QemuAccepts, Cxl4BelowASwitch) { expect_qemu_accepts(source("scenarios/topologies/cxl4-switch.toml")); }
 TEST(QemuAccepts, PmemOnly) { expect_qemu_accepts(source("scenarios/topologies/pmem.toml")); }
 // Persistent devices with label areas, two windows, a switch next to a root port.

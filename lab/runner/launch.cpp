@@ -44,6 +44,26 @@ std::unique_ptr<Guest> plan_guest(const GuestSetup& setup, const BackendFactory&
 
 namespace {
 
+// The guest's QMP, through whatever its backend offers. Never throws: the
+// reason goes to qmp_problem (and the transcript) instead.
+void open_qmp(Guest& guest) {
+  auto transcript =
+      std::make_shared<vm::QmpTranscript>(guest.artifacts.empty() ? "" : guest.artifacts / "qmp.log");
+  try {
+    auto transport = guest.backend->qmp_transport(transcript);
+    if (!transport) {
+      guest.qmp_problem = guest.backend->describe() + " offers no QMP";
+      transcript->note(guest.qmp_problem);
+      return;
+    }
+    auto client = std::make_unique<vm::QmpClient>(std::move(transport), transcript);
+    client->connect(10);
+    guest.qmp = std::move(client);
+  } catch (const Error& e) {
+    guest.qmp_problem = e.what();
+  }
+}
+
 // The boot step of a started guest: waits for its hello and judges it.
 BootOutcome await_boot(Guest& guest, double timeout_s) {
   BootOutcome out;
@@ -67,6 +87,9 @@ BootOutcome await_boot(Guest& guest, double timeout_s) {
   } else {
     boot.data = {{"kernel", guest.session->hello().kernel_release},
                  {"guest_uptime", guest.session->hello().uptime}};
+    open_qmp(guest);
+    boot.data["qmp"] = guest.qmp ? "QEMU " + guest.qmp->qemu_version() + " over " + guest.qmp->describe()
+                                 : "none: " + guest.qmp_problem;
   }
   if (!guest.name.empty() && !boot.message.empty())
     boot.message = "guest " + guest.name + ": " + boot.message;

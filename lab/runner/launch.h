@@ -16,6 +16,7 @@
 #include "lab/topology/model.h"
 #include "lab/vm/backend.h"
 #include "lab/vm/guest_session.h"
+#include "lab/vm/qmp_client.h"
 #include "protocol/guest_plan.h"
 
 namespace famlab::runner {
@@ -43,6 +44,10 @@ struct Guest {
   std::filesystem::path artifacts;
   std::unique_ptr<vm::Backend> backend;
   std::unique_ptr<vm::GuestSession> session;
+  // Its QEMU's monitor, opened once the guest booted; nullptr when it could
+  // not be (qmp_problem says why). The exchange goes to qmp.log.
+  std::unique_ptr<vm::QmpClient> qmp;
+  std::string qmp_problem;
 
   // "" or " on guest b": how messages name the guest.
   std::string on() const { return name.empty() ? "" : " on guest " + name; }
@@ -67,8 +72,9 @@ struct BootOutcome {
 std::map<std::string, std::filesystem::path> make_shared_memory(const scenario::Scenario& sc,
                                                                 const std::filesystem::path& dir);
 
-// Starts the VM and waits for the agent's hello. Throws vm::HostError when
-// the host (libvirt) failed rather than the guest.
+// Starts the VM and waits for the agent's hello, then opens its QEMU's
+// monitor (a monitor that cannot be opened fails only the QMP steps).
+// Throws vm::HostError when the host (libvirt) failed rather than the guest.
 BootOutcome boot_guest(Guest& guest, double timeout_s);
 
 // Boots guests side by side; one outcome per guest, in order. When a host

@@ -45,8 +45,19 @@ class StepLoop {
       GuestState& s = states_[g->name];
       s.guest = g;
       s.ctx = std::make_unique<StepContext>(
-          StepContext{*g->session, g->topology, g->qemu, g->guest_plan, in.kernel, written_, 1e9,
-                      [this](const std::string& name) { return result_named(name); }});
+          StepContext{*g->session,
+                      g->topology,
+                      g->qemu,
+                      g->guest_plan,
+                      in.kernel,
+                      written_,
+                      1e9,
+                      [this](const std::string& name) { return result_named(name); },
+                      g->qmp.get(),
+                      g->qmp_problem,
+                      {},
+                      {},
+                      {}});
     }
   }
 
@@ -88,6 +99,10 @@ class StepLoop {
     for (auto& r : leak_steps_) out.steps.push_back(std::move(r));
     out.status = worst_;
     out.message = message_;
+    if (worst_ == Status::Passed && !skipped_because_.empty()) {
+      out.status = Status::Skipped;
+      out.message = skipped_because_;
+    }
     out.ready_at = ready_at_;
     return out;
   }
@@ -114,6 +129,7 @@ class StepLoop {
     if (!gs.alive)
       return "guest" + std::string(gs.guest->name.empty() ? "" : " " + gs.guest->name) + " is gone";
     if (worst_ != Status::Passed && !in_.scenario.keep_going) return "an earlier step failed";
+    if (!skipped_because_.empty()) return "an earlier step was skipped (" + skipped_because_ + ")";
     if (since(in_.started) > in_.scenario.timeout_s) {
       fail("scenario exceeded its timeout of " + std::to_string(static_cast<int>(in_.scenario.timeout_s)) +
                " s",
@@ -154,8 +170,14 @@ class StepLoop {
     const bool brought_up = step.action == Action::Bringup && o.result.status == Status::Passed;
     if (brought_up) ready_at_ = std::max(ready_at_, gs.guest->session->elapsed());
     if (!o.vm_alive) gs.alive = false;
-    if (o.result.status != Status::Passed)
+    // A step that cannot run here (a QEMU without the command) skips the
+    // rest: later steps rely on what it would have done.
+    if (o.result.status == Status::Skipped) {
+      if (skipped_because_.empty())
+        skipped_because_ = "step '" + step.name + "'" + gs.guest->on() + ": " + o.result.message;
+    } else if (o.result.status != Status::Passed) {
       fail("step '" + step.name + "'" + gs.guest->on() + ": " + o.result.message, o.result.status);
+    }
     term_.step_done(o.result);
     record(i, std::move(o.result));
     if (brought_up && in_.leak_check && gs.alive && !gs.leak_baseline) {
@@ -239,6 +261,7 @@ class StepLoop {
   std::vector<std::optional<report::StepResult>> results_;
   std::vector<report::StepResult> leak_steps_;  // kmemleak's, after the scenario's steps
   Status worst_ = Status::Passed;
+  std::string skipped_because_;  // the first step that could not run here
   std::string message_;
   double ready_at_ = 0;
 };

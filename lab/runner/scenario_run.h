@@ -5,9 +5,11 @@
 // step (or the end of the scenario) waits for it. A failure, timeout, splat
 // or panic on any guest fails the scenario and names the guest; a guest
 // that is idle while others work is still watched. A step's deadline is the
-// earlier of its own timeout and what is left of the scenario's. With
-// leak_check, kmemleak's baseline and final check are steps of their own
-// after the scenario's.
+// earlier of its own timeout and what is left of the scenario's. A step
+// that cannot run on this lab (a QEMU without a command it needs) is
+// skipped with its reason, and so is the rest: the scenario is skipped,
+// not failed. With leak_check, kmemleak's baseline and final check are
+// steps of their own after the scenario's.
 #include <chrono>
 #include <string>
 #include <vector>

@@ -10,6 +10,7 @@
 #include "lab/common/paths.h"
 #include "lab/report/terminal.h"
 #include "lab/runner/scripted_guest.h"
+#include "lab/topology/load.h"
 #include "protocol/results.h"
 
 namespace famlab::runner {
@@ -364,6 +365,106 @@ TEST(StepLoop, WithoutLeakCheckNoKmemleakStepIsAdded) {
   auto res = run_on(scenario_of({bringup(), run("work", "true")}), {g.guest.get()});
   EXPECT_EQ(res.status, Status::Passed) << res.message;
   EXPECT_EQ(res.steps.size(), 2u);
+}
+
+// An older QEMU lacks a command the scenario needs: that step and every
+// later one are skipped with the reason, and the scenario is skipped, not
+// failed.
+TEST(StepLoop, AStepAnOlderQemuCannotRunSkipsTheRestAndTheScenario) {
+  ScriptedGuest g("", shell_like());
+  EXPECT_EQ(g.guest->qmp_problem, "scripted guest offers no QMP");
+  g.guest->qmp = std::make_unique<vm::QmpClient>(
+      std::make_unique<testing::ScriptedQmp>("7.2.0", std::vector<std::string>{"query-commands"}),
+      std::make_shared<vm::QmpTranscript>(""));
+  g.guest->qmp->connect(1);
+  scenario::Step dram;
+  dram.name = "dram";
+  dram.action = scenario::Action::Qmp;
+  dram.qmp_command = "cxl-inject-dram-event";
+  auto res = run_on(scenario_of({run("before", "true"), dram, run("after", "true")}), {g.guest.get()});
+  EXPECT_EQ(res.status, Status::Skipped);
+  EXPECT_EQ(res.message,
+            "step 'dram': QEMU 7.2.0 has no QMP command cxl-inject-dram-event (a newer QEMU has it)");
+  EXPECT_EQ(res.steps[0].status, Status::Passed);
+  EXPECT_EQ(res.steps[1].status, Status::Skipped);
+  EXPECT_EQ(res.steps[2].status, Status::Skipped);
+  EXPECT_EQ(res.steps[2].message, "an earlier step was skipped (" + res.message + ")");
+}
+
+// The poison list step, through the executor: the HPA it expects comes
+// from the region base the guest's bringup reported.
+TEST(StepLoop, PoisonListIsJudgedWithTheRegionBaseTheBringupReported) {
+  for (uint64_t listed_hpa : {uint64_t{0x490003000}, uint64_t{0x490002000}}) {
+    ScriptedGuest g("", [listed_hpa](const protocol::Request& req) {
+      Reply r;
+      if (req.op == protocol::Op::Bringup) {
+        protocol::BringupResult b;
+        protocol::RegionView v;
+        v.index = 0;
+        v.name = "region0";
+        v.resource = 0x490000000;
+        b.view.regions.push_back(v);
+        r.result = protocol::encode(b);
+      } else if (req.op == protocol::Op::PoisonList) {
+        protocol::PoisonListResult list;
+        list.triggered = {"mem0", "mem1"};
+        list.records.push_back(
+            {"mem1", "0000:0e:00.0", 0x1001, "region0", listed_hpa, 0x1000, 64, "Internal", ""});
+        r.result = protocol::encode(list);
+      }
+      return r;
+    });
+    g.guest->topology =
+        topology::load_topology(fs::path(FAMLAB_SOURCE_DIR) / "scenarios/topologies/cxl2-1hb.toml");
+    scenario::Step up;
+    up.name = "up";
+    up.action = scenario::Action::Bringup;
+    scenario::Step list;
+    list.name = "list";
+    list.action = scenario::Action::PoisonList;
+    scenario::MemorySpot spot;
+    spot.device = "mem1";
+    spot.offset = 0x1000;
+    list.expect_poison = std::vector<scenario::MemorySpot>{spot};
+    auto res = run_on(scenario_of({up, list}), {g.guest.get()});
+    if (listed_hpa == 0x490003000) {
+      EXPECT_EQ(res.status, Status::Passed) << res.message;
+    } else {
+      EXPECT_EQ(res.status, Status::Failed);
+      EXPECT_NE(res.message.find("to HPA 0x490002000, the host computes 0x490003000"), std::string::npos)
+          << res.message;
+    }
+  }
+}
+
+TEST(StepLoop, TraceEventsAsksTheAgentForWhatItExpects) {
+  ScriptedGuest g("", [](const protocol::Request& req) {
+    Reply r;
+    protocol::TraceEventsResult t;
+    t.tracefs = "/sys/kernel/tracing";
+    t.complete = true;
+    if (req.op == protocol::Op::TraceEvents)
+      t.events.push_back({"cxl/cxl_dram", 1.5, 0, "kworker/0:1-9", {{"log", "Warning"}}, "log=Warning ..."});
+    r.result = protocol::encode(t);
+    return r;
+  });
+  scenario::Step ev;
+  ev.name = "events";
+  ev.action = scenario::Action::TraceEvents;
+  ev.timeout_s = 7;
+  ev.trace_events = {"ras/aer_event"};
+  scenario::ExpectedEvent dram;
+  dram.event = "cxl/cxl_dram";
+  dram.fields = {{"log", "Warning"}};
+  ev.expect_events = {dram};
+  auto res = run_on(scenario_of({ev}), {g.guest.get()});
+  EXPECT_EQ(res.status, Status::Passed) << res.message;
+  auto reqs = g.backend->requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].op, protocol::Op::TraceEvents);
+  EXPECT_EQ(reqs[0].trace_events, (std::vector<std::string>{"ras/aer_event", "cxl/cxl_dram"}));
+  EXPECT_EQ(reqs[0].await_events, (std::map<std::string, int>{{"cxl/cxl_dram", 1}}));
+  EXPECT_DOUBLE_EQ(reqs[0].timeout_s, 7);
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 #include "base/error.h"
@@ -160,6 +162,24 @@ void ScriptedBackend::serve(int fd) {
       if (exited_) return;
     }
   }
+}
+
+vm::QmpReply ScriptedQmp::execute(const std::string& command, const nlohmann::json&, double) {
+  vm::QmpReply r;
+  if (command == "query-commands") {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& c : commands_) list.push_back({{"name", c}});
+    r.value = list;
+  } else if (command == "query-version") {
+    int major = 0, minor = 0, micro = 0;
+    std::sscanf(version_.c_str(), "%d.%d.%d", &major, &minor, &micro);
+    r.value = {{"qemu", {{"major", major}, {"minor", minor}, {"micro", micro}}}, {"package", ""}};
+  } else if (std::find(commands_.begin(), commands_.end(), command) != commands_.end()) {
+    r.value = nlohmann::json::object();
+  } else {
+    r.error = vm::QmpErrorReply{"CommandNotFound", "The command " + command + " has not been found"};
+  }
+  return r;
 }
 
 }  // namespace famlab::runner::testing

@@ -16,6 +16,7 @@
 
 #include "base/unique_fd.h"
 #include "lab/vm/backend.h"
+#include "lab/vm/qmp_transport.h"
 #include "protocol/messages.h"
 
 namespace famlab::runner::testing {
@@ -70,6 +71,24 @@ class ScriptedBackend : public vm::Backend {
   mutable std::mutex mu_;
   std::vector<protocol::Request> requests_;
   uint64_t kmsg_seq_ = 0;
+};
+
+// Test double for a QEMU monitor that cannot be run here: an older QEMU
+// (a version, a list of commands). query-version and query-commands
+// answer from those; every other known command returns {}, an unknown one
+// CommandNotFound, as QEMU does.
+class ScriptedQmp : public vm::QmpTransport {
+ public:
+  ScriptedQmp(std::string version, std::vector<std::string> commands)
+      : version_(std::move(version)), commands_(std::move(commands)) {}
+  std::optional<vm::QmpGreeting> open(double) override { return vm::QmpGreeting{version_, "", {}}; }
+  vm::QmpReply execute(const std::string& command, const nlohmann::json& arguments, double) override;
+  std::vector<vm::QmpEvent> take_events() override { return {}; }
+  std::string describe() const override { return "scripted QEMU " + version_; }
+
+ private:
+  std::string version_;
+  std::vector<std::string> commands_;
 };
 
 }  // namespace famlab::runner::testing

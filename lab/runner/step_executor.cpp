@@ -5,9 +5,12 @@
 #include <regex>
 
 #include "base/error.h"
+#include "famfs/format/file_map_json.h"
 #include "lab/common/hash.h"
 #include "lab/runner/famfs_judge.h"
+#include "lab/runner/fault_judge.h"
 #include "lab/runner/placement_check.h"
+#include "lab/runner/qmp_steps.h"
 #include "protocol/famfs_file.h"
 #include "protocol/results.h"
 
@@ -84,6 +87,49 @@ std::vector<protocol::FamfsFile> request_files(const scenario::Step& step) {
   return files;
 }
 
+// What the host knows of the guest's memory, for judging what the guest
+// reports (no QOM paths needed: nothing is injected here).
+GuestMemory guest_memory(const StepContext& ctx) {
+  return {&ctx.topology, ctx.region_base, ctx.famfs_maps, {}};
+}
+
+// The maps famfs gave the files: later poison steps name file offsets.
+void remember_famfs_maps(const scenario::Step& step, const protocol::FamfsMountResult& result,
+                         StepContext& ctx) {
+  auto& maps = ctx.famfs_maps[step.region];
+  maps.clear();
+  for (const auto& f : result.files) {
+    if (f.map.is_null()) continue;
+    try {
+      maps[f.name] = famfs::format::file_map_from_json(f.map);
+    } catch (const Error&) {
+      // A malformed map is the famfs judge's to report; poison steps then
+      // say the file has no map.
+    }
+  }
+}
+
+// The poison list against the step's expect_poison (resolved now, with
+// what the host knows of the guest's memory), else against what was
+// injected.
+void judge_poison_list(const StepContext& ctx, const scenario::Step& step,
+                       const protocol::PoisonListResult& list, report::StepResult& r) {
+  std::vector<PoisonTarget> expected;
+  if (step.expect_poison) {
+    try {
+      for (const auto& spot : *step.expect_poison)
+        for (auto& t : resolve_poison(spot, guest_memory(ctx))) expected.push_back(std::move(t));
+    } catch (const Error& e) {
+      r.status = Status::Failed;
+      r.message = std::string("expect_poison: ") + e.what();
+      return;
+    }
+  } else {
+    expected = ctx.injected;
+  }
+  runner::judge_poison_list(expected, list, ctx.topology, r);
+}
+
 // Reads the agent's typed result for the step's action and judges it. A
 // result that does not decode is the agent's fault, said as such.
 void judge_result(const scenario::Step& step, StepContext& ctx, const vm::CallResult& call,
@@ -106,14 +152,18 @@ void judge_result(const scenario::Step& step, StepContext& ctx, const vm::CallRe
         }
         break;
       }
-      case Action::Bringup:
-        protocol::decode_bringup_result(call.finished.result);
+      case Action::Bringup: {
+        // Where the guest put each region: HPAs the poison steps expect.
+        for (const auto& region : protocol::decode_bringup_result(call.finished.result).view.regions)
+          ctx.region_base[region.index] = region.resource;
         break;
+      }
       case Action::Dmesg:
         protocol::decode_dmesg_result(call.finished.result);
         break;
       case Action::FamfsMount: {
         auto mounted = protocol::decode_famfs_mount_result(call.finished.result);
+        remember_famfs_maps(step, mounted, ctx);
         judge_famfs_mount(step, ctx.kernel, {ctx.topology, ctx.qemu.backing}, mounted, r);
         if (!step.expect_same_maps_as.empty()) {
           const report::StepResult* master = ctx.earlier ? ctx.earlier(step.expect_same_maps_as) : nullptr;
@@ -124,9 +174,18 @@ void judge_result(const scenario::Step& step, StepContext& ctx, const vm::CallRe
       case Action::DaxMode:
         protocol::decode_dax_mode_change(call.finished.result);
         break;
+      case Action::PoisonList:
+        judge_poison_list(ctx, step, protocol::decode_poison_list_result(call.finished.result), r);
+        break;
+      case Action::TraceEvents:
+        judge_trace_events(step, guest_memory(ctx),
+                           protocol::decode_trace_events_result(call.finished.result), r);
+        break;
       case Action::CheckPlacement:
       case Action::Join:
       case Action::BackingChecksum:
+      case Action::Qmp:
+      case Action::InjectPoison:
         break;  // host side, never reaches the agent
     }
   } catch (const std::invalid_argument& e) {
@@ -227,6 +286,32 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
       out.result.status = Status::Error;
       out.result.message = "a join step is the step loop's to run";
       return out;
+    case Action::Qmp:
+    case Action::InjectPoison: {
+      out = step.action == Action::Qmp ? run_qmp_step(step, ctx) : run_inject_poison(step, ctx);
+      // What the guest kernel said meanwhile: a splat an injection caused
+      // right away fails this step.
+      vm::CallResult idle = ctx.session.idle_check();
+      for (const auto& s : idle.splats) out.result.splats.push_back({s.kind, s.title, s.text});
+      if (idle.outcome != vm::Outcome::Finished) {
+        out.vm_alive = false;
+        out.result.status = Status::Failed;
+        out.result.message = std::string(vm::to_string(idle.outcome)) + " after the step: " + idle.detail;
+      }
+      judge_output(step, out);
+      fail_on_splats(out);
+      return out;
+    }
+    case Action::PoisonList:
+      req.op = protocol::Op::PoisonList;
+      req.timeout_s = step.timeout_s;
+      break;
+    case Action::TraceEvents:
+      req.op = protocol::Op::TraceEvents;
+      req.trace_events = trace_events_of(step);
+      req.await_events = awaited_events_of(step);
+      req.timeout_s = std::min(step.timeout_s, ctx.time_left_s);
+      break;
     case Action::CheckPlacement: {
       auto t0 = std::chrono::steady_clock::now();
       auto it = ctx.written.find(step.region);

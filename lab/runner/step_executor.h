@@ -8,9 +8,11 @@
 
 #include "lab/plan/qemu_args.h"
 #include "lab/report/results.h"
+#include "lab/runner/poison_target.h"
 #include "lab/scenario/scenario.h"
 #include "lab/topology/model.h"
 #include "lab/vm/guest_session.h"
+#include "lab/vm/qmp_client.h"
 #include "protocol/guest_plan.h"
 
 namespace famlab::runner {
@@ -32,6 +34,16 @@ struct StepContext {
   // An earlier step's result by name (nullptr when none): steps that compare
   // with another step (same maps, unchanged backing files) look it up here.
   std::function<const report::StepResult*(const std::string&)> earlier;
+  // The guest's QEMU monitor; nullptr when it could not be opened
+  // (qmp_problem says why).
+  vm::QmpClient* qmp = nullptr;
+  std::string qmp_problem;
+  // What earlier steps told the host about the guest's memory (bringup:
+  // region bases; famfs_mount: file maps), and the poison inject_poison
+  // steps put in, in order.
+  std::map<int, uint64_t> region_base;
+  std::map<int, std::map<std::string, famfs::format::FileMap>> famfs_maps;
+  std::vector<PoisonTarget> injected;
 };
 
 struct StepOutcome {

@@ -20,6 +20,10 @@ constexpr ActionName kActionNames[] = {
     {Action::Dmesg, "dmesg"},
     {Action::FamfsMount, "famfs_mount"},
     {Action::Join, "join"},
+    {Action::Qmp, "qmp"},
+    {Action::InjectPoison, "inject_poison"},
+    {Action::PoisonList, "poison_list"},
+    {Action::TraceEvents, "trace_events"},
     {Action::DaxMode, "dax_mode"},
     {Action::BackingChecksum, "backing_checksum"},
 };

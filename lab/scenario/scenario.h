@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ enum class Action {
   Join,             // wait for a background step to end (multi-guest: producer and consumer)
   DaxMode,          // bind a region's dax device to famfs_dax ("famfs") or device_dax ("devdax")
   BackingChecksum,  // host side: sha256 of the guest's type-3 backing files (shared ones too)
+  Qmp,              // host: one QMP command to the guest's QEMU, its reply checked
+  InjectPoison,     // host: cxl-inject-poison at a device, region or famfs file offset
+  PoisonList,       // the guest kernel's CXL poison list, against what was injected
+  TraceEvents,      // the guest kernel's trace records (CXL events, AER, RAS)
 };
 
 // "bringup", "run", "write_pattern", ...
@@ -47,6 +52,30 @@ struct FamfsFileSpec {
 struct KernelRef {
   std::string name;
   std::string key;  // "kernels", "expect_famfs", ...
+  famlab::Location where;
+};
+
+// A place in CXL memory as a scenario names it: an offset on a type-3
+// device (its DPA), in a region, or in a famfs file (of the last
+// famfs_mount on that region). The host turns each into device + DPA.
+struct MemorySpot {
+  std::string device;  // device offset: the DPA on this device
+  int region = -1;     // region offset, or the region of `file`
+  std::string file;    // famfs file offset
+  uint64_t offset = 0;
+  uint64_t length = 64;  // a multiple of 64 (QEMU's poison granule)
+  famlab::Location where;
+};
+
+// trace_events: a record that must arrive.
+struct ExpectedEvent {
+  std::string event;  // "cxl/cxl_general_media"
+  // The record's serial must be this device's; with dpa also its DPA, and
+  // inside a region the guest built, the HPA the host computes for it.
+  std::string device;
+  std::optional<uint64_t> dpa;
+  std::map<std::string, std::string> fields;  // exact text of these fields
+  std::string match;                          // ECMAScript regex over the record
   famlab::Location where;
 };
 
@@ -94,6 +123,25 @@ struct Step {
   std::string join;            // Join: the background step to wait for
   std::string dax_mode;        // DaxMode: "famfs" | "devdax"
   std::string expect_same_as;  // BackingChecksum: an earlier checksum step the files must still match
+  // Qmp: the command and its arguments (a TOML table, as JSON); `device`
+  // names a type-3 device whose QOM path goes into arguments.path.
+  // expect_error: the reply must be this QMP error class (otherwise any
+  // error fails); expect_return: what the return value must contain
+  // (objects: these keys with these values, recursively).
+  std::string qmp_command;
+  nlohmann::json qmp_arguments = nlohmann::json::object();
+  std::string device;
+  std::string expect_error;
+  std::optional<nlohmann::json> expect_return;
+  // InjectPoison: where.
+  MemorySpot poison;
+  // PoisonList: the records the guest must list, exactly; without it, what
+  // the scenario's inject_poison steps injected.
+  std::optional<std::vector<MemorySpot>> expect_poison;
+  // TraceEvents: events to enable and collect; records that must arrive
+  // (waited for up to the step's timeout).
+  std::vector<std::string> trace_events;
+  std::vector<ExpectedEvent> expect_events;
   famlab::Location where;
   // Where each key is and which values were refused: later checks point at
   // the key and stay quiet about values already reported.

@@ -67,6 +67,51 @@ void check_placement_backing(const Step& s, const topology::Region& r, const top
   }
 }
 
+void check_device_named(const Step& s, const std::string& id, const famlab::Location& where,
+                        const topology::Topology& t, std::vector<Diagnostic>& out) {
+  if (id.empty() || topology::find_device(t, id)) return;
+  std::string known;
+  for (const auto& d : t.devices) known += (known.empty() ? "" : ", ") + d.id;
+  out.push_back({where, "step '" + s.name + "': no device '" + id + "' in topology '" + t.name +
+                            "' (devices: " + (known.empty() ? std::string("none") : known) + ")"});
+}
+
+// A poison place must lie inside its device or region (QEMU itself
+// accepts any DPA, even past the device's end).
+void check_spot(const Step& s, const MemorySpot& p, const topology::Topology& t,
+                std::vector<Diagnostic>& out) {
+  const std::string step = "step '" + s.name + "': ";
+  if (!p.device.empty()) {
+    const topology::Device* d = topology::find_device(t, p.device);
+    if (!d) return check_device_named(s, p.device, p.where, t, out);
+    uint64_t capacity = d->volatile_size + d->persistent_size;
+    if (p.offset + p.length > capacity)
+      out.push_back({p.where, step + "offset " + std::to_string(p.offset) + " + length " +
+                                  std::to_string(p.length) + " is past the end of device '" + p.device +
+                                  "' (" + format_size(capacity) + ")"});
+    return;
+  }
+  if (p.region < 0) return;
+  if (static_cast<size_t>(p.region) >= t.regions.size()) {
+    out.push_back({p.where, step + "region " + std::to_string(p.region) + " does not exist in topology '" +
+                                t.name + "' (it has " + std::to_string(t.regions.size()) + ")"});
+    return;
+  }
+  const topology::Region& r = t.regions[static_cast<size_t>(p.region)];
+  if (p.file.empty() && p.offset + p.length > r.size)
+    out.push_back({p.where, step + "offset " + std::to_string(p.offset) + " + length " +
+                                std::to_string(p.length) + " is past the end of region " +
+                                std::to_string(p.region) + " (" + format_size(r.size) + ")"});
+}
+
+void check_fault_step(const Step& s, const topology::Topology& t, std::vector<Diagnostic>& out) {
+  if (s.action == Action::Qmp) check_device_named(s, s.device, s.where, t, out);
+  if (s.action == Action::InjectPoison) check_spot(s, s.poison, t, out);
+  if (s.action == Action::PoisonList && s.expect_poison)
+    for (const auto& p : *s.expect_poison) check_spot(s, p, t, out);
+  for (const auto& e : s.expect_events) check_device_named(s, e.device, e.where, t, out);
+}
+
 }  // namespace
 
 void check_steps_against(const Scenario& sc, const topology::Topology& t, std::vector<Diagnostic>& out) {
@@ -76,7 +121,9 @@ void check_steps_against(const Scenario& sc, const topology::Topology& t, std::v
 void check_steps_against(const Scenario& sc, const std::string& guest, const topology::Topology& t,
                          std::vector<Diagnostic>& out) {
   for (const auto& s : sc.steps) {
-    if (!uses_region(s) || !s.keys.reliable("region") || (sc.multi_guest() && s.guest != guest)) continue;
+    if (sc.multi_guest() && s.guest != guest) continue;
+    check_fault_step(s, t, out);
+    if (!uses_region(s) || !s.keys.reliable("region")) continue;
     if (s.region < 0 || static_cast<size_t>(s.region) >= t.regions.size()) {
       out.push_back({at(s, "region"), "step '" + s.name + "': region " + std::to_string(s.region) +
                                           " does not exist in topology '" + t.name +

@@ -15,7 +15,7 @@ namespace {
 // the parser's order (one place to change when an action is added).
 const char* const kUnknownBringUp =
     "step 'up': unknown action \"bring-up\" (bringup, run, write_pattern, verify_pattern, check_placement, "
-    "dmesg, famfs_mount, join, dax_mode, backing_checksum)";
+    "dmesg, famfs_mount, join, dax_mode, backing_checksum, qmp, inject_poison, poison_list, trace_events)";
 
 std::filesystem::path testdata(const std::string& name) {
   return std::filesystem::path(FAMLAB_SOURCE_DIR) / "lab/scenario/testdata" / name;

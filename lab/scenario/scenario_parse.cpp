@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "lab/scenario/fault_step_parse.h"
 #include "lab/scenario/regex_check.h"
 #include "lab/topology/toml_table.h"
 
@@ -37,31 +38,44 @@ const std::map<Action, std::set<std::string>>& action_keys() {
        {"region", "size", "seed", "famfs_args", "expect_famfs", "expect_decided_by", "files", "expect_data",
         "expect_open_error", "check_placement", "famfs_role", "expect_same_maps_as"}},
       {Action::Join, {"join"}},
+      {Action::Qmp,
+       {"command", "arguments", "device", "expect_error", "expect_return", "expect_output", "reject_output"}},
+      {Action::InjectPoison, {"device", "region", "file", "offset", "length"}},
+      {Action::PoisonList, {"expect_poison"}},
+      {Action::TraceEvents, {"events", "expect_events"}},
       {Action::DaxMode, {"region", "mode"}},
       {Action::BackingChecksum, {"expect_same_as"}},
   };
   return keys;
 }
 
-const char* const kStepKeys[] = {"run",
-                                 "expect_exit",
-                                 "expect_output",
-                                 "reject_output",
-                                 "region",
-                                 "size",
-                                 "seed",
-                                 "famfs_args",
-                                 "expect_famfs",
-                                 "expect_decided_by",
-                                 "files",
-                                 "expect_data",
-                                 "expect_open_error",
-                                 "check_placement",
-                                 "join",
-                                 "famfs_role",
-                                 "expect_same_maps_as",
-                                 "mode",
-                                 "expect_same_as"};
+// Every key some action takes (besides name, action, timeout, guest, background).
+const std::vector<std::string>& step_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k = {"run",
+                                  "expect_exit",
+                                  "expect_output",
+                                  "reject_output",
+                                  "region",
+                                  "size",
+                                  "seed",
+                                  "famfs_args",
+                                  "expect_famfs",
+                                  "expect_decided_by",
+                                  "files",
+                                  "expect_data",
+                                  "expect_open_error",
+                                  "check_placement",
+                                  "join",
+                                  "famfs_role",
+                                  "expect_same_maps_as",
+                                  "mode",
+                                  "expect_same_as"};
+    for (const char* f : fault_step_keys()) k.push_back(f);
+    return k;
+  }();
+  return keys;
+}
 
 constexpr uint64_t kFamfsUnit = 2 * MiB;  // famfs maps whole PMD pages
 constexpr int64_t kFamfsMaxStrips = 16;
@@ -202,8 +216,8 @@ std::optional<Action> read_action(TomlTable& t, const std::string& step) {
   if (!action) {
     t.error("action", "step '" + step + "': unknown action \"" + *name +
                           "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg, "
-                          "famfs_mount, join, dax_mode, "
-                          "backing_checksum)");
+                          "famfs_mount, join, dax_mode, backing_checksum, qmp, inject_poison, "
+                          "poison_list, trace_events)");
   }
   return action;
 }
@@ -304,15 +318,16 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
     for (auto& [kernel, where] : t.subkey_locations(key))
       if (kernel != "default") s.kernel_refs.push_back({kernel, key, where});
   }
+  if (action) s.action = *action;
+  read_fault_keys(t, s, file, out);
   int unknown = t.report_unknown_keys();
   if (!action) return std::nullopt;
-  s.action = *action;
 
   if (s.action == Action::Run && !t.has("run")) {
     t.error("action", "step '" + s.name + "': action \"run\" needs run = \"command\"");
   }
   const auto& allowed = action_keys().at(s.action);
-  for (const char* key : kStepKeys) {
+  for (const auto& key : step_keys()) {
     if (t.has(key) && !allowed.count(key)) {
       t.error(key, "step '" + s.name + "': '" + key + "' does not apply to action \"" +
                        action_name(s.action) + "\"");
@@ -347,6 +362,7 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
   std::set<std::string> brought_up;
   bool unsure_write = false;  // a write to a refused region: maybe the one a verify meant
   std::map<int, const Step*> last_write;
+  std::map<std::pair<std::string, int>, std::set<std::string>> famfs_files;  // (guest, region) -> names
   std::set<std::string> names;
   std::map<std::string, std::string> busy;              // guest -> its running background step
   std::map<std::string, std::string> background_guest;  // unjoined background step -> its guest
@@ -386,11 +402,26 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
     };
     earlier_is("expect_same_maps_as", s.expect_same_maps_as, Action::FamfsMount);
     earlier_is("expect_same_as", s.expect_same_as, Action::BackingChecksum);
-    bool is_pattern = s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
-                      s.action == Action::CheckPlacement || s.action == Action::FamfsMount ||
-                      s.action == Action::DaxMode;
+    bool is_pattern =
+        s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
+        s.action == Action::CheckPlacement || s.action == Action::FamfsMount || s.action == Action::DaxMode ||
+        (s.action == Action::InjectPoison && s.poison.region >= 0) || s.action == Action::PoisonList;
     const bool unsure = i >= unreadable.from;
     if (s.action == Action::Bringup) brought_up.insert(s.guest);
+    if (s.action == Action::FamfsMount)
+      for (const auto& f : s.files) famfs_files[{s.guest, s.region}].insert(f.name);
+    std::vector<const MemorySpot*> spots;
+    if (s.action == Action::InjectPoison) spots.push_back(&s.poison);
+    if (s.action == Action::PoisonList && s.expect_poison)
+      for (const auto& p : *s.expect_poison) spots.push_back(&p);
+    for (const MemorySpot* p : spots) {
+      if (p->file.empty() || unsure) continue;
+      auto it = famfs_files.find({s.guest, p->region});
+      if (it == famfs_files.end() || !it->second.count(p->file))
+        t.error("file", "step '" + s.name + "': no famfs_mount step before it made a file '" + p->file +
+                            "' on region " + std::to_string(p->region) +
+                            " (the file's map comes from that step)");
+    }
     if (is_pattern && !brought_up.count(s.guest) && !unsure) {
       t.error("action", "step '" + s.name + "' (" + action_name(s.action) +
                             ") needs a bringup step before it" +

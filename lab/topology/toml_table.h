@@ -59,6 +59,9 @@ class TomlTable {
   const toml::array* get_table_array(std::string_view key);
   // [key]: the table; nullptr when absent or not a table.
   const toml::table* get_table(std::string_view key);
+  // The value whatever its type (keys that take any TOML value); nullptr
+  // when absent.
+  const toml::node* get_node(std::string_view key) { return find(key); }
 
   // A problem with the key's value: reported at the key, and the key is
   // marked rejected so checks built on it stay quiet.

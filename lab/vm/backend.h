@@ -3,12 +3,14 @@
 // (qemu_backend) and a libvirt domain (libvirt_backend). Everything above
 // this interface is the same for both.
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "lab/plan/vm_description.h"
+#include "lab/vm/qmp_transport.h"
 
 namespace famlab::vm {
 
@@ -49,6 +51,12 @@ class Backend {
   // Why the host went away while the guest ran (connection lost), if it did:
   // the run says nothing about the guest then.
   virtual std::optional<std::string> host_failure() const { return std::nullopt; }
+  // How QMP reaches this guest's QEMU, once started; nullptr when this
+  // backend has no way (the transport is opened by its user).
+  virtual std::unique_ptr<QmpTransport> qmp_transport(std::shared_ptr<QmpTranscript> transcript) {
+    (void)transcript;
+    return nullptr;
+  }
 };
 
 }  // namespace famlab::vm

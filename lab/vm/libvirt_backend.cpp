@@ -20,6 +20,7 @@
 
 #include "base/error.h"
 #include "base/unique_fd.h"
+#include "lab/vm/qmp_libvirt.h"
 
 namespace fs = std::filesystem;
 
@@ -358,6 +359,11 @@ void LibvirtBackend::kill() {
     killed_ = true;
     if (!exit_status_) exit_status_ = 128 + 9;
   }
+}
+
+std::unique_ptr<QmpTransport> LibvirtBackend::qmp_transport(std::shared_ptr<QmpTranscript> transcript) {
+  if (!dom_) throw Error("LibvirtBackend: QMP before the domain was started");
+  return std::make_unique<QmpLibvirtTransport>(options_.connection, dom_.get(), std::move(transcript));
 }
 
 std::string LibvirtBackend::describe() const {

@@ -39,6 +39,8 @@ class LibvirtBackend : public Backend {
   void kill() override;
   std::string describe() const override;
   std::optional<std::string> host_failure() const override { return host_failure_; }
+  // libvirt owns QEMU's monitor: QMP goes through its passthrough.
+  std::unique_ptr<QmpTransport> qmp_transport(std::shared_ptr<QmpTranscript> transcript) override;
 
   const std::string& domain_name() const { return options_.domain.name; }
 

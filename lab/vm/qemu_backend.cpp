@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 #include "lab/plan/qemu_args.h"
+#include "lab/vm/qmp_socket.h"
 
 namespace famlab::vm {
 
@@ -15,6 +16,7 @@ void QemuBackend::start(const VmSpec& spec) {
   // foreground process group (it still dies with famlab).
   opts.own_process_group = !spec.interactive;
   child_ = std::make_unique<Child>(plan::to_qemu_argv(spec.vm), opts);
+  qmp_socket_ = spec.vm.qmp.socket;
 }
 
 int QemuBackend::console_fd() const { return child_ ? child_->output_fd() : -1; }
@@ -28,6 +30,11 @@ void QemuBackend::kill() {
   if (!child_) return;
   child_->kill_group(9);
   child_->wait();
+}
+
+std::unique_ptr<QmpTransport> QemuBackend::qmp_transport(std::shared_ptr<QmpTranscript> transcript) {
+  if (qmp_socket_.empty()) return nullptr;
+  return std::make_unique<QmpSocketTransport>(qmp_socket_, std::move(transcript));
 }
 
 std::string QemuBackend::describe() const {

@@ -15,9 +15,12 @@ class QemuBackend : public Backend {
   std::optional<int> exited() override;
   void kill() override;
   std::string describe() const override;
+  // QEMU's own monitor socket in the run directory (the description's).
+  std::unique_ptr<QmpTransport> qmp_transport(std::shared_ptr<QmpTranscript> transcript) override;
 
  private:
   std::unique_ptr<Child> child_;
+  std::filesystem::path qmp_socket_;
 };
 
 }  // namespace famlab::vm
