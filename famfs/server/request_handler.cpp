@@ -274,7 +274,9 @@ Bytes RequestHandler::get_fmap(const fuse::InHeader& h, const fuse::GetFmapArgs&
   if (!n) return error(h.unique, err);
   uint32_t index = device_of(*n);
   uint64_t device_size = index == 0 ? fs_.superblock().device_size : device_bytes(index).size();
-  std::vector<uint8_t> body = fmap_reply_bytes(*n, index, options_.fmap_fault, abi_, device_size);
+  uint32_t unserved = 1;  // --bad-fmap device-not-served: the first index without --daxdev
+  while (options_.extra_daxdevs.count(unserved)) ++unserved;
+  std::vector<uint8_t> body = fmap_reply_bytes(*n, index, options_.fmap_fault, abi_, device_size, unserved);
   if (a.reply_buffer_size && body.size() > *a.reply_buffer_size) {
     // RFC V2: too big for the kernel's buffer; say how much is needed.
     uint32_t needed = static_cast<uint32_t>(body.size());

@@ -99,22 +99,23 @@ TEST(CheckScenario, MultiGuestMistakesAreReportedWhereTheyAre) {
 TEST(CheckScenario, SharedDevicesMustBeTheSameFileBackedMemoryEverywhere) {
   auto problems = check_scenario(testdata("multi_guest_shared_mismatch.toml"));
   std::vector<std::string> got;
-  for (const auto& p : problems) got.push_back(p.where.file.substr(p.where.file.rfind('/') + 1) + ":" +
-                                               std::to_string(p.where.line) + ": " + p.message);
+  for (const auto& p : problems)
+    got.push_back(p.where.file.substr(p.where.file.rfind('/') + 1) + ":" + std::to_string(p.where.line) +
+                  ": " + p.message);
   std::vector<std::string> want = {
       "multi_guest_shared_mismatch.toml:8: shared device 'mem1' is not in guest 'b' (" +
           testdata("cxl1-512m.toml").lexically_normal().string() + ")",
       "multi_guest_shared_mismatch.toml:12: shared device 'mem1' is not in guest 'c' (" +
           testdata("ram-backed.toml").lexically_normal().string() + ")",
       "cxl1-512m.toml:7: shared device 'mem0' has 512M in guest 'b' but 256M in guest 'a'",
-      "cxl1-512m.toml:18: shared device 'mem0' is seen differently by guest 'b' (1-way [mem0] granularity 4096 "
+      "cxl1-512m.toml:18: shared device 'mem0' is seen differently by guest 'b' (1-way [mem0] granularity "
+      "4096 "
       "ram) and guest 'a' (2-way [mem0,mem1] granularity 4096 ram); the same offset would be different bytes "
       "(allow_different_views = true if meant)",
       "ram-backed.toml:5: shared device 'mem0' of guest 'c' must be volatile with backing = \"file\": guests "
       "share it through one file",
   };
-  for (const auto& w : want)
-    EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w;
+  for (const auto& w : want) EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w;
   EXPECT_EQ(got.size(), want.size() + 1);  // and guest c's region differs from a's too
 }
 
@@ -173,6 +174,10 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
       {55,
        "step 'too-big': the files need 538M of famfs (with superblock and log), more than region 0 has "
        "(512M)"},
+      {63, "step 'errno-alone': expect_open_errno needs expect_open_error = true"},
+      {69,
+       "step 'bad-errno': expect_open_errno = \"EFOO\" is not one of EACCES, EBUSY, EINVAL, ENODEV, ENOENT, "
+       "ENXIO"},
   };
   EXPECT_EQ(got, want);
 }
@@ -227,5 +232,5 @@ TEST(CheckScenario, ShippedFamfsDataScenariosAreValid) {
   Scenario bad = load_scenario(dir / "malformed-maps.toml");
   int malformed = 0;
   for (const auto& s : bad.steps) malformed += s.expect_open_error;
-  EXPECT_EQ(malformed, 12);  // every --bad-fmap kind but none
+  EXPECT_EQ(malformed, 22);  // every --bad-fmap kind but none
 }

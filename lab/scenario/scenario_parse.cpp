@@ -34,16 +34,20 @@ const std::map<Action, std::set<std::string>>& action_keys() {
       {Action::Dmesg, {"expect_output", "reject_output"}},
       {Action::FamfsMount,
        {"region", "size", "seed", "famfs_args", "expect_famfs", "expect_decided_by", "files", "expect_data",
-        "expect_open_error", "check_placement"}},
+        "expect_open_error", "expect_open_errno", "check_placement"}},
       {Action::Join, {"join"}},
   };
   return keys;
 }
 
 const char* const kStepKeys[] = {
-    "run",   "expect_exit", "expect_output",     "reject_output",   "region",
-    "size",  "seed",        "famfs_args",        "expect_famfs",    "expect_decided_by",
-    "files", "expect_data", "expect_open_error", "check_placement", "join"};
+    "run",   "expect_exit", "expect_output",     "reject_output",     "region",
+    "size",  "seed",        "famfs_args",        "expect_famfs",      "expect_decided_by",
+    "files", "expect_data", "expect_open_error", "expect_open_errno", "check_placement",
+    "join"};
+
+// The errnos a famfs open may be refused with (kernel-config/patches/README.md).
+const std::set<std::string> kOpenErrnos = {"EINVAL", "ENODEV", "EBUSY", "EACCES", "ENXIO", "ENOENT"};
 
 constexpr uint64_t kFamfsUnit = 2 * MiB;  // famfs maps whole PMD pages
 constexpr int64_t kFamfsMaxStrips = 16;
@@ -185,6 +189,8 @@ void check_famfs_keys(TomlTable& t, const Step& s) {
     t.error("check_placement", step + "check_placement needs data, but expect_open_error says no file opens");
   if (s.expect_open_error && !s.expect_data.empty())
     t.error("expect_data", step + "expect_data needs data, but expect_open_error says no file opens");
+  if (t.has("expect_open_errno") && !s.expect_open_error)
+    t.error("expect_open_errno", step + "expect_open_errno needs expect_open_error = true");
 }
 
 std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector<Diagnostic>& out) {
@@ -222,6 +228,16 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
   s.files = read_files(t, s.name, file, out);
   s.expect_data = read_string_or_kernel_map(t, "expect_data", s.name, {"dax", "server"});
   if (auto v = t.get_bool("expect_open_error")) s.expect_open_error = *v;
+  if (auto v = t.get_string("expect_open_errno")) {
+    if (kOpenErrnos.count(*v)) {
+      s.expect_open_errno = *v;
+    } else {
+      std::string list;
+      for (const auto& e : kOpenErrnos) list += (list.empty() ? "" : ", ") + e;
+      t.error("expect_open_errno",
+              "step '" + s.name + "': expect_open_errno = \"" + *v + "\" is not one of " + list);
+    }
+  }
   if (auto v = t.get_bool("check_placement")) s.check_placement = *v;
   if (auto v = t.get_string("guest")) {
     if (*v != "*" && !is_valid_name(*v))
@@ -285,8 +301,8 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
     }
     if (auto b = busy.find(s.guest); b != busy.end()) {
       t.error("guest", "step '" + s.name + "': guest " +
-                   (s.guest.empty() ? std::string("(the guest)") : "'" + s.guest + "'") +
-                   " is still running background step '" + b->second + "'; join it first");
+                           (s.guest.empty() ? std::string("(the guest)") : "'" + s.guest + "'") +
+                           " is still running background step '" + b->second + "'; join it first");
     }
     if (s.background) {
       busy[s.guest] = s.name;
