@@ -11,6 +11,7 @@
 #include "famfs/fuse/request.h"
 #include "famfs/server/server_options.h"
 #include "famfs/server/status_recorder.h"
+#include "famfs/server/synthetic_files.h"
 
 namespace famlab::famfs::server {
 
@@ -26,6 +27,10 @@ class RequestHandler {
   void set_extra_devices(std::map<uint32_t, std::span<uint8_t>> devices) {
     extra_devices_ = std::move(devices);
   }
+
+  // Files that exist only in the server (fuzz and replay modes), shown in
+  // the root directory; nullptr for none. Not owned.
+  void set_synthetic_files(const SyntheticFiles* files) { synthetic_ = files; }
 
   const fuse::FamfsAbi& abi() const { return abi_; }
   // The kernel and the server agreed on FUSE_DAX_FMAP in INIT.
@@ -53,6 +58,10 @@ class RequestHandler {
   // (empty when that device was not opened).
   uint32_t device_of(const format::Node& n) const;
   std::span<uint8_t> device_bytes(uint32_t index);
+  std::optional<SyntheticFile> synthetic(uint64_t nodeid) const;
+  fuse::Bytes synthetic_request(const fuse::InHeader& h, const fuse::Request& request,
+                                const SyntheticFile& file);
+  fuse::Bytes fmap_reply(uint64_t unique, std::vector<uint8_t> body, const fuse::GetFmapArgs& a);
 
   format::Filesystem& fs_;
   const ServerOptions& options_;
@@ -61,6 +70,7 @@ class RequestHandler {
   bool famfs_active_ = false;
   bool destroyed_ = false;
   std::map<uint32_t, std::span<uint8_t>> extra_devices_;
+  const SyntheticFiles* synthetic_ = nullptr;
 };
 
 }  // namespace famlab::famfs::server

@@ -116,6 +116,18 @@ void fill_static_status(protocol::FamfsStatus& s, const ServerOptions& o) {
   s.at_start = read_credentials();
 }
 
+// --fuzz-fmap or --replay-fmap; nullptr when neither. The fuzz maps are
+// made for the device as the kernel sizes it (the dax device's size).
+std::unique_ptr<SyntheticFiles> synthetic_files(const ServerOptions& o, const format::Device& dev) {
+  if (o.fuzz_seed)
+    return std::make_unique<FuzzFiles>(FuzzSetup{*o.fuzz_seed, &fuse::famfs_abi(o.abi), dev.size()},
+                                       o.fuzz_count);
+  if (o.replay_fmaps.empty()) return nullptr;
+  std::vector<ReplayFiles::Entry> entries;
+  for (const auto& path : o.replay_fmaps) entries.push_back({replay_name(path), read_saved_fmap(path)});
+  return std::make_unique<ReplayFiles>(std::move(entries));
+}
+
 }  // namespace
 
 int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
@@ -135,6 +147,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   std::unique_ptr<format::Device> dev;
   std::vector<std::unique_ptr<format::Device>> extra;  // --daxdev, opened with DEVICE
   std::unique_ptr<format::Filesystem> fs;
+  std::unique_ptr<SyntheticFiles> synthetic;
   FuseMount mount;
   try {
     // The device is opened before privilege goes, except for a plain user:
@@ -151,6 +164,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     if (!dev) dev = format::Device::open(o.device, true);
     if (extra.size() != o.extra_daxdevs.size()) open_extra();
     fs = std::make_unique<format::Filesystem>(*dev);
+    synthetic = synthetic_files(o, *dev);  // a bad --replay-fmap file stops us before the mount
     s.at_mount = read_credentials();
     mount = mount_fuse(o.device, o.mountpoint, o.mount_method, o.allow_other);
   } catch (const Error& e) {
@@ -176,6 +190,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   RequestHandler handler(*fs, o, recorder);
+  handler.set_synthetic_files(synthetic.get());
   std::map<uint32_t, std::span<uint8_t>> extra_bytes;
   size_t next = 0;
   for (const auto& [index, path] : o.extra_daxdevs) extra_bytes[index] = extra[next++]->bytes();

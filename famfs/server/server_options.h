@@ -79,6 +79,13 @@ struct ServerOptions {
   std::string status_path;     // empty: no status file
   uint32_t status_every = 64;  // rewrite after this many requests
   FmapFault fmap_fault = FmapFault::None;
+  // --fuzz-fmap SEED --fuzz-count N: fmap-0 ... fmap-<N-1> in the root, each
+  // answering GET_FMAP with fuzz case i of SEED (fmap_fuzzer.h).
+  std::optional<uint64_t> fuzz_seed;
+  uint64_t fuzz_count = 0;
+  // --replay-fmap FILE (repeatable): a saved map (saved_fmap.h), shown in
+  // the root as replay_name(FILE).
+  std::vector<std::string> replay_fmaps;
   std::vector<LateReply> late;
   std::optional<uint32_t> die_on_opcode;  // die when this opcode arrives ...
   uint32_t die_on_count = 1;              // ... for the Nth time

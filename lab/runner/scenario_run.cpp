@@ -42,7 +42,7 @@ class StepLoop {
       GuestState& s = states_[g->name];
       s.guest = g;
       s.ctx = std::make_unique<StepContext>(
-          StepContext{*g->session, g->topology, g->qemu, g->guest_plan, in.kernel, {}, 1e9});
+          StepContext{*g->session, g->topology, g->qemu, g->guest_plan, in.kernel, {}, 1e9, g->artifacts});
     }
   }
 

@@ -2,6 +2,7 @@
 // Turns one scenario step into agent requests (or a host check) and judges
 // the outcome. Kernel splats that appear while a step runs fail it.
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <utility>
 
@@ -25,6 +26,9 @@ struct StepContext {
   // What is left of the scenario's timeout: a step's deadline is the
   // earlier of its own and its scenario's.
   double time_left_s = 1e9;
+  // The guest's artifact folder: files a run step prints as artifact
+  // blocks (output_artifacts.h) go to <artifacts>/<step name>/.
+  std::filesystem::path artifacts;
 };
 
 struct StepOutcome {
