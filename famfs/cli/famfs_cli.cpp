@@ -116,6 +116,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fuzz_open->add_flag("--artifacts", fuzz.artifacts, "print saved maps as famlab artifact blocks too");
   fuzz_open->add_flag("--leak-check", fuzz.leak_check,
                       "compare unreclaimable slab before and after (and kmemleak where there is one)");
+  fuzz_open->add_option("--leak-warmup", fuzz.leak_warmup,
+                        "maps opened before the leak check's baseline (default 1000, at most half)");
   fuzz_open->add_option("--leak-budget-kb", fuzz.leak_budget_kb, "slab growth allowed regardless of count");
   fuzz_open->add_option("--leak-budget-per-map", fuzz.leak_budget_bytes_per_map,
                         "slab growth allowed per map, in bytes");

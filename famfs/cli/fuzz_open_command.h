@@ -29,7 +29,8 @@ struct FuzzOpenArgs {
   uint64_t progress = 1000;  // a progress line (and a kernel log marker) every this many maps
   bool artifacts = false;    // also print each saved map as a famlab artifact block
   bool leak_check = false;
-  uint64_t leak_budget_kb = 1024;  // plus leak_budget_bytes_per_map for each map
+  uint64_t leak_warmup = 1000;     // maps before the baseline (at most half of them)
+  uint64_t leak_budget_kb = 1024;  // plus leak_budget_bytes_per_map for each map after the warm-up
   uint64_t leak_budget_bytes_per_map = 64;
 };
 

@@ -33,8 +33,9 @@ std::string kmsg_text(const std::string& record);
 // A value in kB from /proc/meminfo text ("SUnreclaim:  1234 kB").
 std::optional<uint64_t> meminfo_kb(const std::string& meminfo, const std::string& key);
 
-// Drops clean dentries and inodes (echo 2 > drop_caches) so that only what
-// is still referenced stays, then reads SUnreclaim (kB). Throws
+// Drops clean dentries and inodes (echo 2 > drop_caches, twice, waiting
+// for RCU frees) so that only what is still referenced stays, then reads
+// SUnreclaim (kB); about half a second. Throws
 // famlab::Error when /proc cannot be read or written.
 uint64_t settled_unreclaimable_kb();
 

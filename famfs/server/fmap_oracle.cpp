@@ -30,6 +30,12 @@ bool is_kernel_trouble(const std::string& line) {
   return false;
 }
 
+std::string all_problems(const fuse::FmapVerdict& v) {
+  std::string s;
+  for (const auto& p : v.problems) s += (s.empty() ? "" : " | ") + p;
+  return s;
+}
+
 std::optional<Finding> judge_open(const fuse::FmapVerdict& v, const OpenOutcome& o) {
   const std::string seen = "kernel: " + outcome_text(o) + "; rules: " + verdict_text(v);
   if (!o.kernel_trouble.empty()) return Finding{"kernel-trouble", seen + "; kernel log: " + o.kernel_trouble};

@@ -27,6 +27,8 @@ std::optional<Finding> judge_open(const fuse::FmapVerdict& verdict, const OpenOu
 std::string outcome_text(const OpenOutcome& outcome);
 // "valid" or "EINVAL: first problem (+2 more)".
 std::string verdict_text(const fuse::FmapVerdict& verdict);
+// Every problem, " | " between them ("" when valid).
+std::string all_problems(const fuse::FmapVerdict& verdict);
 // EINVAL, ENODEV, ... ("errno 1234" for unknown numbers).
 std::string errno_name(int e);
 

@@ -17,8 +17,9 @@ std::optional<uint64_t> FuzzFiles::lookup(std::string_view name) const {
 
 std::optional<SyntheticFile> FuzzFiles::file(uint64_t nodeid) const {
   if (nodeid < kSyntheticNodeBase || nodeid - kSyntheticNodeBase >= count_) return std::nullopt;
-  FuzzCase c = fuzz_case(setup_, nodeid - kSyntheticNodeBase);
-  return SyntheticFile{nodeid, c.file_size, std::move(c.reply)};
+  const uint64_t index = nodeid - kSyntheticNodeBase;
+  if (!last_ || last_->index != index) last_ = fuzz_case(setup_, index);
+  return SyntheticFile{nodeid, last_->file_size, last_->reply};
 }
 
 std::optional<uint64_t> ReplayFiles::lookup(std::string_view name) const {

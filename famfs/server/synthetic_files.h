@@ -45,6 +45,9 @@ class FuzzFiles final : public SyntheticFiles {
  private:
   FuzzSetup setup_;
   uint64_t count_;
+  // The last case made: the kernel asks about one file several times in a
+  // row (LOOKUP, OPEN, GET_FMAP, RELEASE), and the server is one thread.
+  mutable std::optional<FuzzCase> last_;
 };
 
 // One file per saved map, named replay_name(path).

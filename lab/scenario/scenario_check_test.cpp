@@ -234,3 +234,24 @@ TEST(CheckScenario, ShippedFamfsDataScenariosAreValid) {
   for (const auto& s : bad.steps) malformed += s.expect_open_error;
   EXPECT_EQ(malformed, 22);  // every --bad-fmap kind but none
 }
+
+TEST(CheckScenario, MapFuzzingScenariosAreValidAndTheNightlyOneIsTenTimesLarger) {
+  const std::filesystem::path dir = std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios";
+  for (const auto& name : {dir / "fmap-fuzz.toml", dir / "nightly" / "fmap-fuzz-nightly.toml"}) {
+    SCOPED_TRACE(name.string());
+    for (const auto& p : check_scenario(name)) ADD_FAILURE() << p.str();
+  }
+  auto count = [](const Scenario& sc) {
+    for (const auto& s : sc.steps) {
+      auto at = s.command.find("fuzz-open --seed ");
+      if (at == std::string::npos) continue;
+      auto c = s.command.find("--count ", at);
+      return std::stoull(s.command.substr(c + 8));
+    }
+    return 0ull;
+  };
+  uint64_t test = count(load_scenario(dir / "fmap-fuzz.toml"));
+  uint64_t nightly = count(load_scenario(dir / "nightly" / "fmap-fuzz-nightly.toml"));
+  EXPECT_GE(nightly, 100000u);
+  EXPECT_GE(nightly, 10 * test);
+}
