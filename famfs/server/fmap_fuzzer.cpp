@@ -291,14 +291,18 @@ class Mutator {
 
   void overlap() {
     std::vector<FmapExtent*> r = ranges_of(m_);
-    if (r.size() < 2) {  // a second copy of the only range
-      if (m_.ext_type == fuse::kExtSimple) {
+    if (r.empty()) return;  // earlier mutations left no range to copy
+    if (r.size() == 1) {    // a second copy of the only range, next to it
+      if (!m_.extents.empty()) {
         m_.extents.push_back(m_.extents.front());
         m_.nextents = static_cast<uint32_t>(m_.extents.size());
-      } else if (!m_.interleaved.empty()) {
-        auto& ie = m_.interleaved.front();
-        ie.strips.push_back(ie.strips.front());
-        ie.nstrips = static_cast<uint32_t>(ie.strips.size());
+      } else {
+        for (auto& ie : m_.interleaved) {
+          if (ie.strips.empty()) continue;
+          ie.strips.push_back(ie.strips.front());
+          ie.nstrips = static_cast<uint32_t>(ie.strips.size());
+          break;
+        }
       }
       say("overlap: a range twice");
       return;
