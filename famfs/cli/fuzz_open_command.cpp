@@ -79,6 +79,9 @@ class Run {
     if (finding) {
       ++findings_;
       ++finding_kinds_[finding->kind];
+      std::set<std::string> rules;  // each rule once per finding
+      for (const auto& p : v.problems) rules.insert(server::rule_of(p));
+      for (const auto& r : rules) ++finding_rules_[r];
       if (findings_ <= kFindingLines)
         out_ << "fuzz-open: FINDING " << server::saved_fmap_name(map.seed, map.index) << " (" << finding->kind
              << "): " << finding->text << " [" << map.recipe << "]"
@@ -96,9 +99,13 @@ class Run {
   }
 
   nlohmann::json summary() const {
-    return {{"maps", maps_},         {"accepted", accepted_},
-            {"refused", refused_},   {"valid_by_rules", valid_},
-            {"findings", findings_}, {"finding_kinds", finding_kinds_},
+    return {{"maps", maps_},
+            {"accepted", accepted_},
+            {"refused", refused_},
+            {"valid_by_rules", valid_},
+            {"findings", findings_},
+            {"finding_kinds", finding_kinds_},
+            {"finding_rules", finding_rules_},
             {"saved", saved_}};
   }
   uint64_t findings() const { return findings_; }
@@ -107,7 +114,7 @@ class Run {
   const FuzzOpenArgs& a_;
   std::ostream& out_;
   uint64_t maps_ = 0, valid_ = 0, accepted_ = 0, findings_ = 0;
-  std::map<std::string, uint64_t> refused_, finding_kinds_;
+  std::map<std::string, uint64_t> refused_, finding_kinds_, finding_rules_;
   std::vector<std::string> saved_;
 };
 

@@ -23,6 +23,18 @@ std::string verdict_text(const fuse::FmapVerdict& v) {
   return errnos + ": " + v.problems.front() + more;
 }
 
+std::string rule_of(const std::string& problem) {
+  std::string out;
+  for (char c : problem) {
+    if (c >= '0' && c <= '9') {
+      if (out.empty() || out.back() != '#') out += '#';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 bool is_kernel_trouble(const std::string& line) {
   for (const char* marker : {"WARNING:", "BUG:", "Oops", "KASAN", "UBSAN", "general protection fault",
                              "possible circular locking", "Call Trace", "kernel BUG"})

@@ -29,6 +29,9 @@ std::string outcome_text(const OpenOutcome& outcome);
 std::string verdict_text(const fuse::FmapVerdict& verdict);
 // Every problem, " | " between them ("" when valid).
 std::string all_problems(const fuse::FmapVerdict& verdict);
+// A problem without its numbers ("header reserved0 is #"): findings
+// counted by the rule the kernel and the rules disagree on.
+std::string rule_of(const std::string& problem);
 // EINVAL, ENODEV, ... ("errno 1234" for unknown numbers).
 std::string errno_name(int e);
 

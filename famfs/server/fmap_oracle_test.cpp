@@ -54,6 +54,8 @@ TEST(FmapOracle, KernelTroubleLines) {
   EXPECT_TRUE(is_kernel_trouble("BUG: KASAN: slab-out-of-bounds in famfs_parse_fmap"));
   EXPECT_TRUE(is_kernel_trouble("Oops: 0000 [#1] SMP"));
   EXPECT_FALSE(is_kernel_trouble("famfs: open of node 7 refused (-22): extent wraps around"));
+  EXPECT_EQ(rule_of("extent 1 strip 12: reserved field is 4294967295"),
+            "extent # strip #: reserved field is #");
   EXPECT_EQ(errno_name(EINVAL), "EINVAL");
   EXPECT_EQ(errno_name(ENODEV), "ENODEV");
 }
