@@ -121,6 +121,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fuzz_open->add_option("--leak-budget-kb", fuzz.leak_budget_kb, "slab growth allowed regardless of count");
   fuzz_open->add_option("--leak-budget-per-map", fuzz.leak_budget_bytes_per_map,
                         "slab growth allowed per map, in bytes");
+  fuzz_open->add_flag(
+      "--hold-open", fuzz.hold_open,
+      "keep files that open (after the warm-up) open to the end: the leak check must see them");
   fuzz_open->add_option("mountpoint", fuzz.mountpoint)->required();
 
   try {

@@ -38,8 +38,11 @@ uint64_t device_size(const std::string& path) {
 }
 
 // Opens `path`, reads its first and last byte when it opens, and says
-// what the kernel did; `size` is what stat said.
-OpenOutcome open_and_read(const std::string& path, uint64_t size, KernelLog& klog) {
+// what the kernel did; `size` is what stat said. With `held`, an opened
+// file stays open there (the leak check's self-test: a map kept alive is
+// what a leaked one looks like).
+OpenOutcome open_and_read(const std::string& path, uint64_t size, KernelLog& klog,
+                          std::vector<UniqueFd>* held = nullptr) {
   OpenOutcome o;
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -54,6 +57,7 @@ OpenOutcome open_and_read(const std::string& path, uint64_t size, KernelLog& klo
       }
     }
   }
+  if (held && fd.get() >= 0) held->push_back(std::move(fd));
   fd.reset();
   for (const auto& line : klog.take_new())
     if (server::is_kernel_trouble(line) && o.kernel_trouble.empty()) o.kernel_trouble = line;
@@ -194,6 +198,8 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
     trace.push_back({warmup, *before_kb});
   };
   if (a.leak_check && warmup == 0) baseline();
+  std::vector<UniqueFd> held;  // --hold-open: files kept open until the leak check is done
+  auto done_warmup = [&](uint64_t i) { return i - a.first >= warmup; };
   const std::string what = "seed " + std::to_string(*a.seed) + " maps " + std::to_string(a.first) + ".." +
                            std::to_string(a.first + a.count - 1);
   out << "fuzz-open: " << what << " on " << a.mountpoint << " (device " << setup.device_size << " bytes"
@@ -209,7 +215,7 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
                   std::to_string(*a.seed) + " is for " + std::to_string(c.file_size) +
                   ": the mount serves another seed or device");
     fuse::FmapVerdict v = fuse::check_fmap(c.reply, server::fuzz_context(setup, c));
-    OpenOutcome o = open_and_read(path, size, klog);
+    OpenOutcome o = open_and_read(path, size, klog, a.hold_open && done_warmup(i) ? &held : nullptr);
     run.count(v, o);
     auto finding = server::judge_open(v, o);
     if (finding || save.count(i)) {
@@ -270,6 +276,8 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
     }
     s["leak_check"]["ok"] = !leaked;
   }
+  if (a.hold_open) s["held_open"] = held.size();
+  held.clear();
   out << "fuzz-open: " << s.dump() << std::endl;
   return run.findings() || leaked ? 1 : 0;
 }

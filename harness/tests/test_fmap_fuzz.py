@@ -68,6 +68,17 @@ def test_no_slab_is_left_behind(fuzz_run):
     assert leak["sunreclaim_before_kb"] > 0 and leak["sunreclaim_after_kb"] > 0
 
 
+def test_the_leak_check_sees_maps_that_stay_alive(fuzz_run):
+    """Files kept open after the warm-up hold their maps: the same check that
+    passed the fuzz run must fail here, or it could not see a leak."""
+    s = step(fuzz_run, "leak-check-self-test")
+    assert s["status"] == "passed", s  # expect_exit = 1
+    leak = summary(s["output"])["leak_check"]
+    assert summary(s["output"])["held_open"] > 0
+    assert not leak["ok"] and leak["method"] == "sunreclaim"
+    assert leak["delta_kb"] > leak["budget_kb"], leak
+
+
 def test_a_saved_map_is_in_the_artifacts_and_replays_from_its_file(fuzz_run):
     sc = fuzz_run.scenario("fmap-fuzz", "famfs")
     fuzz = step(fuzz_run, "fuzz")
