@@ -37,14 +37,34 @@ uint64_t device_size(const std::string& path) {
   throw Error(path + ": neither a dax device nor a file");
 }
 
+using Clock = std::chrono::steady_clock;
+
+// Where a run's time goes, in seconds (the summary's "time_split").
+struct PhaseTimes {
+  double make = 0;        // fuzz_case and check_fmap, in the driver
+  double stat = 0;        // stat(2): LOOKUP
+  double open = 0;        // open(2): OPEN, GET_FMAP (GET_DAXDEV), RELEASE when refused
+  double read_close = 0;  // two 1-byte preads, close (FLUSH, RELEASE), the kernel log
+  double leak_check = 0;  // settling and reading the slab, progress lines
+};
+
+double seconds_since(Clock::time_point& t) {
+  auto now = Clock::now();
+  double s = std::chrono::duration<double>(now - t).count();
+  t = now;
+  return s;
+}
+
 // Opens `path`, reads its first and last byte when it opens, and says
 // what the kernel did; `size` is what stat said. With `held`, an opened
 // file stays open there (the leak check's self-test: a map kept alive is
 // what a leaked one looks like).
-OpenOutcome open_and_read(const std::string& path, uint64_t size, KernelLog& klog,
+OpenOutcome open_and_read(const std::string& path, uint64_t size, KernelLog& klog, PhaseTimes& times,
                           std::vector<UniqueFd>* held = nullptr) {
   OpenOutcome o;
+  auto t = Clock::now();
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  times.open += seconds_since(t);
   if (fd.get() < 0) {
     o.open_errno = errno;
   } else if (size > 0) {
@@ -61,6 +81,7 @@ OpenOutcome open_and_read(const std::string& path, uint64_t size, KernelLog& klo
   fd.reset();
   for (const auto& line : klog.take_new())
     if (server::is_kernel_trouble(line) && o.kernel_trouble.empty()) o.kernel_trouble = line;
+  times.read_close += seconds_since(t);
   return o;
 }
 
@@ -154,7 +175,8 @@ int replay(const FuzzOpenArgs& a, std::ostream& out) {
           << " bytes, the map was saved for " << map.device_size << std::endl;
     fuse::FmapVerdict v = fuse::check_fmap(
         map.reply, fuse::FmapContext{&fuse::famfs_abi(*abi), map.file_size, {{0, map.device_size}}});
-    OpenOutcome o = open_and_read(path, size, klog);
+    PhaseTimes times;
+    OpenOutcome o = open_and_read(path, size, klog, times);
     auto finding = server::judge_open(v, o);
     run.count(v, o);
     out << "fuzz-open: replay " << server::replay_name(file) << " (" << map.reply.size() << " bytes, fnv64 "
@@ -206,16 +228,21 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
       << (klog.available() ? "" : ", no /dev/kmsg: splats are left to the host") << ")" << std::endl;
   klog.mark("famfs fuzz-open: " + what + " begin");
   const auto t0 = std::chrono::steady_clock::now();
+  PhaseTimes times;
   for (uint64_t i = a.first; i < a.first + a.count; ++i) {
+    auto t = Clock::now();
     server::FuzzCase c = server::fuzz_case(setup, i);
     const std::string path = a.mountpoint + "/fmap-" + std::to_string(i);
+    times.make += seconds_since(t);
     uint64_t size = file_size_of(path);
+    times.stat += seconds_since(t);
     if (size != c.file_size)
       throw Error(path + " is " + std::to_string(size) + " bytes but map " + std::to_string(i) + " of seed " +
                   std::to_string(*a.seed) + " is for " + std::to_string(c.file_size) +
                   ": the mount serves another seed or device");
     fuse::FmapVerdict v = fuse::check_fmap(c.reply, server::fuzz_context(setup, c));
-    OpenOutcome o = open_and_read(path, size, klog, a.hold_open && done_warmup(i) ? &held : nullptr);
+    times.make += seconds_since(t);
+    OpenOutcome o = open_and_read(path, size, klog, times, a.hold_open && done_warmup(i) ? &held : nullptr);
     run.count(v, o);
     auto finding = server::judge_open(v, o);
     if (finding || save.count(i)) {
@@ -230,6 +257,7 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
       run.record(map, finding, v, save.count(i) > 0);
     }
     const uint64_t done = i - a.first + 1;
+    t = Clock::now();
     if (a.leak_check && done == warmup) baseline();
     if (a.progress && done % a.progress == 0 && done < a.count) {
       if (before_kb && done > warmup) trace.push_back({done, settled_unreclaimable_kb()});
@@ -239,6 +267,7 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
           << std::endl;
       klog.mark("famfs fuzz-open: seed " + std::to_string(*a.seed) + " done up to map " + std::to_string(i));
     }
+    times.leak_check += seconds_since(t);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   klog.mark("famfs fuzz-open: " + what + " end");
@@ -248,6 +277,11 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
   s["first"] = a.first;
   s["seconds"] = seconds;
   s["maps_per_second"] = seconds > 0 ? static_cast<double>(a.count) / seconds : 0.0;
+  s["time_split"] = {{"make", times.make},
+                     {"stat", times.stat},
+                     {"open", times.open},
+                     {"read_close", times.read_close},
+                     {"leak_check", times.leak_check}};
   bool leaked = false;
   if (before_kb) {
     uint64_t after_kb = settled_unreclaimable_kb();
