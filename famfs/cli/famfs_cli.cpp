@@ -121,6 +121,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   fuzz_open->add_option("--leak-budget-kb", fuzz.leak_budget_kb, "slab growth allowed regardless of count");
   fuzz_open->add_option("--leak-budget-per-map", fuzz.leak_budget_bytes_per_map,
                         "slab growth allowed per map, in bytes");
+  fuzz_open->add_flag("!--no-data-check", fuzz.data_check,
+                      "do not tag the device and compare what accepted files read with it");
   fuzz_open->add_flag(
       "--hold-open", fuzz.hold_open,
       "keep files that open (after the warm-up) open to the end: the leak check must see them");

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -15,6 +16,7 @@
 #include "base/error.h"
 #include "base/small_file.h"
 #include "base/unique_fd.h"
+#include "famfs/cli/device_oracle.h"
 #include "famfs/cli/kernel_watch.h"
 #include "famfs/format/device.h"
 #include "famfs/server/fmap_fuzzer.h"
@@ -59,8 +61,10 @@ double seconds_since(Clock::time_point& t) {
 // what the kernel did; `size` is what stat said. With `held`, an opened
 // file stays open there (the leak check's self-test: a map kept alive is
 // what a leaked one looks like).
+// `inspect` (may be empty) looks further at a file that opened and read.
 OpenOutcome open_and_read(const std::string& path, uint64_t size, KernelLog& klog, PhaseTimes& times,
-                          std::vector<UniqueFd>* held = nullptr) {
+                          std::vector<UniqueFd>* held = nullptr,
+                          const std::function<std::string(int)>& inspect = {}) {
   OpenOutcome o;
   auto t = Clock::now();
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -77,6 +81,7 @@ OpenOutcome open_and_read(const std::string& path, uint64_t size, KernelLog& klo
       }
     }
   }
+  if (fd.get() >= 0 && !o.read_errno && inspect) o.data_problem = inspect(fd.get());
   if (held && fd.get() >= 0) held->push_back(std::move(fd));
   fd.reset();
   for (const auto& line : klog.take_new())
@@ -209,6 +214,13 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
 
   KernelLog klog;
   Run run(a, out);
+  std::unique_ptr<DeviceOracle> oracle;
+  if (a.data_check) {
+    oracle = std::make_unique<DeviceOracle>(a.device);
+    uint64_t pages = oracle->tag();
+    out << "fuzz-open: tagged " << pages << " pages of " << a.device << " from " << oracle->data_offset()
+        << " on" << std::endl;
+  }
   // The leak check's baseline comes after a warm-up, so that slab caches
   // grown to their working size are not taken for a leak.
   const uint64_t warmup = a.leak_check ? std::min(a.leak_warmup, a.count / 2) : 0;
@@ -242,7 +254,16 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
                   ": the mount serves another seed or device");
     fuse::FmapVerdict v = fuse::check_fmap(c.reply, server::fuzz_context(setup, c));
     times.make += seconds_since(t);
-    OpenOutcome o = open_and_read(path, size, klog, times, a.hold_open && done_warmup(i) ? &held : nullptr);
+    // A map the rules accept is read across its seams and compared with the device.
+    std::function<std::string(int)> inspect;
+    if (oracle && v.valid())
+      inspect = [&](int fd) {
+        auto m = fuse::decode_fmap(c.reply);
+        return m.message ? oracle->check(fd, *m.message, size)
+                         : "the rules accept a reply that does not decode";
+      };
+    OpenOutcome o =
+        open_and_read(path, size, klog, times, a.hold_open && done_warmup(i) ? &held : nullptr, inspect);
     run.count(v, o);
     auto finding = server::judge_open(v, o);
     if (finding || save.count(i)) {

@@ -32,6 +32,7 @@ struct FuzzOpenArgs {
   uint64_t leak_warmup = 1000;     // maps before the baseline (at most half of them)
   uint64_t leak_budget_kb = 1024;  // plus leak_budget_bytes_per_map for each map after the warm-up
   uint64_t leak_budget_bytes_per_map = 64;
+  bool data_check = true;  // tag the device and read accepted files across their seams (device_oracle.h)
   bool hold_open = false;  // keep what opens after the warm-up open until the end (leak check self-test)
 };
 

@@ -54,6 +54,7 @@ std::optional<Finding> judge_open(const fuse::FmapVerdict& v, const OpenOutcome&
   if (v.valid()) {
     if (o.open_errno) return Finding{"refused-valid", seen};
     if (o.read_errno) return Finding{"unreadable", seen};
+    if (!o.data_problem.empty()) return Finding{"wrong-data", seen + "; " + o.data_problem};
     return std::nullopt;
   }
   if (!o.open_errno) return Finding{"accepted-invalid", seen};

@@ -14,10 +14,12 @@ struct OpenOutcome {
   int open_errno = 0;          // 0: the open succeeded
   int read_errno = 0;          // opened: the first or last byte could not be read
   std::string kernel_trouble;  // a WARN/BUG/Oops/KASAN/... line the kernel logged meanwhile
+  std::string data_problem;    // opened and readable, but bytes came from elsewhere than the map says
 };
 
 struct Finding {
-  std::string kind;  // accepted-invalid | refused-valid | wrong-errno | unreadable | kernel-trouble
+  std::string
+      kind;  // accepted-invalid | refused-valid | wrong-errno | unreadable | wrong-data | kernel-trouble
   std::string text;  // one line: what the kernel did, what the rules say
 };
 

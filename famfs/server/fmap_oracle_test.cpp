@@ -8,8 +8,8 @@ namespace famlab::famfs::server {
 namespace {
 
 fuse::FmapVerdict valid() { return {}; }
-OpenOutcome refused(int e) { return OpenOutcome{e, 0, ""}; }
-OpenOutcome opened(int read_errno = 0) { return OpenOutcome{0, read_errno, ""}; }
+OpenOutcome refused(int e) { return OpenOutcome{e, 0, "", ""}; }
+OpenOutcome opened(int read_errno = 0) { return OpenOutcome{0, read_errno, "", ""}; }
 fuse::FmapVerdict malformed(bool unserved = false) {
   fuse::FmapVerdict v;
   v.problems = {"extent 0: zero length", "extents cover 0 bytes"};
@@ -40,11 +40,14 @@ TEST(FmapOracle, EachDisagreementHasItsKind) {
   EXPECT_EQ(judge_open(valid(), refused(EINVAL))->kind, "refused-valid");
   EXPECT_EQ(judge_open(valid(), opened(EIO))->kind, "unreadable");
   EXPECT_EQ(judge_open(valid(), opened(EIO))->text, "kernel: opened, read failed with EIO; rules: valid");
+  OpenOutcome misplaced = opened();
+  misplaced.data_problem = "file offset 2097152 reads 0x00, device offset 4194304 holds 0x10";
+  EXPECT_EQ(judge_open(valid(), misplaced)->kind, "wrong-data");
   EXPECT_EQ(judge_open(malformed(), refused(ENOMEM))->kind, "wrong-errno");
   EXPECT_EQ(judge_open(unserved(), refused(EINVAL))->kind, "wrong-errno");
   EXPECT_EQ(judge_open(unserved(), refused(EINVAL))->text,
             "kernel: EINVAL; rules: ENODEV: extent 0: device index 3 is not a device of this connection");
-  auto splat = judge_open(malformed(), {EINVAL, 0, "WARNING: CPU: 0 PID: 7 at fs/fuse/famfs.c:1"});
+  auto splat = judge_open(malformed(), {EINVAL, 0, "WARNING: CPU: 0 PID: 7 at fs/fuse/famfs.c:1", ""});
   ASSERT_TRUE(splat);
   EXPECT_EQ(splat->kind, "kernel-trouble");
 }
