@@ -163,9 +163,30 @@ uint64_t file_size_of(const std::string& path) {
   return static_cast<uint64_t>(st.st_size);
 }
 
+// A map the rules accept is read across its seams and compared with the
+// device (nothing to do without a device oracle or for other maps).
+std::function<std::string(int)> seam_check(const DeviceOracle* oracle, const fuse::FmapVerdict& v,
+                                           const std::vector<uint8_t>& reply, uint64_t size) {
+  if (!oracle || !v.valid()) return {};
+  return [oracle, &reply, size](int fd) {
+    auto m = fuse::decode_fmap(reply);
+    return m.message ? oracle->check(fd, *m.message, size) : "the rules accept a reply that does not decode";
+  };
+}
+
+std::unique_ptr<DeviceOracle> device_oracle(const FuzzOpenArgs& a, std::ostream& out) {
+  if (!a.data_check || a.device.empty()) return nullptr;
+  auto oracle = std::make_unique<DeviceOracle>(a.device);
+  uint64_t pages = oracle->tag();
+  out << "fuzz-open: tagged " << pages << " pages of " << a.device << " from " << oracle->data_offset()
+      << " on" << std::endl;
+  return oracle;
+}
+
 int replay(const FuzzOpenArgs& a, std::ostream& out) {
   KernelLog klog;
   Run run(a, out);
+  std::unique_ptr<DeviceOracle> oracle = device_oracle(a, out);
   for (const auto& file : a.replay) {
     server::SavedFmap map = server::read_saved_fmap(file);
     auto abi = fuse::parse_abi_generation(map.abi);
@@ -181,7 +202,8 @@ int replay(const FuzzOpenArgs& a, std::ostream& out) {
     fuse::FmapVerdict v = fuse::check_fmap(
         map.reply, fuse::FmapContext{&fuse::famfs_abi(*abi), map.file_size, {{0, map.device_size}}});
     PhaseTimes times;
-    OpenOutcome o = open_and_read(path, size, klog, times);
+    OpenOutcome o =
+        open_and_read(path, size, klog, times, nullptr, seam_check(oracle.get(), v, map.reply, size));
     auto finding = server::judge_open(v, o);
     run.count(v, o);
     out << "fuzz-open: replay " << server::replay_name(file) << " (" << map.reply.size() << " bytes, fnv64 "
@@ -214,13 +236,7 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
 
   KernelLog klog;
   Run run(a, out);
-  std::unique_ptr<DeviceOracle> oracle;
-  if (a.data_check) {
-    oracle = std::make_unique<DeviceOracle>(a.device);
-    uint64_t pages = oracle->tag();
-    out << "fuzz-open: tagged " << pages << " pages of " << a.device << " from " << oracle->data_offset()
-        << " on" << std::endl;
-  }
+  std::unique_ptr<DeviceOracle> oracle = device_oracle(a, out);
   // The leak check's baseline comes after a warm-up, so that slab caches
   // grown to their working size are not taken for a leak.
   const uint64_t warmup = a.leak_check ? std::min(a.leak_warmup, a.count / 2) : 0;
@@ -254,16 +270,8 @@ int fuzz_open_command(const FuzzOpenArgs& a, std::ostream& out) {
                   ": the mount serves another seed or device");
     fuse::FmapVerdict v = fuse::check_fmap(c.reply, server::fuzz_context(setup, c));
     times.make += seconds_since(t);
-    // A map the rules accept is read across its seams and compared with the device.
-    std::function<std::string(int)> inspect;
-    if (oracle && v.valid())
-      inspect = [&](int fd) {
-        auto m = fuse::decode_fmap(c.reply);
-        return m.message ? oracle->check(fd, *m.message, size)
-                         : "the rules accept a reply that does not decode";
-      };
-    OpenOutcome o =
-        open_and_read(path, size, klog, times, a.hold_open && done_warmup(i) ? &held : nullptr, inspect);
+    OpenOutcome o = open_and_read(path, size, klog, times, a.hold_open && done_warmup(i) ? &held : nullptr,
+                                  seam_check(oracle.get(), v, c.reply, size));
     run.count(v, o);
     auto finding = server::judge_open(v, o);
     if (finding || save.count(i)) {
