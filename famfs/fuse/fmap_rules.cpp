@@ -102,8 +102,8 @@ class Checker {
     const bool wraps = se.length > UINT64_MAX - se.offset;
     if (wraps) bad(what + ": offset + length wraps around 2^64");
     if (se.devindex >= kMaxDaxdevs) {
-      bad(what + ": device index " + std::to_string(se.devindex) + " beyond the kernel's table of " +
-          std::to_string(kMaxDaxdevs));
+      bad(what + ": device index " + std::to_string(se.devindex) +
+          " is not a device of this connection: beyond the kernel's table of " + std::to_string(kMaxDaxdevs));
       return;
     }
     auto dev = c_.devices.find(se.devindex);

@@ -105,8 +105,10 @@ TEST(FmapRules, RangeRules) {
   expect_only(wraps, "offset + length wraps around 2^64");
   expect_only(check(one(0, 63 * M2, 2 * M2), context(M2)), "ends beyond the 134217728-byte device 0");
   expect_only(check(one(0, 128 * M2, M2), context(M2)), "ends beyond");
-  expect_only(check(one(16, 0, M2), context(M2)), "device index 16 beyond the kernel's table of 16");
-  expect_only(check(one(0xFFFFFFFFu, 0, M2), context(M2)), "device index 4294967295 beyond");
+  expect_only(check(one(16, 0, M2), context(M2)),
+              "device index 16 is not a device of this connection: beyond the kernel's table of 16");
+  expect_only(check(one(0xFFFFFFFFu, 0, M2), context(M2)),
+              "device index 4294967295 is not a device of this connection: beyond");
   expect_only(check(simple_fmap(M2, {{0, 0, 2 * M2}, {0, M2, M2}}), context(M2)), "overlap");
   // The same offsets on two devices do not overlap.
   EXPECT_TRUE(

@@ -156,10 +156,10 @@ FmapMessage malformed_fmap(const FmapMessage& good, FmapFault fault, const fuse:
       m.interleaved.front().chunk_size =
           static_cast<uint32_t>(3 * kUnit);  // 2 MiB aligned, not a power of two
       break;
-    case FmapFault::DeviceBeyondTable:
+    case FmapFault::DevindexBeyondTable:
       first_range(m).devindex = fuse::kMaxDaxdevs;
       break;
-    case FmapFault::DeviceNotServed:
+    case FmapFault::DevindexUnknown:
       first_range(m).devindex = unserved_device;
       break;
     case FmapFault::ZeroLengthExtent:

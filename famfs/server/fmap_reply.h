@@ -20,7 +20,7 @@ fuse::FmapMessage fmap_for(const format::Node& file, uint32_t devindex = 0);
 // FmapFault). Faults about strips or chunks turn a simple map into a
 // one-extent interleaved map first, so they apply to any file.
 // `unserved_device` is a device index below the kernel's table size that
-// the connection does not serve (FmapFault::DeviceNotServed).
+// the connection does not serve (FmapFault::DevindexUnknown).
 fuse::FmapMessage malformed_fmap(const fuse::FmapMessage& good, FmapFault fault, const fuse::FamfsAbi& abi,
                                  uint64_t device_size, uint32_t unserved_device = 1);
 

@@ -170,7 +170,7 @@ constexpr size_t kRec = sizeof(fuse::FmapSimpleExt);
 
 TEST_P(FmapFaults, DeviceIndexFaultsNameTheIndexOnTheWire) {
   const fuse::FamfsAbi& abi = fuse::famfs_abi(GetParam());
-  WireHeader w = wire(simple_file(), FmapFault::DeviceBeyondTable, abi);
+  WireHeader w = wire(simple_file(), FmapFault::DevindexBeyondTable, abi);
   auto se = record_at<fuse::FmapSimpleExt>(w.bytes, kHdr);
   EXPECT_EQ(se.devindex, 16u);
   EXPECT_EQ(se.offset, 10 * M2);
@@ -178,7 +178,7 @@ TEST_P(FmapFaults, DeviceIndexFaultsNameTheIndexOnTheWire) {
   EXPECT_EQ(v.problems.size(), 1u) << all(v.problems);
   EXPECT_EQ(v.allowed_errnos(), std::vector<int>{EINVAL});
 
-  w = wire(striped_file(), FmapFault::DeviceNotServed, abi, 3);
+  w = wire(striped_file(), FmapFault::DevindexUnknown, abi, 3);
   auto strip = record_at<fuse::FmapSimpleExt>(w.bytes, kHdr + sizeof(fuse::FmapInterleavedExt));
   EXPECT_EQ(strip.devindex, 3u);
   v = verdict(w.bytes, abi, striped_file().size);

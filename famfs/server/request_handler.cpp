@@ -371,7 +371,7 @@ Bytes RequestHandler::get_fmap(const fuse::InHeader& h, const fuse::GetFmapArgs&
   if (!n) return error(h.unique, err);
   uint32_t index = device_of(*n);
   uint64_t device_size = index == 0 ? fs_.superblock().device_size : device_bytes(index).size();
-  uint32_t unserved = 1;  // --bad-fmap device-not-served: the first index without --daxdev
+  uint32_t unserved = 1;  // --bad-fmap devindex-unknown: the first index without --daxdev
   while (options_.extra_daxdevs.count(unserved)) ++unserved;
   return fmap_reply(h.unique, fmap_reply_bytes(*n, index, options_.fmap_fault, abi_, device_size, unserved),
                     a);

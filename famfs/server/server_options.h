@@ -29,28 +29,28 @@ enum class MountMethod { Auto, Syscall, Fusermount };
 // Deliberately malformed GET_FMAP replies (bad_fmap.h).
 enum class FmapFault {
   None,
-  Overlap,             // two extents covering the same bytes
-  BeyondDevice,        // an extent past the end of the device
-  MisalignedOffset,    // offset not 2 MiB aligned
-  MisalignedLength,    // length not 2 MiB aligned
-  ZeroExtents,         // extent count 0, no extents
-  HugeExtentCount,     // count 0xffffffff, real records after it
-  TooManyExtents,      // one more extent than the ABI allows
-  TooManyStrips,       // one more strip than the ABI allows
-  ChunkZero,           // interleave chunk size 0
-  ChunkNotPowerOfTwo,  // interleave chunk size 3 x 2 MiB
-  ShortReply,          // reply shorter than its header says
-  WrongFileSize,       // header file size one byte off the file's (still covered)
-  DeviceBeyondTable,   // a range on device index 16, past the kernel's table
-  DeviceNotServed,     // a range on a device index the server does not serve
-  ZeroLengthExtent,    // an extra range of length 0
-  ExtentWraps,         // a range whose offset + length wraps past 2^64
-  ShortCoverage,       // the extents cover 2 MiB less than the file size
-  ReservedHeader,      // the header's reserved fields non-zero
-  ReservedExtent,      // a range's reserved field non-zero
-  ReservedInterleave,  // an interleaved extent's reserved field non-zero
-  StripsZero,          // an interleaved extent with strip count 0 (and no strips)
-  HugeStripCount,      // strip count 0xffffffff, the real strips after it
+  Overlap,              // two extents covering the same bytes
+  BeyondDevice,         // an extent past the end of the device
+  MisalignedOffset,     // offset not 2 MiB aligned
+  MisalignedLength,     // length not 2 MiB aligned
+  ZeroExtents,          // extent count 0, no extents
+  HugeExtentCount,      // count 0xffffffff, real records after it
+  TooManyExtents,       // one more extent than the ABI allows
+  TooManyStrips,        // one more strip than the ABI allows
+  ChunkZero,            // interleave chunk size 0
+  ChunkNotPowerOfTwo,   // interleave chunk size 3 x 2 MiB
+  ShortReply,           // reply shorter than its header says
+  WrongFileSize,        // header file size one byte off the file's (still covered)
+  DevindexBeyondTable,  // a range on device index 16, past the kernel's table
+  DevindexUnknown,      // a range on a device index the server does not serve
+  ZeroLengthExtent,     // an extra range of length 0
+  ExtentWraps,          // a range whose offset + length wraps past 2^64
+  ShortCoverage,        // the extents cover 2 MiB less than the file size
+  ReservedHeader,       // the header's reserved fields non-zero
+  ReservedExtent,       // a range's reserved field non-zero
+  ReservedInterleave,   // an interleaved extent's reserved field non-zero
+  StripsZero,           // an interleaved extent with strip count 0 (and no strips)
+  HugeStripCount,       // strip count 0xffffffff, the real strips after it
 };
 
 struct LateReply {

@@ -129,12 +129,12 @@ TEST(JudgeOpenErrors, AnotherErrnoOrASetupErrorFails) {
 
   // A step that expects ENODEV (the map names a device the server lacks).
   scenario::Step enodev = malformed_step();
-  enodev.famfs_args = {"--bad-fmap", "device-not-served"};
+  enodev.famfs_args = {"--bad-fmap", "devindex-unknown"};
   enodev.expect_open_errno = "ENODEV";
   auto wrong = agent_verdict(false);
   judge_open_errors(enodev, mounted({}, {refused("s", 22, "EINVAL")}), wrong);
   EXPECT_EQ(wrong.status, Status::Failed);
-  EXPECT_NE(wrong.message.find("not with ENODEV (--bad-fmap device-not-served): s (EINVAL text)"),
+  EXPECT_NE(wrong.message.find("not with ENODEV (--bad-fmap devindex-unknown): s (EINVAL text)"),
             std::string::npos)
       << wrong.message;
   auto right = agent_verdict(false);
