@@ -3,6 +3,7 @@
 // the outcome. Kernel splats that appear while a step runs fail it.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -29,6 +30,9 @@ struct StepContext {
   // What is left of the scenario's timeout: a step's deadline is the
   // earlier of its own and its scenario's.
   double time_left_s = 1e9;
+  // An earlier step's result by name (nullptr when none): steps that compare
+  // with another step (same maps, unchanged backing files) look it up here.
+  std::function<const report::StepResult*(const std::string&)> earlier;
   // The guest's artifact folder: files a run step prints as artifact
   // blocks (output_artifacts.h) go to <artifacts>/<step name>/.
   std::filesystem::path artifacts;
