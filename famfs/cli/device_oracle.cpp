@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -45,26 +46,38 @@ uint64_t DeviceOracle::tag() {
 
 std::string DeviceOracle::check(int fd, const fuse::FmapMessage& map, uint64_t size, size_t max_seams) const {
   if (size == 0) return "";
-  std::vector<std::pair<uint64_t, uint64_t>> spans = {{0, std::min(size, kAround)}};
-  for (uint64_t seam : fuse::fmap_seams(map, size, max_seams))
-    spans.push_back({seam - std::min(seam, kAround), std::min(size, seam + kAround)});
-  spans.push_back({size > kAround ? size - kAround : 0, size});
+  struct Span {
+    uint64_t from, to;
+    std::string where;
+  };
+  // Extent ends, to say which kind of seam a difference sits on.
+  std::vector<uint64_t> extent_ends;
+  uint64_t end = 0;
+  for (const auto& e : map.extents) extent_ends.push_back(end += e.length);
+  for (const auto& ie : map.interleaved) extent_ends.push_back(end += ie.nbytes);
+  std::vector<Span> spans = {{0, std::min(size, kAround), "at the file's start"}};
+  for (uint64_t seam : fuse::fmap_seams(map, size, max_seams)) {
+    bool extent_end = std::find(extent_ends.begin(), extent_ends.end(), seam) != extent_ends.end();
+    spans.push_back({seam - std::min(seam, kAround), std::min(size, seam + kAround),
+                     extent_end ? "across an extent end" : "across a chunk end"});
+  }
+  spans.push_back({size > kAround ? size - kAround : 0, size, "at the file's end"});
   auto device = dev_->bytes();
-  for (auto [from, to] : spans) {
+  for (const auto& [from, to, where] : spans) {
     uint8_t got[2 * kAround];
     ssize_t n = pread(fd, got, to - from, static_cast<off_t>(from));
     if (n != static_cast<ssize_t>(to - from))
-      return "reading " + std::to_string(to - from) + " bytes at " + std::to_string(from) + " gave " +
-             (n < 0 ? std::string(std::strerror(errno)) : std::to_string(n) + " bytes");
+      return where + ": reading " + std::to_string(to - from) + " bytes at " + std::to_string(from) +
+             " gave " + (n < 0 ? std::string(std::strerror(errno)) : std::to_string(n) + " bytes");
     for (uint64_t off = from; off < to; ++off) {
       auto place = fuse::fmap_locate(map, off);
-      if (!place) return "file offset " + std::to_string(off) + " is outside the map";
+      if (!place) return where + ": file offset " + std::to_string(off) + " is outside the map";
       if (place->dev != 0) continue;
       if (place->offset >= device.size())
-        return "file offset " + std::to_string(off) + " maps past the device";
+        return where + ": file offset " + std::to_string(off) + " maps past the device";
       uint8_t want = device[place->offset];
       if (got[off - from] != want)
-        return "file offset " + std::to_string(off) + " reads " + hex(got[off - from], 2) +
+        return where + ": file offset " + std::to_string(off) + " reads " + hex(got[off - from], 2) +
                ", device offset " + std::to_string(place->offset) + " holds " + hex(want, 2);
     }
   }

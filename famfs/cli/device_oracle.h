@@ -29,7 +29,9 @@ class DeviceOracle {
   // Reads 32 bytes of the open file `fd` around each seam of `map` below
   // `size` (at most `max_seams`), and its first and last 16 bytes, and
   // compares them with the device. "" when all match; otherwise the first
-  // difference, in words. Ranges on other devices are not checked.
+  // difference, in words, starting with where it is ("across an extent
+  // end: ...", "across a chunk end", "at the file's start", "at the
+  // file's end"). Ranges on other devices are not checked.
   std::string check(int fd, const fuse::FmapMessage& map, uint64_t size, size_t max_seams = 8) const;
 
   uint64_t data_offset() const { return data_offset_; }

@@ -91,12 +91,12 @@ TEST(DeviceOracle, BytesFromTheWrongPlaceAfterASeamAreCaught) {
   striped.interleaved[0].nbytes = 6 * M2;
   FakeFile wrong(through(striped, striped.file_size, t.bytes, 2 * M2));  // skewed from chunk 2 on
   std::string problem = t.oracle->check(wrong.fd.get(), striped, striped.file_size);
-  EXPECT_EQ(problem.rfind("file offset 4194304 reads ", 0), 0u) << problem;  // the second seam
+  EXPECT_EQ(problem.rfind("across a chunk end: file offset 4194304 reads ", 0), 0u) << problem;  // 2nd seam
   std::vector<uint8_t> cut = through(striped, striped.file_size, t.bytes);
   cut.resize(M2);
   FakeFile shorter(cut);
   EXPECT_EQ(t.oracle->check(shorter.fd.get(), striped, striped.file_size),
-            "reading 32 bytes at 2097136 gave 16 bytes");
+            "across a chunk end: reading 32 bytes at 2097136 gave 16 bytes");
 }
 
 }  // namespace

@@ -111,6 +111,8 @@ class Run {
       ++finding_kinds_[finding->kind];
       std::set<std::string> rules;  // each rule once per finding
       for (const auto& p : v.problems) rules.insert(server::rule_of(p));
+      if (v.problems.empty())  // a valid map: what went wrong, and where ("wrong-data: across an extent end")
+        rules.insert(finding->kind + (finding->detail.empty() ? "" : ": " + finding->detail));
       for (const auto& r : rules) ++finding_rules_[r];
       if (findings_ <= kFindingLines)
         out_ << "fuzz-open: FINDING " << server::saved_fmap_name(map.seed, map.index) << " (" << finding->kind

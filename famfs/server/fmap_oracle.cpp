@@ -50,17 +50,19 @@ std::string all_problems(const fuse::FmapVerdict& v) {
 
 std::optional<Finding> judge_open(const fuse::FmapVerdict& v, const OpenOutcome& o) {
   const std::string seen = "kernel: " + outcome_text(o) + "; rules: " + verdict_text(v);
-  if (!o.kernel_trouble.empty()) return Finding{"kernel-trouble", seen + "; kernel log: " + o.kernel_trouble};
+  if (!o.kernel_trouble.empty()) return Finding{"kernel-trouble", seen + "; kernel log: " + o.kernel_trouble, ""};
   if (v.valid()) {
-    if (o.open_errno) return Finding{"refused-valid", seen};
-    if (o.read_errno) return Finding{"unreadable", seen};
-    if (!o.data_problem.empty()) return Finding{"wrong-data", seen + "; " + o.data_problem};
+    if (o.open_errno) return Finding{"refused-valid", seen, ""};
+    if (o.read_errno) return Finding{"unreadable", seen, ""};
+    if (!o.data_problem.empty())
+      return Finding{"wrong-data", seen + "; " + o.data_problem,
+                     o.data_problem.substr(0, o.data_problem.find(':'))};
     return std::nullopt;
   }
-  if (!o.open_errno) return Finding{"accepted-invalid", seen};
+  if (!o.open_errno) return Finding{"accepted-invalid", seen, ""};
   std::vector<int> allowed = v.allowed_errnos();
   if (std::find(allowed.begin(), allowed.end(), o.open_errno) == allowed.end())
-    return Finding{"wrong-errno", seen};
+    return Finding{"wrong-errno", seen, ""};
   return std::nullopt;
 }
 

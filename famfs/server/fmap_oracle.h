@@ -21,6 +21,8 @@ struct Finding {
   std::string
       kind;  // accepted-invalid | refused-valid | wrong-errno | unreadable | wrong-data | kernel-trouble
   std::string text;  // one line: what the kernel did, what the rules say
+  // For wrong-data, where the difference was ("across an extent end", ...).
+  std::string detail;
 };
 
 std::optional<Finding> judge_open(const fuse::FmapVerdict& verdict, const OpenOutcome& outcome);

@@ -41,8 +41,10 @@ TEST(FmapOracle, EachDisagreementHasItsKind) {
   EXPECT_EQ(judge_open(valid(), opened(EIO))->kind, "unreadable");
   EXPECT_EQ(judge_open(valid(), opened(EIO))->text, "kernel: opened, read failed with EIO; rules: valid");
   OpenOutcome misplaced = opened();
-  misplaced.data_problem = "file offset 2097152 reads 0x00, device offset 4194304 holds 0x10";
+  misplaced.data_problem =
+      "across an extent end: file offset 2097152 reads 0x00, device offset 4194304 holds 0x10";
   EXPECT_EQ(judge_open(valid(), misplaced)->kind, "wrong-data");
+  EXPECT_EQ(judge_open(valid(), misplaced)->detail, "across an extent end");
   EXPECT_EQ(judge_open(malformed(), refused(ENOMEM))->kind, "wrong-errno");
   EXPECT_EQ(judge_open(unserved(), refused(EINVAL))->kind, "wrong-errno");
   EXPECT_EQ(judge_open(unserved(), refused(EINVAL))->text,
