@@ -2,12 +2,14 @@
 #   make run    build everything, boot the default scenarios on the lab kernel
 #   make test   unit tests (ASan+UBSan) and end-to-end tests in real QEMU
 #   make bench  boot-to-devdax-ready and suite timings, as JSON lines
-#   make nightly  the long runs: every variant's debug flavour on every scenario
+#   make nightly  the long runs: every variant's debug flavour on every scenario,
+#                 scenarios/nightly/ (100,000 fuzzed maps, ...)
 
 BUILD     ?= build/release
 ASAN      ?= build/asan
 FAMLAB     = $(BUILD)/lab/famlab
 SCENARIOS ?= scenarios
+NIGHTLY   ?= scenarios/nightly
 KERNEL    ?= plain
 JOBS      ?= $(shell nproc)
 # Debian's python3 (python3-pytest); a python3 earlier in PATH may lack pytest.
@@ -44,11 +46,14 @@ run: build
 bench: build
 	FAMLAB=$(FAMLAB) $(PYTHON) harness/bench/bench.py
 
+# Too long for `make test`: the debug matrix (pytest -m nightly) and every
+# scenario in $(NIGHTLY) on the famfs kernel.
 nightly: build
 	FAMLAB=$(FAMLAB) $(PYTHON) -m pytest -v -m nightly harness/tests
+	$(FAMLAB) run --kernel famfs --report-dir famlab-nightly $(NIGHTLY)
 
 format:
 	find base protocol lab famfs harness -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf build famlab-report
+	rm -rf build famlab-report famlab-nightly

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "famfs/cli/arguments.h"
+#include "famfs/cli/fuzz_open_command.h"
 #include "famfs/cli/inspect_commands.h"
 #include "famfs/cli/logplay_command.h"
 #include "famfs/cli/mount_command.h"
@@ -135,6 +136,36 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   MountArgs mount_args;
   CLI::App* mount = add_mount_command(app, mount_args);
 
+  FuzzOpenArgs fuzz;
+  CLI::App* fuzz_open = app.add_subcommand(
+      "fuzz-open",
+      "open the fuzz files of a --fuzz-fmap mount (or --replay saved maps) and judge the kernel");
+  fuzz_open->add_option("--seed", fuzz.seed, "the mount's --fuzz-fmap SEED");
+  fuzz_open->add_option("--count", fuzz.count, "how many maps to open");
+  fuzz_open->add_option("--first", fuzz.first, "the first map's index (default 0)");
+  fuzz_open->add_option("--device", fuzz.device, "the mount's DEVICE (the maps are made for its size)");
+  fuzz_open->add_option("--abi", fuzz.abi, "the mount's --abi (default rfc-v2)");
+  fuzz_open->add_option("--replay", fuzz.replay,
+                        "FILE: open a saved map served with --replay-fmap FILE (repeatable)");
+  fuzz_open->add_option("--save-dir", fuzz.save_dir, "save findings here as fmap-SEED-INDEX.fmap");
+  fuzz_open->add_option("--save", fuzz.save, "INDEX: save this map too, whatever happens (repeatable)");
+  fuzz_open->add_option("--max-saved", fuzz.max_saved, "save at most this many findings (default 20)");
+  fuzz_open->add_option("--progress", fuzz.progress, "a progress line every N maps (default 1000, 0: none)");
+  fuzz_open->add_flag("--artifacts", fuzz.artifacts, "print saved maps as famlab artifact blocks too");
+  fuzz_open->add_flag("--leak-check", fuzz.leak_check,
+                      "compare unreclaimable slab before and after (and kmemleak where there is one)");
+  fuzz_open->add_option("--leak-warmup", fuzz.leak_warmup,
+                        "maps opened before the leak check's baseline (default 1000, at most half)");
+  fuzz_open->add_option("--leak-budget-kb", fuzz.leak_budget_kb, "slab growth allowed regardless of count");
+  fuzz_open->add_option("--leak-budget-per-map", fuzz.leak_budget_bytes_per_map,
+                        "slab growth allowed per map, in bytes");
+  fuzz_open->add_flag("!--no-data-check", fuzz.data_check,
+                      "do not tag the device and compare what accepted files read with it");
+  fuzz_open->add_flag(
+      "--hold-open", fuzz.hold_open,
+      "keep files that open (after the warm-up) open to the end: the leak check must see them");
+  fuzz_open->add_option("mountpoint", fuzz.mountpoint)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -158,6 +189,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     if (getmap->parsed()) getmap_command(device, path, json, out);
     if (fsck->parsed()) return fsck_command(device, json, out);
     if (mount->parsed()) return mount_command(mount_args, out, err);
+    if (fuzz_open->parsed()) return fuzz_open_command(fuzz, out);
   } catch (const Error& e) {
     err << "famfs: " << e.what() << "\n";
     return 1;

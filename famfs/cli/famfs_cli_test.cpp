@@ -163,6 +163,25 @@ TEST(FamfsCli, BadInputIsAClearErrorAndChangesNothing) {
   EXPECT_EQ(famfs({"fsck", d.path}).status, 0);
 }
 
+TEST(FamfsCli, FuzzAndReplayOptionsAreCheckedBeforeAnythingHappens) {
+  Device d;
+  expect_failure(famfs({"mount", "--fuzz-fmap", "3", d.path, "/nonexistent"}),
+                 "--fuzz-fmap SEED and --fuzz-count N go together");
+  expect_failure(famfs({"mount", "--fuzz-fmap", "3", "--fuzz-count", "0", d.path, "/nonexistent"}),
+                 "--fuzz-count: 0 is not in 1..2^40");
+  expect_failure(
+      famfs({"mount", "--fuzz-fmap", "3", "--fuzz-count", "9", "--replay-fmap", "x", d.path, "/m"}),
+      "one kind of synthetic file at a time");
+  // A bad saved map stops the server before it mounts anything.
+  format::TempDeviceFile bad_map{4096};
+  expect_failure(famfs({"mount", "--replay-fmap", bad_map.path(), d.path, "/nonexistent"}),
+                 bad_map.path() + ":1: not a saved famfs map");
+  expect_failure(famfs({"fuzz-open", "/nonexistent"}), "give --seed SEED");
+  expect_failure(famfs({"fuzz-open", "--seed", "1", "--count", "1", "/nonexistent"}), "--device DEVICE");
+  expect_failure(famfs({"fuzz-open", "--seed", "1", "--count", "1", "--device", d.path, "/nonexistent"}),
+                 "/nonexistent/fmap-0: No such file or directory");
+}
+
 TEST(FamfsCli, MkdirParents) {
   Device d;
   expect_failure(famfs({"mkdir", d.path, "a/b/c"}), "'a' does not exist");

@@ -32,6 +32,12 @@ CLI::App* add_mount_command(CLI::App& app, MountArgs& a) {
   m->add_option("--status", a.status, "status file (JSON), rewritten atomically");
   m->add_option("--status-every", a.status_every, "rewrite the status after this many requests (default 64)");
   m->add_option("--bad-fmap", a.bad_fmap, "send malformed GET_FMAP replies: " + server::fmap_fault_words());
+  m->add_option(
+      "--fuzz-fmap", a.fuzz_seed,
+      "SEED: serve fmap-0 ... fmap-<N-1> in the root, each with fuzz map i of SEED (see --fuzz-count)");
+  m->add_option("--fuzz-count", a.fuzz_count, "N: how many fuzz files --fuzz-fmap serves");
+  m->add_option("--replay-fmap", a.replay_fmaps,
+                "FILE: serve the saved map FILE as a file named after it, in the root (repeatable)");
   m->add_option("--late", a.late,
                 "answer OPCODE (or all) MILLISECONDS late, e.g. get_fmap:3000 (repeatable)");
   m->add_option("--defer", a.defer,
@@ -96,6 +102,15 @@ server::ServerOptions to_server_options(const MountArgs& a) {
   auto fault = server::parse_fmap_fault(a.bad_fmap);
   if (!fault) throw Error("--bad-fmap: '" + a.bad_fmap + "' is not one of " + server::fmap_fault_words());
   o.fmap_fault = *fault;
+  if (a.fuzz_seed.has_value() != a.fuzz_count.has_value())
+    throw Error("--fuzz-fmap SEED and --fuzz-count N go together");
+  if (a.fuzz_count && (*a.fuzz_count == 0 || *a.fuzz_count > (1ull << 40)))
+    throw Error("--fuzz-count: " + std::to_string(*a.fuzz_count) + " is not in 1..2^40");
+  if (a.fuzz_seed && !a.replay_fmaps.empty())
+    throw Error("--fuzz-fmap and --replay-fmap: one kind of synthetic file at a time");
+  o.fuzz_seed = a.fuzz_seed;
+  o.fuzz_count = a.fuzz_count.value_or(0);
+  o.replay_fmaps = a.replay_fmaps;
   const fuse::FamfsAbi& famfs = fuse::famfs_abi(o.abi);
   for (const auto& l : a.late) o.late.push_back(server::parse_late_reply(l, famfs));
   for (const auto& l : a.defer) o.deferred.push_back(server::parse_late_reply(l, famfs));

@@ -30,6 +30,9 @@ struct MountArgs {
   std::string status;
   uint32_t status_every = 64;
   std::string bad_fmap = "none";
+  std::optional<uint64_t> fuzz_seed;
+  std::optional<uint64_t> fuzz_count;
+  std::vector<std::string> replay_fmaps;
   std::vector<std::string> late;
   std::vector<std::string> defer;
   std::vector<std::string> daxdevs;       // --daxdev INDEX=PATH

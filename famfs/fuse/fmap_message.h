@@ -18,6 +18,7 @@ struct FmapExtent {
   uint32_t devindex = 0;
   uint64_t offset = 0;
   uint64_t length = 0;
+  uint32_t reserved = 0;  // must be 0 on the wire; settable to send bad maps
 };
 
 struct FmapInterleave {
@@ -25,6 +26,7 @@ struct FmapInterleave {
   uint32_t chunk_size = 0;
   uint64_t nbytes = 0;
   std::vector<FmapExtent> strips;  // as present on the wire
+  uint64_t reserved = 0;
 };
 
 struct FmapMessage {
@@ -35,6 +37,10 @@ struct FmapMessage {
   uint64_t file_size = 0;
   std::vector<FmapExtent> extents;          // kExtSimple: present records
   std::vector<FmapInterleave> interleaved;  // kExtInterleave: present records
+  // The header's reserved fields (0 in a good map).
+  uint8_t reserved = 0;
+  uint32_t reserved0 = 0;
+  uint64_t reserved1 = 0;
 };
 
 // Well-formed messages, counts matching the records.
@@ -51,12 +57,11 @@ struct FmapDecodeResult {
 // Strict: the bytes must hold exactly what the header declares.
 FmapDecodeResult decode_fmap(std::span<const uint8_t> bytes);
 
-// What a famfs kernel refuses in a map, in words (empty when acceptable):
-// counts within the ABI's limits, every range 2 MiB aligned and inside its
-// device, a device index the connection has (`device_sizes`: index ->
-// bytes), power-of-two chunks, no two ranges overlapping on one device,
-// enough bytes to cover file_size. Lets tests prove that a "bad" map is bad
-// for the reason intended and that every good map is good.
+// What a famfs kernel refuses in this message once encoded, in words
+// (empty when acceptable): check_fmap (fmap_rules.h) on its bytes, with
+// the connection's devices (`device_sizes`: index -> bytes; an index the
+// connection lacks is a problem too). Lets tests prove that a "bad" map is
+// bad for the reason intended and that every good map is good.
 std::vector<std::string> fmap_problems(const FmapMessage& message, const FamfsAbi& abi,
                                        const std::map<uint32_t, uint64_t>& device_sizes,
                                        uint64_t expected_file_size);

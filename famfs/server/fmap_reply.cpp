@@ -1,6 +1,9 @@
 #include "famfs/server/fmap_reply.h"
 
+#include <algorithm>
+
 #include "famfs/format/layout.h"
+#include "famfs/fuse/fmap_rules.h"
 
 namespace famlab::famfs::server {
 namespace {
@@ -8,11 +11,6 @@ namespace {
 using fuse::FmapExtent;
 using fuse::FmapMessage;
 constexpr uint64_t kUnit = format::kAllocUnit;
-// FUSE_FAMFS_MAX_DAXDEVS, the lab kernels' device table per connection.
-constexpr uint32_t kKernelDaxdevTable = 16;
-// An index inside that table that the server never has (--daxdev stops at
-// what the scenario gives; none of them uses 9).
-constexpr uint32_t kUnknownDevindex = 9;
 
 // A simple map seen as one interleaved extent with a single strip, so the
 // strip and chunk faults have something to break.
@@ -24,6 +22,57 @@ FmapMessage as_interleaved(const FmapMessage& m) {
 // The first device range of the message (extent or strip), to be bent.
 FmapExtent& first_range(FmapMessage& m) {
   return m.ext_type == fuse::kExtSimple ? m.extents.front() : m.interleaved.front().strips.front();
+}
+
+// One more range of length 0, right after the first one (so nothing
+// overlaps): as a second simple extent while the count allows, else as a
+// further strip (an interleaved extent's capacity then drops to 0 too:
+// its shortest strip holds no chunk).
+void add_zero_length_range(FmapMessage& m, const fuse::FamfsAbi& abi) {
+  if (m.ext_type == fuse::kExtSimple && m.extents.size() < abi.max_extents) {
+    FmapExtent first = m.extents.front();
+    m.extents.push_back(FmapExtent{first.devindex, first.offset + first.length, 0});
+    m.nextents = static_cast<uint32_t>(m.extents.size());
+    return;
+  }
+  m = as_interleaved(m);
+  auto& ie = m.interleaved.front();
+  FmapExtent last = ie.strips.back();
+  ie.strips.push_back(FmapExtent{last.devindex, last.offset + last.length, 0});
+  ie.nstrips = static_cast<uint32_t>(ie.strips.size());
+}
+
+// Shortens the map from its end until it covers the largest 2 MiB multiple
+// below the file size, so only the coverage rule breaks. A file within one
+// unit has no such map: its last range ends up with length 0.
+void cover_less_than_the_file(FmapMessage& m) {
+  const uint64_t target = m.file_size == 0 ? 0 : (m.file_size - 1) / kUnit * kUnit;
+  auto shorten = [](uint64_t& length, uint64_t& excess) {
+    uint64_t cut = std::min(length, excess);
+    length -= cut;
+    excess -= cut;
+  };
+  if (m.ext_type == fuse::kExtSimple) {
+    uint64_t covered = 0;
+    for (const auto& e : m.extents) covered += e.length;
+    uint64_t excess = covered > target ? covered - target : 0;
+    while (excess && m.extents.size() > 1 && m.extents.back().length <= excess) {
+      excess -= m.extents.back().length;
+      m.extents.pop_back();
+    }
+    shorten(m.extents.back().length, excess);
+    m.nextents = static_cast<uint32_t>(m.extents.size());
+  } else {
+    uint64_t covered = 0;
+    for (const auto& ie : m.interleaved) covered += ie.nbytes;
+    uint64_t excess = covered > target ? covered - target : 0;
+    while (excess && m.interleaved.size() > 1 && m.interleaved.back().nbytes <= excess) {
+      excess -= m.interleaved.back().nbytes;
+      m.interleaved.pop_back();
+    }
+    shorten(m.interleaved.back().nbytes, excess);
+    m.nextents = static_cast<uint32_t>(m.interleaved.size());
+  }
 }
 
 }  // namespace
@@ -51,7 +100,7 @@ FmapMessage fmap_for(const format::Node& file, uint32_t devindex) {
 }
 
 FmapMessage malformed_fmap(const FmapMessage& good, FmapFault fault, const fuse::FamfsAbi& abi,
-                           uint64_t device_size) {
+                           uint64_t device_size, uint32_t unserved_device) {
   FmapMessage m = good;
   if (m.extents.empty() && m.interleaved.empty()) return m;  // nothing to bend
   switch (fault) {
@@ -123,10 +172,40 @@ FmapMessage malformed_fmap(const FmapMessage& good, FmapFault fault, const fuse:
           static_cast<uint32_t>(3 * kUnit);  // 2 MiB aligned, not a power of two
       break;
     case FmapFault::DevindexBeyondTable:
-      first_range(m).devindex = kKernelDaxdevTable;  // one past the last index the kernel keeps
+      first_range(m).devindex = fuse::kMaxDaxdevs;
       break;
     case FmapFault::DevindexUnknown:
-      first_range(m).devindex = kUnknownDevindex;
+      first_range(m).devindex = unserved_device;
+      break;
+    case FmapFault::ZeroLengthExtent:
+      add_zero_length_range(m, abi);
+      break;
+    case FmapFault::ExtentWraps:
+      first_range(m).offset = UINT64_MAX - kUnit + 1;  // aligned; + any length >= 2 MiB passes 2^64
+      break;
+    case FmapFault::ShortCoverage:
+      cover_less_than_the_file(m);
+      break;
+    case FmapFault::ReservedHeader:
+      m.reserved = 0x5a;
+      m.reserved0 = 0x5a5a5a5au;
+      m.reserved1 = 0x5a5a5a5a5a5a5a5aull;
+      break;
+    case FmapFault::ReservedExtent:
+      first_range(m).reserved = 0xa5a5a5a5u;
+      break;
+    case FmapFault::ReservedInterleave:
+      m = as_interleaved(m);
+      m.interleaved.front().reserved = 0xa5a5a5a5a5a5a5a5ull;
+      break;
+    case FmapFault::StripsZero:
+      m = as_interleaved(m);
+      m.interleaved.front().nstrips = 0;
+      m.interleaved.front().strips.clear();
+      break;
+    case FmapFault::HugeStripCount:
+      m = as_interleaved(m);
+      m.interleaved.front().nstrips = 0xFFFFFFFFu;  // the strips that follow stay as they were
       break;
     case FmapFault::WrongFileSize:
       // One byte short of the file: the extents still cover it, so only the
@@ -139,9 +218,10 @@ FmapMessage malformed_fmap(const FmapMessage& good, FmapFault fault, const fuse:
 }
 
 std::vector<uint8_t> fmap_reply_bytes(const format::Node& file, uint32_t devindex, FmapFault fault,
-                                      const fuse::FamfsAbi& abi, uint64_t device_size) {
+                                      const fuse::FamfsAbi& abi, uint64_t device_size,
+                                      uint32_t unserved_device) {
   std::vector<uint8_t> bytes =
-      fuse::encode_fmap(malformed_fmap(fmap_for(file, devindex), fault, abi, device_size));
+      fuse::encode_fmap(malformed_fmap(fmap_for(file, devindex), fault, abi, device_size, unserved_device));
   if (fault == FmapFault::ShortReply && bytes.size() > sizeof(fuse::FmapHeader))
     bytes.resize(bytes.size() - sizeof(fuse::FmapSimpleExt));  // the header still counts the cut record
   return bytes;

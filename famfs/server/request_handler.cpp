@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -46,6 +47,18 @@ bool changes_namespace(uint32_t opcode) {
     default:
       return false;
   }
+}
+
+// A synthetic file: read-only, root's, as large as it says.
+fuse::Attr synthetic_attr(const SyntheticFile& file) {
+  fuse::Attr a{};
+  a.ino = file.nodeid;
+  a.size = file.size;
+  a.blocks = (file.size + 511) / 512;
+  a.mode = S_IFREG | 0444;
+  a.nlink = 1;
+  a.blksize = kBlockSize;
+  return a;
 }
 
 }  // namespace
@@ -115,11 +128,54 @@ const format::Node* RequestHandler::file_node(uint64_t nodeid, int& err) const {
   return err ? nullptr : n;
 }
 
+std::optional<SyntheticFile> RequestHandler::synthetic(uint64_t nodeid) const {
+  return synthetic_ ? synthetic_->file(nodeid) : std::nullopt;
+}
+
+// A request on a synthetic file: attributes, opening and its map; its
+// bytes never come through the server.
+Bytes RequestHandler::synthetic_request(const fuse::InHeader& h, const fuse::Request& req,
+                                        const SyntheticFile& file) {
+  if (h.opcode == abi_.get_fmap_opcode) {
+    if (!famfs_active_) return error(h.unique, ENOSYS);
+    return fmap_reply(h.unique, file.reply, std::get<fuse::GetFmapArgs>(req.args));
+  }
+  switch (h.opcode) {
+    case fuse::kGetattr: {
+      fuse::AttrOut out{};
+      out.attr_valid = kCacheSeconds;
+      out.attr = synthetic_attr(file);
+      return reply_record(h.unique, out);
+    }
+    case fuse::kOpen: {
+      fuse::OpenOut out{};
+      out.fh = file.nodeid;
+      return reply_record(h.unique, out);
+    }
+    case fuse::kRelease:
+    case fuse::kFlush:
+    case fuse::kFsync:
+      return reply_ok(h.unique);
+    case fuse::kSetattr:
+      return error(h.unique, EPERM);
+    case fuse::kRead:
+    case fuse::kWrite:
+      recorder_.status().last_error = "READ/WRITE of synthetic file " + std::to_string(file.nodeid) +
+                                      ": its bytes are the device's, not the server's";
+      return error(h.unique, EIO);
+    default:
+      return other(h);
+  }
+}
+
 std::optional<Bytes> RequestHandler::handle(const fuse::Request& req) {
   const fuse::InHeader& h = req.header;
   const auto& a = req.args;
   if (role_ == format::Role::Client)
     if (auto refused = client_refusal(req)) return error(h.unique, *refused);
+  if (synthetic_ && h.opcode != fuse::kForget && h.opcode != fuse::kBatchForget &&
+      h.opcode != fuse::kInterrupt)
+    if (auto file = synthetic(h.nodeid)) return synthetic_request(h, req, *file);
   if (h.opcode == abi_.get_fmap_opcode) return get_fmap(h, std::get<fuse::GetFmapArgs>(a));
   if (h.opcode == abi_.get_daxdev_opcode) return get_daxdev(h);
   switch (h.opcode) {
@@ -199,6 +255,17 @@ Bytes RequestHandler::lookup(const fuse::InHeader& h, const fuse::NameArgs& a) {
   const format::Node* dir = fs_.tree().node(h.nodeid);
   if (!dir) return error(h.unique, ENOENT);
   if (!dir->is_dir) return error(h.unique, ENOTDIR);
+  if (synthetic_ && dir->ino == fuse::kRootNodeId) {
+    if (auto id = synthetic_->lookup(a.name); id && !fs_.tree().child(dir->ino, a.name)) {
+      fuse::EntryOut e{};
+      e.nodeid = *id;
+      e.generation = 1;
+      e.entry_valid = kCacheSeconds;
+      e.attr_valid = kCacheSeconds;
+      e.attr = synthetic_attr(*synthetic(*id));
+      return reply_record(h.unique, e);
+    }
+  }
   const format::Node* n = fs_.tree().child(dir->ino, a.name);
   if (!n) return error(h.unique, ENOENT);
   fuse::EntryOut e{};
@@ -325,14 +392,20 @@ Bytes RequestHandler::get_fmap(const fuse::InHeader& h, const fuse::GetFmapArgs&
   if (!n) return error(h.unique, err);
   uint32_t index = device_of(*n);
   uint64_t device_size = index == 0 ? fs_.superblock().device_size : device_bytes(index).size();
-  std::vector<uint8_t> body = fmap_reply_bytes(*n, index, options_.fmap_fault, abi_, device_size);
+  uint32_t unserved = 1;  // --bad-fmap devindex-unknown: the first index without --daxdev
+  while (options_.extra_daxdevs.count(unserved)) ++unserved;
+  std::vector<uint8_t> body = fmap_reply_bytes(*n, index, options_.fmap_fault, abi_, device_size, unserved);
   if (options_.size_drift) drifted_.insert(n->ino);  // from now on its attributes lie
+  return fmap_reply(h.unique, std::move(body), a);
+}
+
+Bytes RequestHandler::fmap_reply(uint64_t unique, std::vector<uint8_t> body, const fuse::GetFmapArgs& a) {
   if (a.reply_buffer_size && body.size() > *a.reply_buffer_size) {
     // RFC V2: too big for the kernel's buffer; say how much is needed.
-    uint32_t needed = static_cast<uint32_t>(body.size());
-    return reply_record(h.unique, needed);
+    uint32_t needed = static_cast<uint32_t>(std::min<size_t>(body.size(), UINT32_MAX));
+    return reply_record(unique, needed);
   }
-  return reply_ok(h.unique, body);
+  return reply_ok(unique, body);
 }
 
 Bytes RequestHandler::get_daxdev(const fuse::InHeader& h) {

@@ -14,6 +14,7 @@
 #include "famfs/server/daxdev_giver.h"
 #include "famfs/server/server_options.h"
 #include "famfs/server/status_recorder.h"
+#include "famfs/server/synthetic_files.h"
 
 namespace famlab::famfs::server {
 
@@ -36,6 +37,10 @@ class RequestHandler {
   // How GET_DAXDEV gives the kernel a device (the ioctl, daxdev_giver.h);
   // without one the reply alone goes out (tests, kernels that need none).
   void set_daxdev_giver(DaxdevGiver giver) { give_daxdev_ = std::move(giver); }
+
+  // Files that exist only in the server (fuzz and replay modes), shown in
+  // the root directory; nullptr for none. Not owned.
+  void set_synthetic_files(const SyntheticFiles* files) { synthetic_ = files; }
 
   const fuse::FamfsAbi& abi() const { return abi_; }
   // The kernel and the server agreed on FUSE_DAX_FMAP in INIT.
@@ -73,6 +78,10 @@ class RequestHandler {
   // (empty when that device was not opened).
   uint32_t device_of(const format::Node& n) const;
   std::span<uint8_t> device_bytes(uint32_t index);
+  std::optional<SyntheticFile> synthetic(uint64_t nodeid) const;
+  fuse::Bytes synthetic_request(const fuse::InHeader& h, const fuse::Request& request,
+                                const SyntheticFile& file);
+  fuse::Bytes fmap_reply(uint64_t unique, std::vector<uint8_t> body, const fuse::GetFmapArgs& a);
   // Replays what was appended since; the number of new entries, or nullopt
   // (with last_error set) when the filesystem changed under the mount.
   std::optional<uint64_t> replay_news();
@@ -90,6 +99,7 @@ class RequestHandler {
   DaxdevGiver give_daxdev_;
   // --size-drift: files whose map went out; their size grows by 2 MiB.
   std::set<uint64_t> drifted_;
+  const SyntheticFiles* synthetic_ = nullptr;
 };
 
 }  // namespace famlab::famfs::server

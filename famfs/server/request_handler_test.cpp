@@ -10,6 +10,7 @@
 #include "famfs/format/test_device.h"
 #include "famfs/fuse/famfs_wire.h"
 #include "famfs/fuse/fmap_message.h"
+#include "famfs/fuse/fmap_rules.h"
 #include "famfs/fuse/request_builder.h"
 
 namespace famlab::famfs::server {
@@ -375,6 +376,51 @@ TEST(RequestHandler, BadFmapOptionReachesTheWire) {
   auto m = fuse::decode_fmap(f.send(53, f.simple_ino, {record_bytes(in)}).body);
   ASSERT_TRUE(m.message);
   EXPECT_EQ(m.message->extents[0].offset % M2, 4096u);
+}
+
+TEST(RequestHandler, SyntheticFilesAreLookedUpOpenedAndMappedButNeverRead) {
+  Fixture f;
+  const fuse::FamfsAbi& abi = fuse::famfs_abi(fuse::AbiGeneration::RfcV2);
+  FuzzSetup setup{5, &abi, f.dev->size()};
+  FuzzFiles files(setup, 100);
+  f.handler->set_synthetic_files(&files);
+  f.init(1ULL << 42);
+  auto e = f.lookup(1, "fmap-7");
+  ASSERT_EQ(e.error, 0);
+  auto entry = as<fuse::EntryOut>(e.body);
+  FuzzCase c = fuzz_case(setup, 7);
+  EXPECT_EQ(entry.nodeid, kSyntheticNodeBase + 7);
+  EXPECT_EQ(entry.attr.size, c.file_size);
+  EXPECT_EQ(entry.attr.mode, S_IFREG | 0444u);
+  fuse::GetattrIn gin{};
+  EXPECT_EQ(as<fuse::AttrOut>(f.send(fuse::kGetattr, entry.nodeid, {record_bytes(gin)}).body).attr.size,
+            c.file_size);
+  EXPECT_EQ(f.send(fuse::kOpen, entry.nodeid, {record_bytes(fuse::OpenIn{})}).error, 0);
+  fuse::GetFmapIn in{fuse::kFmapMaxReply, 0};
+  auto fmap = f.send(53, entry.nodeid, {record_bytes(in)});
+  ASSERT_EQ(fmap.error, 0);
+  EXPECT_EQ(fmap.body, c.reply);
+  EXPECT_EQ(f.read(entry.nodeid, 0, 16).error, EIO);
+  // Only in the root, only names in range; the filesystem's own files stay.
+  EXPECT_EQ(f.lookup(f.dir_ino, "fmap-7").error, ENOENT);
+  EXPECT_EQ(f.lookup(1, "fmap-100").error, ENOENT);
+  EXPECT_EQ(as<fuse::EntryOut>(f.lookup(1, "striped").body).nodeid, f.striped_ino);
+}
+
+TEST(RequestHandler, ASyntheticMapTooBigForTheBufferAsksForMore) {
+  Fixture f;
+  SavedFmap big;
+  big.file_size = M2;
+  big.reply.assign(5000, 0);
+  ReplayFiles files({{"big", big}});
+  f.handler->set_synthetic_files(&files);
+  f.init(1ULL << 42);
+  fuse::GetFmapIn in{4096, 0};
+  auto first = f.send(53, kSyntheticNodeBase, {record_bytes(in)});
+  ASSERT_EQ(first.error, 0);
+  EXPECT_EQ(as<uint32_t>(first.body), 5000u);
+  in.size = 5000;
+  EXPECT_EQ(f.send(53, kSyntheticNodeBase, {record_bytes(in)}).body.size(), 5000u);
 }
 
 TEST(RequestHandler, NoReplyForForgetsAndRefusalsForChanges) {

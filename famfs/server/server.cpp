@@ -127,6 +127,18 @@ void fill_static_status(protocol::FamfsStatus& s, const ServerOptions& o) {
   s.at_start = read_credentials();
 }
 
+// --fuzz-fmap or --replay-fmap; nullptr when neither. The fuzz maps are
+// made for the device as the kernel sizes it (the dax device's size).
+std::unique_ptr<SyntheticFiles> synthetic_files(const ServerOptions& o, const format::Device& dev) {
+  if (o.fuzz_seed)
+    return std::make_unique<FuzzFiles>(FuzzSetup{*o.fuzz_seed, &fuse::famfs_abi(o.abi), dev.size()},
+                                       o.fuzz_count);
+  if (o.replay_fmaps.empty()) return nullptr;
+  std::vector<ReplayFiles::Entry> entries;
+  for (const auto& path : o.replay_fmaps) entries.push_back({replay_name(path), read_saved_fmap(path)});
+  return std::make_unique<ReplayFiles>(std::move(entries));
+}
+
 }  // namespace
 
 int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
@@ -146,6 +158,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   std::unique_ptr<format::Device> dev;
   std::vector<std::unique_ptr<format::Device>> extra;  // --daxdev, opened with DEVICE
   std::unique_ptr<format::Filesystem> fs;
+  std::unique_ptr<SyntheticFiles> synthetic;
   format::Role role = format::Role::Client;
   FuseMount mount;
   try {
@@ -168,6 +181,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     if (!dev) dev = format::Device::open(o.device, writable);
     if (extra.size() != o.extra_daxdevs.size()) open_extra();
     fs = std::make_unique<format::Filesystem>(*dev);
+    synthetic = synthetic_files(o, *dev);  // a bad --replay-fmap file stops us before the mount
     const format::Superblock& sb = fs->superblock();
     if (!format::is_zero(sb.master_id)) s.master_id = format::uuid_text(sb.master_id);
     role = format::decide_role(sb, host, o.role, o.device);
@@ -217,6 +231,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   RequestHandler handler(*fs, o, recorder, role);
+  handler.set_synthetic_files(synthetic.get());
   std::map<uint32_t, std::span<uint8_t>> extra_bytes;
   std::map<uint32_t, int> device_fds = {{0, dev->fd()}};
   size_t next = 0;

@@ -28,7 +28,7 @@ constexpr std::array<std::pair<MountMethod, const char*>, 3> kMountMethod{{
     {MountMethod::Syscall, "mount"},
     {MountMethod::Fusermount, "fusermount3"},
 }};
-constexpr std::array<std::pair<FmapFault, const char*>, 15> kFmapFault{{
+constexpr std::array<std::pair<FmapFault, const char*>, 23> kFmapFault{{
     {FmapFault::None, "none"},
     {FmapFault::Overlap, "overlap"},
     {FmapFault::BeyondDevice, "beyond-device"},
@@ -44,6 +44,14 @@ constexpr std::array<std::pair<FmapFault, const char*>, 15> kFmapFault{{
     {FmapFault::WrongFileSize, "wrong-file-size"},
     {FmapFault::DevindexBeyondTable, "devindex-beyond-table"},
     {FmapFault::DevindexUnknown, "devindex-unknown"},
+    {FmapFault::ZeroLengthExtent, "zero-length-extent"},
+    {FmapFault::ExtentWraps, "extent-wraps"},
+    {FmapFault::ShortCoverage, "short-coverage"},
+    {FmapFault::ReservedHeader, "reserved-header"},
+    {FmapFault::ReservedExtent, "reserved-extent"},
+    {FmapFault::ReservedInterleave, "reserved-interleave"},
+    {FmapFault::StripsZero, "strips-zero"},
+    {FmapFault::HugeStripCount, "huge-strip-count"},
 }};
 constexpr std::array<std::pair<fuse::DaxFmapPolicy, const char*>, 3> kDaxFmap{{
     {fuse::DaxFmapPolicy::Accept, "accept"},

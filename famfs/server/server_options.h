@@ -51,8 +51,16 @@ enum class FmapFault {
   ChunkNotPowerOfTwo,   // interleave chunk size 3 x 2 MiB
   ShortReply,           // reply shorter than its header says
   WrongFileSize,        // header file size one byte off the file's (still covered)
-  DevindexBeyondTable,  // a range on device 16: past the kernel's table of 16
-  DevindexUnknown,      // a range on device 9, which this connection does not have
+  DevindexBeyondTable,  // a range on device index 16, past the kernel's table
+  DevindexUnknown,      // a range on a device index the server does not serve
+  ZeroLengthExtent,     // an extra range of length 0
+  ExtentWraps,          // a range whose offset + length wraps past 2^64
+  ShortCoverage,        // the extents cover 2 MiB less than the file size
+  ReservedHeader,       // the header's reserved fields non-zero
+  ReservedExtent,       // a range's reserved field non-zero
+  ReservedInterleave,   // an interleaved extent's reserved field non-zero
+  StripsZero,           // an interleaved extent with strip count 0 (and no strips)
+  HugeStripCount,       // strip count 0xffffffff, the real strips after it
 };
 
 struct LateReply {
@@ -90,6 +98,13 @@ struct ServerOptions {
   std::string status_path;     // empty: no status file
   uint32_t status_every = 64;  // rewrite after this many requests
   FmapFault fmap_fault = FmapFault::None;
+  // --fuzz-fmap SEED --fuzz-count N: fmap-0 ... fmap-<N-1> in the root, each
+  // answering GET_FMAP with fuzz case i of SEED (fmap_fuzzer.h).
+  std::optional<uint64_t> fuzz_seed;
+  uint64_t fuzz_count = 0;
+  // --replay-fmap FILE (repeatable): a saved map (saved_fmap.h), shown in
+  // the root as replay_name(FILE).
+  std::vector<std::string> replay_fmaps;
   std::vector<LateReply> late;
   // --defer: like --late, but the server goes on answering other requests
   // meanwhile (the reply is held, not the server).

@@ -56,7 +56,8 @@ void judge_famfs_mount(const scenario::Step& step, const std::string& kernel,
 
 // expect_open_error: the agent reports the failed opens as failures; the
 // step passes when the mount itself worked and every file's open failed
-// with EINVAL (the kernel contract for a malformed map), and nothing else.
+// with the step's errno (EINVAL, the kernel contract for a malformed map,
+// unless expect_open_errno says otherwise), and nothing else.
 void judge_open_errors(const scenario::Step& step, const protocol::FamfsMountResult& result,
                        report::StepResult& r) {
   if (!step.expect_open_error) return;
@@ -80,7 +81,7 @@ void judge_open_errors(const scenario::Step& step, const protocol::FamfsMountRes
                           : "opened");
     if (f.open_errno == 0)
       opened += (opened.empty() ? "" : ", ") + f.name;
-    else if (f.open_errno_name != "EINVAL")
+    else if (f.open_errno_name != step.expect_open_errno)
       wrong_errno += (wrong_errno.empty() ? "" : ", ") + f.name + " (" + f.open_error + ")";
   }
   r.output += (r.output.empty() ? "" : "\n") + std::string("open results: ") + seen;
@@ -89,7 +90,7 @@ void judge_open_errors(const scenario::Step& step, const protocol::FamfsMountRes
     r.message = "opened although the map is malformed" + fault + ": " + opened;
   } else if (!wrong_errno.empty()) {
     r.status = Status::Failed;
-    r.message = "open failed, but not with EINVAL" + fault + ": " + wrong_errno;
+    r.message = "open failed, but not with " + step.expect_open_errno + fault + ": " + wrong_errno;
   } else {
     r.status = Status::Passed;
     r.message.clear();

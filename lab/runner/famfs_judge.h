@@ -35,7 +35,8 @@ void judge_famfs_mount(const scenario::Step& step, const std::string& kernel,
 std::string famfs_observed(const protocol::FamfsMountResult& result);
 
 // expect_open_error: passes the step when the mount worked and every
-// file's open failed with EINVAL; fails it when any file opened.
+// file's open failed with expect_open_errno (EINVAL unless the step says
+// otherwise); fails it when any file opened.
 void judge_open_errors(const scenario::Step& step, const protocol::FamfsMountResult& result,
                        report::StepResult& r);
 

@@ -127,6 +127,20 @@ TEST(JudgeOpenErrors, AnotherErrnoOrASetupErrorFails) {
   EXPECT_NE(r.message.find("not with EINVAL (--bad-fmap overlap): s (EIO text)"), std::string::npos)
       << r.message;
 
+  // A step that expects ENODEV (the map names a device the server lacks).
+  scenario::Step enodev = malformed_step();
+  enodev.famfs_args = {"--bad-fmap", "devindex-unknown"};
+  enodev.expect_open_errno = "ENODEV";
+  auto wrong = agent_verdict(false);
+  judge_open_errors(enodev, mounted({}, {refused("s", 22, "EINVAL")}), wrong);
+  EXPECT_EQ(wrong.status, Status::Failed);
+  EXPECT_NE(wrong.message.find("not with ENODEV (--bad-fmap devindex-unknown): s (EINVAL text)"),
+            std::string::npos)
+      << wrong.message;
+  auto right = agent_verdict(false);
+  judge_open_errors(enodev, mounted({}, {refused("s", 19, "ENODEV"), refused("i", 19, "ENODEV")}), right);
+  EXPECT_EQ(right.status, Status::Passed) << right.message;
+
   protocol::FamfsMountResult setup_failed;
   setup_failed.setup_error = "famfs mount failed (exit 1)";
   auto setup = agent_verdict(false);

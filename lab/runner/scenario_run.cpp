@@ -57,7 +57,8 @@ class StepLoop {
                       g->qmp_problem,
                       {},
                       {},
-                      {}});
+                      {},
+                      g->artifacts});
     }
   }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "base/small_file.h"
 #include "lab/common/paths.h"
 #include "lab/report/terminal.h"
 #include "lab/runner/scripted_guest.h"
@@ -70,6 +71,9 @@ testing::Script shell_like() {
     if (req.shell == "warn") r.kmsg = kWarn;
     if (req.shell == "panic") r.panic = kPanic;
     r.output = "ran: " + req.shell + "\n";
+    if (req.shell == "save")
+      r.output += "famlab-artifact-begin m.fmap\nreply 00\nfamlab-artifact-end m.fmap\n";
+    if (req.shell == "save-badly") r.output += "famlab-artifact-begin m.fmap\nreply 00\n";
     return r;
   };
 }
@@ -111,6 +115,21 @@ TEST(StepLoop, PassingStepsPassAndTheirOutputIsKept) {
   ASSERT_EQ(res.steps.size(), 2u);
   EXPECT_EQ(res.steps[1].output, "ran: exit 0\n");
   EXPECT_EQ(g.backend->requests().size(), 2u);
+}
+
+TEST(StepLoop, ArtifactBlocksInARunStepsOutputAreKeptInItsFolder) {
+  ScriptedGuest g("", shell_like());
+  g.guest->artifacts = g.dir.path();
+  auto sc = scenario_of({run("fuzz", "save"), run("broken", "save-badly")});
+  sc.keep_going = true;
+  auto res = run_on(sc, {g.guest.get()});
+  EXPECT_EQ(res.steps[0].status, Status::Passed) << res.steps[0].message;
+  EXPECT_EQ(res.steps[0].data["artifacts"], nlohmann::json::array({"fuzz/m.fmap"}));
+  EXPECT_EQ(res.steps[0].data["exit"], 0);
+  EXPECT_EQ(read_small_file(g.dir.path() / "fuzz" / "m.fmap"), "reply 00\n");
+  EXPECT_EQ(res.steps[1].status, Status::Failed);
+  EXPECT_EQ(res.steps[1].message,
+            "output artifacts: artifact 'm.fmap' has no end line (famlab-artifact-end m.fmap)");
 }
 
 TEST(StepLoop, AWrongExitFailsTheStepAndSkipsTheRest) {

@@ -9,6 +9,7 @@
 #include "lab/common/hash.h"
 #include "lab/runner/famfs_judge.h"
 #include "lab/runner/fault_judge.h"
+#include "lab/runner/output_artifacts.h"
 #include "lab/runner/placement_check.h"
 #include "lab/runner/qmp_steps.h"
 #include "protocol/famfs_file.h"
@@ -78,6 +79,29 @@ void judge_output(const scenario::Step& step, StepOutcome& out) {
       r.message = "output matches rejected /" + re + "/: '" + m.str() + "'";
       return;
     }
+  }
+}
+
+// Artifact blocks in a run step's output become files in the guest's
+// artifacts, <artifacts>/<step>/NAME; the step's data lists them. A block
+// that cannot be kept fails the step (a guest tool's mistake, said as such).
+void keep_output_artifacts(const scenario::Step& step, const StepContext& ctx, StepOutcome& out) {
+  auto& r = out.result;
+  OutputArtifacts found = find_output_artifacts(r.output);
+  if (found.files.empty() && found.problems.empty()) return;
+  nlohmann::json kept = nlohmann::json::array();
+  try {
+    if (!ctx.artifacts.empty())
+      for (const auto& path : write_output_artifacts(ctx.artifacts / step.name, found.files))
+        kept.push_back((std::filesystem::path(step.name) / path.filename()).string());
+  } catch (const Error& e) {
+    found.problems.push_back(e.what());
+  }
+  if (!r.data.is_object()) r.data = nlohmann::json::object();
+  r.data["artifacts"] = kept;
+  if (!found.problems.empty() && r.status == Status::Passed) {
+    r.status = Status::Failed;
+    r.message = "output artifacts: " + found.problems.front();
   }
 }
 
@@ -352,6 +376,7 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
     out.result.message = "the scenario's timeout ran out during the step";
   }
   if (out.vm_alive) judge_result(step, ctx, call, out);
+  if (step.action == Action::Run) keep_output_artifacts(step, ctx, out);
   judge_output(step, out);
   fail_on_splats(out);
   return out;

@@ -2,6 +2,7 @@
 // Turns one scenario step into agent requests (or a host check) and judges
 // the outcome. Kernel splats that appear while a step runs fail it.
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <utility>
@@ -44,6 +45,9 @@ struct StepContext {
   std::map<int, uint64_t> region_base;
   std::map<int, std::map<std::string, famfs::format::FileMap>> famfs_maps;
   std::vector<PoisonTarget> injected;
+  // The guest's artifact folder: files a run step prints as artifact
+  // blocks (output_artifacts.h) go to <artifacts>/<step name>/.
+  std::filesystem::path artifacts;
 };
 
 struct StepOutcome {

@@ -112,6 +112,10 @@ struct Step {
   std::string expect_same_maps_as;
   std::map<std::string, std::string> expect_data;
   bool expect_open_error = false;
+  // expect_open_errno: the errno every refused open must carry (EINVAL by
+  // default: a malformed map; ENODEV when the map names a device the server
+  // does not serve).
+  std::string expect_open_errno = "EINVAL";
   bool check_placement = false;
   // Which guest runs the step (a [[guest]] name; the first guest when the
   // scenario has one guest or the step says nothing). `guest = "*"` in the

@@ -279,8 +279,12 @@ TEST(CheckScenario, FamfsFileMistakesAreEachReportedWhereTheyAre) {
       {58,
        "step 'too-big': the files need 538M of famfs (with superblock and log), more than region 0 has "
        "(512M)"},
-      {63, "step 'bad-extents': files[0]: extent '3M' is not a non-zero multiple of 2M"},
-      {63, "step 'bad-extents': files[1]: extents lists 1 or 2 extents (the RFC V2 kernels take at most 2)"},
+      {63, "step 'errno-alone': expect_open_errno needs expect_open_error = true"},
+      {69,
+       "step 'bad-errno': expect_open_errno = \"EFOO\" is not one of EACCES, EBUSY, EINVAL, ENODEV, ENOENT, "
+       "ENXIO"},
+      {74, "step 'bad-extents': files[0]: extent '3M' is not a non-zero multiple of 2M"},
+      {74, "step 'bad-extents': files[1]: extents lists 1 or 2 extents (the RFC V2 kernels take at most 2)"},
   };
   EXPECT_EQ(got, want);
 }
@@ -336,7 +340,26 @@ TEST(CheckScenario, ShippedFamfsDataScenariosAreValid) {
   Scenario bad = load_scenario(dir / "malformed-maps.toml");
   int malformed = 0;
   for (const auto& s : bad.steps) malformed += s.expect_open_error;
-  // Every --bad-fmap kind but none and devindex-unknown (that one is an
-  // ENODEV from GET_DAXDEV, checked by a run step of its own).
-  EXPECT_EQ(malformed, 13);
+  EXPECT_EQ(malformed, 22);  // every --bad-fmap kind but none
+}
+
+TEST(CheckScenario, MapFuzzingScenariosAreValidAndTheNightlyOneIsTenTimesLarger) {
+  const std::filesystem::path dir = std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios";
+  for (const auto& name : {dir / "fmap-fuzz.toml", dir / "nightly" / "fmap-fuzz-nightly.toml"}) {
+    SCOPED_TRACE(name.string());
+    for (const auto& p : check_scenario(name)) ADD_FAILURE() << p.str();
+  }
+  auto count = [](const Scenario& sc) {
+    for (const auto& s : sc.steps) {
+      auto at = s.command.find("fuzz-open --seed ");
+      if (at == std::string::npos) continue;
+      auto c = s.command.find("--count ", at);
+      return std::stoull(s.command.substr(c + 8));
+    }
+    return 0ull;
+  };
+  uint64_t test = count(load_scenario(dir / "fmap-fuzz.toml"));
+  uint64_t nightly = count(load_scenario(dir / "nightly" / "fmap-fuzz-nightly.toml"));
+  EXPECT_GE(nightly, 100000u);
+  EXPECT_GE(nightly, 10 * test);
 }

@@ -36,7 +36,7 @@ const std::map<Action, std::set<std::string>>& action_keys() {
       {Action::Dmesg, {"expect_output", "reject_output"}},
       {Action::FamfsMount,
        {"region", "size", "seed", "famfs_args", "expect_famfs", "expect_decided_by", "files", "expect_data",
-        "expect_open_error", "check_placement", "famfs_role", "expect_same_maps_as"}},
+        "expect_open_error", "expect_open_errno", "check_placement", "famfs_role", "expect_same_maps_as"}},
       {Action::Join, {"join"}},
       {Action::Qmp,
        {"command", "arguments", "device", "expect_error", "expect_return", "expect_output", "reject_output"}},
@@ -65,6 +65,7 @@ const std::vector<std::string>& step_keys() {
                                   "files",
                                   "expect_data",
                                   "expect_open_error",
+                                  "expect_open_errno",
                                   "check_placement",
                                   "join",
                                   "famfs_role",
@@ -76,6 +77,9 @@ const std::vector<std::string>& step_keys() {
   }();
   return keys;
 }
+
+// The errnos a famfs open may be refused with (kernel-config/patches/README.md).
+const std::set<std::string> kOpenErrnos = {"EINVAL", "ENODEV", "EBUSY", "EACCES", "ENXIO", "ENOENT"};
 
 constexpr uint64_t kFamfsUnit = 2 * MiB;  // famfs maps whole PMD pages
 constexpr int64_t kFamfsMaxStrips = 16;
@@ -234,6 +238,8 @@ void check_famfs_keys(TomlTable& t, const Step& s) {
     t.error("check_placement", step + "check_placement needs data, but expect_open_error says no file opens");
   if (s.expect_open_error && !s.expect_data.empty())
     t.error("expect_data", step + "expect_data needs data, but expect_open_error says no file opens");
+  if (t.has("expect_open_errno") && !s.expect_open_error)
+    t.error("expect_open_errno", step + "expect_open_errno needs expect_open_error = true");
 }
 
 // What could be read of a step even when the step as a whole cannot.
@@ -289,6 +295,16 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
   s.files = read_files(t, s.name, file, out);
   s.expect_data = read_string_or_kernel_map(t, "expect_data", s.name, {"dax", "server"});
   if (auto v = t.get_bool("expect_open_error")) s.expect_open_error = *v;
+  if (auto v = t.get_string("expect_open_errno")) {
+    if (kOpenErrnos.count(*v)) {
+      s.expect_open_errno = *v;
+    } else {
+      std::string list;
+      for (const auto& e : kOpenErrnos) list += (list.empty() ? "" : ", ") + e;
+      t.error("expect_open_errno",
+              "step '" + s.name + "': expect_open_errno = \"" + *v + "\" is not one of " + list);
+    }
+  }
   if (auto v = t.get_bool("check_placement")) s.check_placement = *v;
   if (auto v = t.get_string("guest")) {
     if (*v != "*" && !is_valid_name(*v))
