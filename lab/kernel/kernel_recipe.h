@@ -2,6 +2,7 @@
 // Which kernels famlab knows how to make, as data (images/kernels.toml), so
 // adding a variant is a data change, not a code change.
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,13 @@ KernelRecipe load_kernel_recipe(const std::filesystem::path& root);
 
 // The variant called `name`; an unknown name is an error listing the known ones.
 const Variant& find_variant(const KernelRecipe& recipe, const std::string& name);
+
+// `variant` with the texts of some of its patches replaced: each text is
+// written once under `dir` (named by its hash, keeping the patch's file
+// name, so the build's cache key and logs stay readable) and takes the
+// original's place in the series. Name, fragments and object tree are the
+// variant's. A key that is not one of its patches is an error.
+Variant with_patch_texts(const Variant& variant, const std::map<std::filesystem::path, std::string>& texts,
+                         const std::filesystem::path& dir);
 
 }  // namespace famlab::kernel
