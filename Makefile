@@ -2,6 +2,7 @@
 #   make run    build everything, boot the default scenarios on the lab kernel
 #   make test   unit tests (ASan+UBSan) and end-to-end tests in real QEMU
 #   make bench  boot-to-devdax-ready and suite timings, as JSON lines
+#   make mutate the kill matrix of our famfs patch series (hours; also make nightly)
 
 BUILD     ?= build/release
 ASAN      ?= build/asan
@@ -12,7 +13,7 @@ JOBS      ?= $(shell nproc)
 # Debian's python3 (python3-pytest); a python3 earlier in PATH may lack pytest.
 PYTHON    ?= /usr/bin/python3
 
-.PHONY: all deps build unit e2e test run bench format clean
+.PHONY: all deps build unit e2e test run bench mutate nightly format clean
 
 all: build
 
@@ -43,8 +44,18 @@ run: build
 bench: build
 	FAMLAB=$(FAMLAB) $(PYTHON) harness/bench/bench.py
 
+# Every mutant of kernel-config/mutations/famfs.toml against every shipped
+# scenario for its kernel: one kernel rebuild and one guest at a time, so
+# hours. Resumable: cells already decided (in ~/.cache/famlab/mutate) are
+# not run again; MUTATE_ARGS=--first-kill gives the score without the full matrix.
+MUTATIONS ?= kernel-config/mutations/famfs.toml
+mutate: build
+	$(FAMLAB) mutate --report-dir famlab-mutate $(MUTATE_ARGS) $(MUTATIONS) $(SCENARIOS)
+
+nightly: mutate
+
 format:
 	find base protocol lab famfs harness -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf build famlab-report
+	rm -rf build famlab-report famlab-mutate
