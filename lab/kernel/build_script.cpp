@@ -1,5 +1,6 @@
 #include "lab/kernel/build_script.h"
 
+#include <csignal>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
@@ -54,7 +55,22 @@ void run_build_script(const BuildScriptRun& run) {
   ProcessOptions opts;
   opts.stdout_file = run.log;
   opts.env["CCACHE_DIR"] = run.ccache.string();
-  ProcessResult r = run_process(argv, opts);
+  ProcessResult r;
+  if (!run.cancelled) {
+    r = run_process(argv, opts);
+  } else {
+    // Polled, so an interrupt stops make and every compiler under it (the
+    // child's whole process group) instead of waiting for the build.
+    Child child(argv, opts);
+    std::optional<int> code;
+    while (!(code = child.wait_for(std::chrono::milliseconds(200))))
+      if (run.cancelled()) {
+        child.kill_group(SIGKILL);
+        child.wait();
+        throw Error("kernel build interrupted; partial log: " + run.log.string());
+      }
+    r.exit_code = *code;
+  }
   if (r.exit_code == 0) return;
   // Exit 3 is the script's "patch does not apply": its rejected hunks follow
   // the headline, so show more of the log.

@@ -162,6 +162,7 @@ Kernel build_lab_kernel(const Variant& variant, const LabBuildEnv& env, const Lo
   run.fragments = snap.variant.fragments;
   run.patches = snap.variant.patches;
   run.log = tmp / "build.log";
+  run.cancelled = env.cancelled;
   log("kernel " + variant.name + ": not cached, building (a few minutes; log: " + run.log.string() + ")");
   try {
     run_build_script(run);

@@ -3,6 +3,7 @@
 // by content: cache_dir()/kernels/<variant>-<key16>/ holds bzImage, config,
 // release, provenance and build.log. A hit runs no make at all.
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "lab/kernel/kernel.h"
@@ -16,6 +17,7 @@ struct LabBuildEnv {
   std::filesystem::path source;  // /usr/src/linux-source-6.12.tar.xz
   std::string source_version;    // its Debian package version
   std::filesystem::path cache;   // cache_dir()
+  std::function<bool()> cancelled;  // optional: polled during a build, true stops it (famlab mutate)
 };
 
 // The real environment: the checkout's script, the installed linux-source

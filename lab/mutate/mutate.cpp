@@ -107,6 +107,7 @@ class MatrixRun {
  public:
   MatrixRun(const MutateOptions& o, Plan plan, std::ostream& out)
       : o_(o), plan_(std::move(plan)), out_(out), cache_(cache_dir() / "mutate"), env_(kernel::default_lab_build_env()) {
+    env_.cancelled = [] { return vm::interrupted(); };  // SIGINT stops a kernel build at once
     fs::create_directories(o_.report_dir);
     log_file_.open(o_.report_dir / "famlab-mutate.log", std::ios::app);
     m_.variant = plan_.variant.name;
@@ -129,7 +130,11 @@ class MatrixRun {
     auto t0 = Clock::now();
     out_ << "mutate: " << m_.rows.size() << " mutant(s) of " << m_.variant << " x " << m_.scenarios.size()
          << " scenario(s); details in " << (o_.report_dir / "famlab-mutate.log").string() << "\n";
-    baseline();
+    try {
+      baseline();
+    } catch (const Error&) {
+      if (!vm::interrupted()) throw;  // an interrupted baseline build still leaves a (partial) report
+    }
     for (auto& row : m_.rows) {
       if (vm::interrupted()) break;
       mutant(row);
@@ -159,7 +164,8 @@ class MatrixRun {
     kernel::KernelRequest req;
     req.spec = plan_.variant.name;
     out_ << "baseline " << m_.variant << ": building or finding the kernel and image\n";
-    runner::GuestSoftware sw = runner::prepare_guest(req, log_);
+    kernel::build_lab_kernel(plan_.variant, env_, [&](const std::string& s) { log_.info(s); });
+    runner::GuestSoftware sw = runner::prepare_guest(req, log_);  // the kernel is cached now
     image_hash_ = sw.image.hash;
     std::string key = kernel::lab_kernel_key(plan_.variant, env_);
     m_.baseline.resize(plan_.scenarios.size());
@@ -191,8 +197,8 @@ class MatrixRun {
     kernel::KernelRequest req;
     req.spec = plan_.variant.name;
     req.patch_texts[patch] = planted.patch_text;
-    row.kernel_key = kernel::lab_kernel_key(
-        kernel::with_patch_texts(plan_.variant, req.patch_texts, cache_dir() / "patch-texts"), env_);
+    kernel::Variant mutated = kernel::with_patch_texts(plan_.variant, req.patch_texts, cache_dir() / "patch-texts");
+    row.kernel_key = kernel::lab_kernel_key(mutated, env_);
     std::string head = "mutant " + mu.id + " [" + mu.klass + "]";
     if (mu.equivalent && o_.skip_equivalent) {
       out_ << head << ": declared equivalent, not run (--skip-equivalent)\n";
@@ -227,7 +233,8 @@ class MatrixRun {
     out_ << head << ": building (" << mu.patch << " line " << row.patch_line << ")\n";
     auto b0 = Clock::now();
     try {
-      kernel::resolve_kernel(req, [&](const std::string& s) { log_.info(s); });
+      // Built here (interruptible); the runner then finds it in the cache.
+      kernel::build_lab_kernel(mutated, env_, [&](const std::string& s) { log_.info(s); });
     } catch (const Error& e) {
       row.build_seconds = since(b0);
       row.seconds = since(t0);
