@@ -10,7 +10,9 @@
   guests, all measured by famlab-bw on the same region in the same guest:
   raw devdax mmap, a famfs file over fs-dax (read/write(2) and mmap), and
   the same file through the server's READ/WRITE (fallback); plus the ratio
-  famfs/raw that issue 5 targets (>= 0.9).
+  famfs/raw that issue 5 targets (>= 0.9);
+- multi_guest_ready: wall time from start to every guest brought up, for
+  1, 2 and 4 guests booted side by side sharing one CXL device, median of 3.
 """
 import json
 import os
@@ -72,6 +74,33 @@ def famfs_bandwidth():
                  value=round(med[("famfs-dax", method, direction)] / raw, 2))
 
 
+def multi_guest_scenario(d, guests):
+    """A scenario of `guests` guests on cxl1, sharing mem0 when there are several."""
+    topo = ROOT / "scenarios/topologies/cxl1.toml"
+    text = f'name = "bench-{guests}-guests"\ntimeout = 600\n'
+    if guests > 1:
+        text += 'shared_devices = ["mem0"]\n'
+    for i in range(guests):
+        text += f'\n[[guest]]\nname = "g{i}"\ntopology = "{topo}"\n'
+    text += '\n[[step]]\nname = "bring-up"\nguest = "*"\naction = "bringup"\n'
+    path = pathlib.Path(d) / f"bench-{guests}.toml"
+    path.write_text(text)
+    return path
+
+
+def multi_guest_ready(kernel="plain", runs=3):
+    with tempfile.TemporaryDirectory() as d:
+        for guests in [1, 2, 4]:
+            sc = multi_guest_scenario(d, guests)
+            famlab_run("--kernel", kernel, sc)  # warm the caches
+            ready = []
+            for _ in range(runs):
+                rep, _ = famlab_run("--kernel", kernel, sc)
+                ready.append(rep["scenarios"][0]["boot_to_ready_seconds"])
+            emit(metric="multi_guest_ready", kernel=kernel, guests=guests, unit="s",
+                 median=round(statistics.median(ready), 3), runs=[round(x, 3) for x in ready])
+
+
 def main():
     for variant in ["plain", "famfs", "famfs-v3", "famfs-rfc"]:
         emit(metric="kernel_no_change_rebuild", kernel=variant, unit="s", value=round(kernel_cache_hit(variant), 3))
@@ -91,6 +120,7 @@ def main():
         emit(metric="devdax_read_bandwidth", kernel=kernel, unit="MB/s", median=round(statistics.median(read), 1))
     if os.environ.get("FAMLAB_BENCH_FAMFS", "1") == "1":
         famfs_bandwidth()
+    multi_guest_ready()
     rep, wall = famlab_run(ROOT / "scenarios")
     emit(metric="default_suite_wall", kernel="plain", unit="s", value=round(wall, 1),
          scenarios=len(rep["scenarios"]))

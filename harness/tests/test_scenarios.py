@@ -1,5 +1,7 @@
 """The shipped scenarios on real QEMU: devdax comes up as the topology says,
 and the host finds every pattern granule where the interleave math puts it."""
+import pathlib
+
 import pytest
 
 from conftest import ROOT
@@ -66,3 +68,18 @@ def test_artifacts_are_enough_to_reproduce(lab_run, name):
     cmd = (art / "qemu-command.sh").read_text()
     assert "cxl=on" in cmd and "cxl-type3" in cmd
     assert "Linux version" in (art / "dmesg.log").read_text()
+
+
+def test_a_file_listed_twice_runs_once_and_one_name_in_two_files_gets_two_folders(famlab, tmp_path):
+    one = ROOT / "scenarios" / "boot-and-devdax.toml"
+    twin = tmp_path / "twin.toml"  # another file, same scenario name
+    twin.write_text(one.read_text().replace('topology = "topologies/', f'topology = "{ROOT}/scenarios/topologies/'))
+    r = famlab("run", one, one, twin)
+    assert r.code == 0, r
+    assert "is listed twice: it runs once" in r.out + r.err
+    runs = [s for s in r.report["scenarios"] if s["name"] == "boot-and-devdax"]
+    assert len(runs) == 2
+    folders = sorted(pathlib.Path(s["artifacts"]).name for s in runs)
+    assert folders == ["boot-and-devdax-plain", "boot-and-devdax-plain-2"], folders
+    for s in runs:
+        assert (pathlib.Path(s["artifacts"]) / "serial.log").exists()

@@ -5,7 +5,6 @@
 // boots (sharing its memory as in a run) and --guest names the one whose
 // console you get.
 #include <iostream>
-#include <thread>
 
 #include "base/error.h"
 #include "lab/cli/commands.h"
@@ -76,15 +75,8 @@ int cmd_shell(const ShellArgs& args) {
         setup, [](const runner::GuestSetup&) { return std::make_unique<vm::QemuBackend>(); }));
     if (setup.interactive) console = guests.back().get();
   }
-  std::vector<runner::BootOutcome> boots(guests.size());
-  {
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < guests.size(); ++i)
-      threads.emplace_back([&, i] { boots[i] = runner::boot_guest(*guests[i], 180); });
-    for (auto& t : threads) t.join();
-  }
-  for (size_t i = 0; i < guests.size(); ++i)
-    if (boots[i].step.status != report::Status::Passed) throw Error("boot failed: " + boots[i].step.message);
+  for (const auto& boot : runner::boot_guests(guests, 180))
+    if (boot.step.status != report::Status::Passed) throw Error("boot failed: " + boot.step.message);
 
   if (!args.no_bringup) {
     for (auto& g : guests) {

@@ -61,7 +61,7 @@ TEST(QemuArgs, OneDeviceTopologyInFull) {
       "-initrd",
       "/k/initrd.cpio.gz",
       "-append",
-      "console=ttyS0 panic=-1 loglevel=4",
+      "console=ttyS0 panic=-1 loglevel=4 no_timer_check",
       "-device",
       "virtio-serial-pci,id=vser0,bus=pcie.0",
       "-chardev",
@@ -123,7 +123,7 @@ TEST(QemuArgs, PmemOnlyMachineHasNoCxlAndAMemmap) {
   QemuPlan plan = make_qemu_plan(shipped("pmem.toml"), in);
   EXPECT_EQ(values_of(plan.argv, "-machine"), std::vector<std::string>{"q35"});
   EXPECT_EQ(values_of(plan.argv, "-m"), std::vector<std::string>{"6G,maxmem=8G,slots=8"});
-  EXPECT_EQ(plan.kernel_cmdline, "console=ttyS0 panic=-1 loglevel=4 memmap=512M!4G famlab.debug=1");
+  EXPECT_EQ(plan.kernel_cmdline, "console=ttyS0 panic=-1 loglevel=4 no_timer_check memmap=512M!4G famlab.debug=1");
   EXPECT_EQ(values_of(plan.argv, "-append"), std::vector<std::string>{plan.kernel_cmdline});
   EXPECT_TRUE(values_of(plan.argv, "-M").empty());
   EXPECT_TRUE(plan.backing.empty());

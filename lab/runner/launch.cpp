@@ -1,6 +1,8 @@
 #include "lab/runner/launch.h"
 
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include "base/error.h"
 #include "lab/plan/guest_plan.h"
@@ -40,24 +42,17 @@ std::unique_ptr<Guest> plan_guest(const GuestSetup& setup, const BackendFactory&
   return g;
 }
 
-BootOutcome boot_guest(Guest& guest, double timeout_s) {
+namespace {
+
+// The boot step of a started guest: waits for its hello and judges it.
+BootOutcome await_boot(Guest& guest, double timeout_s) {
   BootOutcome out;
   report::StepResult& boot = out.step;
   boot.name = "boot";
   boot.action = "boot";
   boot.guest = guest.name;
   boot.status = report::Status::Passed;
-  vm::CallResult b;
-  try {
-    b = guest.session->boot(timeout_s);
-  } catch (const vm::HostError&) {
-    throw;
-  } catch (const Error& e) {
-    boot.status = report::Status::Error;
-    boot.message = e.what();
-    out.infrastructure = true;
-    return out;
-  }
+  vm::CallResult b = guest.session->wait_for_hello(timeout_s);
   boot.seconds = b.seconds;
   for (const auto& s : b.splats) boot.splats.push_back({s.kind, s.title, s.text});
   if (b.outcome != vm::Outcome::Finished) {
@@ -76,6 +71,57 @@ BootOutcome boot_guest(Guest& guest, double timeout_s) {
   if (!guest.name.empty() && !boot.message.empty())
     boot.message = "guest " + guest.name + ": " + boot.message;
   return out;
+}
+
+// A VM that could not even be started (QEMU not found, a backend error).
+BootOutcome start_failed(const Guest& guest, const std::string& why) {
+  BootOutcome out;
+  out.step.name = "boot";
+  out.step.action = "boot";
+  out.step.guest = guest.name;
+  out.step.status = report::Status::Error;
+  out.step.message = (guest.name.empty() ? "" : "guest " + guest.name + ": ") + why;
+  out.infrastructure = true;
+  return out;
+}
+
+}  // namespace
+
+BootOutcome boot_guest(Guest& guest, double timeout_s) {
+  try {
+    guest.session->start();
+  } catch (const vm::HostError&) {
+    throw;
+  } catch (const Error& e) {
+    return start_failed(guest, e.what());
+  }
+  return await_boot(guest, timeout_s);
+}
+
+std::vector<BootOutcome> boot_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s) {
+  // Every VM starts from this thread (see GuestSession::boot), then each
+  // hello is awaited in turn: they boot side by side all the same.
+  std::vector<std::optional<BootOutcome>> failed(guests.size());
+  for (size_t i = 0; i < guests.size(); ++i) {
+    try {
+      guests[i]->session->start();
+    } catch (const vm::HostError&) {
+      shutdown_guests(guests, 1);
+      throw;  // the pool takes the scenario to another host
+    } catch (const Error& e) {
+      failed[i] = start_failed(*guests[i], e.what());
+    }
+  }
+  std::vector<BootOutcome> boots;
+  for (size_t i = 0; i < guests.size(); ++i)
+    boots.push_back(failed[i] ? *failed[i] : await_boot(*guests[i], timeout_s));
+  return boots;
+}
+
+void shutdown_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s) {
+  std::vector<std::thread> stops;
+  for (const auto& g : guests) stops.emplace_back([&g, timeout_s] { g->session->shutdown(timeout_s); });
+  for (auto& t : stops) t.join();
 }
 
 std::map<std::string, std::filesystem::path> make_shared_memory(const scenario::Scenario& sc,

@@ -69,4 +69,11 @@ std::map<std::string, std::filesystem::path> make_shared_memory(const scenario::
 // the host (libvirt) failed rather than the guest.
 BootOutcome boot_guest(Guest& guest, double timeout_s);
 
+// Boots guests side by side; one outcome per guest, in order. When a host
+// failed, every guest is stopped and the vm::HostError is rethrown.
+std::vector<BootOutcome> boot_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s);
+
+// Powers every guest off (side by side), killing what does not stop in time.
+void shutdown_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s);
+
 }  // namespace famlab::runner

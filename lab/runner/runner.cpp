@@ -5,6 +5,7 @@
 #include <ctime>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -83,17 +84,32 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
   fs::create_directories(options_.report_dir);
 
   // Parse everything first: a typo in the last file should not cost a boot.
+  // A file listed twice (scenarios/ and scenarios/x.toml) runs once.
   std::vector<scenario::Scenario> scenarios;
-  for (const auto& f : files) scenarios.push_back(scenario::load_scenario(f));
+  std::set<fs::path> seen;
+  for (const auto& f : files) {
+    if (!seen.insert(fs::weakly_canonical(f)).second) {
+      term_.info(f.string() + " is listed twice: it runs once");
+      continue;
+    }
+    scenarios.push_back(scenario::load_scenario(f));
+  }
 
   struct Job {
     const scenario::Scenario* sc;
     const kernel::KernelRequest* kreq;
+    std::string folder;  // its artifact folder (and libvirt domain) name, unique in the run
   };
   std::vector<Job> jobs;
+  std::map<std::string, int> folders;
   for (const auto& kreq : options_.kernels)
-    for (const auto& sc : scenarios)
-      if (sc.applies_to(kernel_label(kreq))) jobs.push_back({&sc, &kreq});
+    for (const auto& sc : scenarios) {
+      if (!sc.applies_to(kernel_label(kreq))) continue;
+      // Two files may give their scenarios one name: the second gets -2.
+      std::string folder = artifact_dir_name(sc.name, kernel_label(kreq));
+      if (int n = ++folders[folder]; n > 1) folder += "-" + std::to_string(n);
+      jobs.push_back({&sc, &kreq, folder});
+    }
 
   // Direct QEMU is a pool of one local slot; libvirt spreads over its hosts.
   const bool libvirt = options_.backend == "libvirt";
@@ -147,7 +163,7 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
       term_.info("start " + jobs[j].sc->name + " [" + kernel_label(*jobs[j].kreq) + "] on " + where.host);
     report::ScenarioResult r;
     try {
-      r = run_one(*jobs[j].sc, *jobs[j].kreq, term, where);
+      r = run_one(*jobs[j].sc, *jobs[j].kreq, jobs[j].folder, term, where);
     } catch (const vm::HostError& e) {
       term_.info(std::string(e.kind() == vm::HostError::Kind::Down ? "host down: " : "host refused: ") +
                  e.what() + " (" + jobs[j].sc->name + " goes to another host if one can take it)");
@@ -209,7 +225,8 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
 }
 
 report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
-                                       report::Terminal& term, const Placement& where) {
+                                       const std::string& folder, report::Terminal& term,
+                                       const Placement& where) {
   auto t0 = std::chrono::steady_clock::now();
   report::ScenarioResult res;
   res.name = sc.name;
@@ -220,7 +237,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     if (!g.name.empty()) res.guests.push_back(g.name + " (" + g.topology_file.stem().string() + ")");
   res.backend = where.backend;
   res.host = where.host;
-  res.artifacts = options_.report_dir / artifact_dir_name(sc.name, res.kernel);
+  res.artifacts = options_.report_dir / folder;
   term.scenario_start(res);
 
   auto finish = [&](Status st, const std::string& msg) {
@@ -246,18 +263,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     write_artifact(res.artifacts, "image", sw.image.cpio.string() + "\nsha256 " + sw.image.hash + "\n");
     copy_artifact(res.artifacts, "kernel-config", sw.kernel.config);
     copy_artifact(res.artifacts, "scenario.toml", sc.file);
-    std::map<std::string, fs::path> shared = make_shared_memory(sc, run_dir->path());
-    for (const auto& spec : sc.guests) {
-      GuestSetup setup;
-      setup.name = spec.name;
-      setup.topology_file = spec.topology_file;
-      setup.software = &sw;
-      setup.run_dir = spec.name.empty() ? run_dir->path() : run_dir->path() / spec.name;
-      setup.artifacts = spec.name.empty() ? res.artifacts : res.artifacts / spec.name;
-      setup.shared_volatile = shared;
-      fs::create_directories(setup.run_dir);
-      guests.push_back(plan_guest(setup, backend_factory(sc, res, where)));
-    }
+    guests = plan_guests(sc, sw, run_dir->path(), res.artifacts, backend_factory(sc, res, where));
     if (where.connection && guests.size() == 1)
       res.domain = static_cast<vm::LibvirtBackend&>(*guests[0]->backend).domain_name();
   } catch (const Error& e) {
@@ -269,34 +275,12 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     for (auto& g : guests)
       if (auto why = g->backend->host_failure()) throw vm::HostError(vm::HostError::Kind::Down, *why);
   };
-  auto shutdown_all = [&](double timeout_s) {
-    std::vector<std::thread> stops;
-    for (auto& g : guests) stops.emplace_back([&g, timeout_s] { g->session->shutdown(timeout_s); });
-    for (auto& t : stops) t.join();
-  };
 
   // Guests boot side by side; each boot is a step of its own, so its time
   // and any splat during boot show up. The scenario's timeout counts from here.
   const auto guests_start = std::chrono::steady_clock::now();
-  std::vector<BootOutcome> boots(guests.size());
-  std::vector<std::exception_ptr> boot_errors(guests.size());
-  {
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < guests.size(); ++i)
-      threads.emplace_back([&, i] {
-        try {
-          boots[i] = boot_guest(*guests[i], options_.boot_timeout_s);
-        } catch (...) {
-          boot_errors[i] = std::current_exception();
-        }
-      });
-    for (auto& t : threads) t.join();
-  }
-  for (auto& e : boot_errors)
-    if (e) {
-      shutdown_all(1);
-      std::rethrow_exception(e);  // a HostError: the pool takes the scenario back
-    }
+  // A HostError from here goes up: the pool takes the scenario back.
+  std::vector<BootOutcome> boots = boot_guests(guests, options_.boot_timeout_s);
   Status boot_status = Status::Passed;
   std::string boot_message;
   for (size_t i = 0; i < boots.size(); ++i) {
@@ -310,7 +294,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     res.steps.push_back(step);
   }
   if (boot_status != Status::Passed) {
-    shutdown_all(1);
+    shutdown_guests(guests, 1);
     check_host();
     return finish(boot_status, boot_message);
   }
@@ -320,11 +304,33 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   StepLoopResult loop = run_steps({sc, res.kernel, booted, guests_start}, term);
   for (auto& s : loop.steps) res.steps.push_back(std::move(s));
   res.boot_to_ready = loop.ready_at;
-  shutdown_all(10);
+  shutdown_guests(guests, 10);
   check_host();
   if (vm::interrupted())
     return finish(Status::Error, "interrupted by signal " + std::to_string(vm::interrupt_signal()));
   return finish(loop.status, loop.message);
+}
+
+// Every guest of the scenario planned: its own folder in the run directory
+// and in the artifacts (a single guest uses them directly), the shared
+// devices' files beside them.
+std::vector<std::unique_ptr<Guest>> Runner::plan_guests(const scenario::Scenario& sc, const GuestSoftware& sw,
+                                                        const fs::path& run_dir, const fs::path& artifacts,
+                                                        const BackendFactory& make_backend) {
+  std::map<std::string, fs::path> shared = make_shared_memory(sc, run_dir);
+  std::vector<std::unique_ptr<Guest>> guests;
+  for (const auto& spec : sc.guests) {
+    GuestSetup setup;
+    setup.name = spec.name;
+    setup.topology_file = spec.topology_file;
+    setup.software = &sw;
+    setup.run_dir = spec.name.empty() ? run_dir : run_dir / spec.name;
+    setup.artifacts = spec.name.empty() ? artifacts : artifacts / spec.name;
+    setup.shared_volatile = shared;
+    fs::create_directories(setup.run_dir);
+    guests.push_back(plan_guest(setup, make_backend));
+  }
+  return guests;
 }
 
 BackendFactory Runner::backend_factory(const scenario::Scenario& sc, const report::ScenarioResult& res,
@@ -333,7 +339,7 @@ BackendFactory Runner::backend_factory(const scenario::Scenario& sc, const repor
   return [this, &sc, &res, where](const GuestSetup& g) -> std::unique_ptr<vm::Backend> {
     vm::LibvirtBackend::Options lv;
     lv.connection = where.connection;
-    lv.domain.name = vm::kDomainPrefix + run_id_ + "-" + artifact_dir_name(sc.name, res.kernel) +
+    lv.domain.name = vm::kDomainPrefix + run_id_ + "-" + res.artifacts.filename().string() +
                      (g.name.empty() ? "" : "-" + g.name);
     lv.domain.owner = vm::this_process_owner(run_id_);
     lv.domain.owner.scenario = sc.name;

@@ -50,8 +50,12 @@ class Runner {
     std::shared_ptr<vm::LibvirtConnection> connection;
   };
   report::ScenarioResult run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
-                                 report::Terminal& term, const Placement& where);
+                                 const std::string& folder, report::Terminal& term, const Placement& where);
   const GuestSoftware& software(const kernel::KernelRequest& kreq);
+  std::vector<std::unique_ptr<Guest>> plan_guests(const scenario::Scenario& sc, const GuestSoftware& sw,
+                                                  const std::filesystem::path& run_dir,
+                                                  const std::filesystem::path& artifacts,
+                                                  const BackendFactory& make_backend);
   // How this scenario's guests get their VMs: QEMU children, or libvirt
   // domains on `where`, one per guest, named after scenario, kernel and guest.
   BackendFactory backend_factory(const scenario::Scenario& sc, const report::ScenarioResult& res,

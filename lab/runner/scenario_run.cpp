@@ -42,7 +42,7 @@ class StepLoop {
       GuestState& s = states_[g->name];
       s.guest = g;
       s.ctx = std::make_unique<StepContext>(
-          StepContext{*g->session, g->topology, g->qemu, g->guest_plan, in.kernel, {}, 1e9});
+          StepContext{*g->session, g->topology, g->qemu, g->guest_plan, in.kernel, written_, 1e9});
     }
   }
 
@@ -191,6 +191,7 @@ class StepLoop {
 
   const StepLoopInput& in_;
   report::Terminal& term_;
+  std::map<int, std::pair<uint64_t, uint64_t>> written_;  // shared by every guest's context
   std::map<std::string, GuestState> states_;
   std::map<std::string, std::unique_ptr<Background>> running_;
   std::vector<std::optional<report::StepResult>> results_;

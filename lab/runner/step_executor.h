@@ -20,8 +20,11 @@ struct StepContext {
   const plan::QemuPlan& qemu;
   const protocol::GuestPlan& guest_plan;
   std::string kernel;  // the kernel's name as asked: famfs expectations are per kernel
-  // What the last write_pattern put in each region: (bytes, seed).
-  std::map<int, std::pair<uint64_t, uint64_t>> written;
+  // What the last write_pattern put in each region: (bytes, seed). One
+  // map for all guests of a scenario: with shared memory, a pattern one
+  // guest wrote is what another verifies (regions by their index, which
+  // shared devices keep equal across guests).
+  std::map<int, std::pair<uint64_t, uint64_t>>& written;
   // What is left of the scenario's timeout: a step's deadline is the
   // earlier of its own and its scenario's.
   double time_left_s = 1e9;

@@ -99,22 +99,23 @@ TEST(CheckScenario, MultiGuestMistakesAreReportedWhereTheyAre) {
 TEST(CheckScenario, SharedDevicesMustBeTheSameFileBackedMemoryEverywhere) {
   auto problems = check_scenario(testdata("multi_guest_shared_mismatch.toml"));
   std::vector<std::string> got;
-  for (const auto& p : problems) got.push_back(p.where.file.substr(p.where.file.rfind('/') + 1) + ":" +
-                                               std::to_string(p.where.line) + ": " + p.message);
+  for (const auto& p : problems)
+    got.push_back(p.where.file.substr(p.where.file.rfind('/') + 1) + ":" + std::to_string(p.where.line) +
+                  ": " + p.message);
   std::vector<std::string> want = {
       "multi_guest_shared_mismatch.toml:8: shared device 'mem1' is not in guest 'b' (" +
           testdata("cxl1-512m.toml").lexically_normal().string() + ")",
       "multi_guest_shared_mismatch.toml:12: shared device 'mem1' is not in guest 'c' (" +
           testdata("ram-backed.toml").lexically_normal().string() + ")",
       "cxl1-512m.toml:7: shared device 'mem0' has 512M in guest 'b' but 256M in guest 'a'",
-      "cxl1-512m.toml:18: shared device 'mem0' is seen differently by guest 'b' (1-way [mem0] granularity 4096 "
+      "cxl1-512m.toml:18: shared device 'mem0' is seen differently by guest 'b' (1-way [mem0] granularity "
+      "4096 "
       "ram) and guest 'a' (2-way [mem0,mem1] granularity 4096 ram); the same offset would be different bytes "
       "(allow_different_views = true if meant)",
       "ram-backed.toml:5: shared device 'mem0' of guest 'c' must be volatile with backing = \"file\": guests "
       "share it through one file",
   };
-  for (const auto& w : want)
-    EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w;
+  for (const auto& w : want) EXPECT_NE(std::find(got.begin(), got.end(), w), got.end()) << "missing: " << w;
   EXPECT_EQ(got.size(), want.size() + 1);  // and guest c's region differs from a's too
 }
 

@@ -262,7 +262,7 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
 // until that one is joined; a join names an earlier background step.
 void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable*>& tables) {
   std::set<std::string> brought_up;
-  std::map<std::pair<std::string, int>, const Step*> last_write;
+  std::map<int, const Step*> last_write;
   std::set<std::string> names;
   std::map<std::string, std::string> busy;              // guest -> its running background step
   std::map<std::string, std::string> background_guest;  // unjoined background step -> its guest
@@ -285,8 +285,8 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
     }
     if (auto b = busy.find(s.guest); b != busy.end()) {
       t.error("guest", "step '" + s.name + "': guest " +
-                   (s.guest.empty() ? std::string("(the guest)") : "'" + s.guest + "'") +
-                   " is still running background step '" + b->second + "'; join it first");
+                           (s.guest.empty() ? std::string("(the guest)") : "'" + s.guest + "'") +
+                           " is still running background step '" + b->second + "'; join it first");
     }
     if (s.background) {
       busy[s.guest] = s.name;
@@ -299,9 +299,11 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
       t.error_here("step '" + s.name + "' (" + action_name(s.action) + ") needs a bringup step before it" +
                    (s.guest.empty() ? std::string() : " on guest '" + s.guest + "'"));
     }
-    if (s.action == Action::WritePattern) last_write[{s.guest, s.region}] = &s;
+    if (s.action == Action::WritePattern) last_write[s.region] = &s;
     if (s.action == Action::VerifyPattern || s.action == Action::CheckPlacement) {
-      auto write = last_write.find({s.guest, s.region});
+      // The last write to that region by any guest: with shared memory one
+      // guest verifies what another wrote.
+      auto write = last_write.find(s.region);
       if (write == last_write.end()) {
         t.error_here("step '" + s.name + "' (" + action_name(s.action) +
                      ") comes before any write_pattern for region " + std::to_string(s.region));

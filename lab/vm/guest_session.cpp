@@ -125,11 +125,19 @@ Outcome GuestSession::pump(Clock::time_point deadline,
 }
 
 CallResult GuestSession::boot(double timeout_s) {
+  start();
+  return wait_for_hello(timeout_s);
+}
+
+void GuestSession::start() {
   start_ = Clock::now();
   backend_.start(spec_);
   started_ = true;
+}
+
+CallResult GuestSession::wait_for_hello(double timeout_s) {
   CallResult r;
-  auto t0 = Clock::now();
+  auto t0 = start_;
   r.outcome = pump(t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s)),
                    [&](const protocol::Message& m) {
                      if (m.event != protocol::Event::Hello) return false;

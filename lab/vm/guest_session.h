@@ -43,8 +43,15 @@ class GuestSession {
   GuestSession(const GuestSession&) = delete;
   GuestSession& operator=(const GuestSession&) = delete;
 
-  // Starts the VM and waits for the agent's hello.
+  // Starts the VM and waits for the agent's hello: start() then
+  // wait_for_hello(). The thread that starts a VM must outlive it: a QEMU
+  // child gets SIGKILL when the *thread* that forked it ends
+  // (PR_SET_PDEATHSIG), so several guests are started by one thread and
+  // waited for afterwards, never started from short-lived threads.
   CallResult boot(double timeout_s);
+  void start();
+  // Waits until `timeout_s` after start() for the hello.
+  CallResult wait_for_hello(double timeout_s);
   const protocol::Message& hello() const { return hello_; }
 
   using OutputFn = std::function<void(const protocol::Message&)>;
