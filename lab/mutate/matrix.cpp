@@ -164,6 +164,7 @@ json to_json(const Matrix& m) {
               {"patch", r.mutant.patch},
               {"patch_line", r.patch_line},
               {"line", r.mutant.line},
+              {"patch_text_line", r.old_line},
               {"mutated_line", r.new_line},
               {"equivalent", r.mutant.equivalent},
               {"kernel_key", r.kernel_key},
@@ -233,8 +234,8 @@ std::string to_markdown(const Matrix& m) {
   for (const auto& r : m.rows) {
     md << "### `" << r.mutant.id << "`: " << to_string(r.verdict()) << "\n\n";
     md << md_escape(r.mutant.bug) << " (" << r.mutant.klass << ")\n\n";
-    md << "`" << r.mutant.patch << "` line " << r.patch_line << ":\n\n```diff\n+" << r.mutant.line << "\n"
-       << r.new_line << "\n```\n\n";
+    md << "`" << r.mutant.patch << "` line " << r.patch_line << ":\n\n```diff\n-"
+       << (r.old_line.empty() ? "+" + r.mutant.line : r.old_line) << "\n+" << r.new_line << "\n```\n\n";
     if (r.mutant.equivalent) md << "Declared equivalent: " << r.mutant.reason << "\n\n";
     if (r.build == Build::Failed) {
       md << "Does not compile:\n\n```\n" << one_line(r.build_message, 600) << "\n```\n\n";

@@ -18,6 +18,7 @@ enum class Build { NotBuilt, Built, Failed };
 struct MutantRow {
   Mutant mutant;
   int patch_line = 0;        // the line of the patch it changes
+  std::string old_line;      // that line as the patch has it (with its '+')
   std::string new_line;      // that line as the mutant has it (with its '+')
   std::string kernel_key;    // content hash of the mutant's kernel build
   Build build = Build::NotBuilt;

@@ -23,6 +23,7 @@ MutantRow row(const std::string& id, std::vector<Cell> cells, bool equivalent = 
   r.mutant.line = "addr = a + b;";
   r.mutant.equivalent = equivalent;
   if (equivalent) r.mutant.reason = "same code";
+  r.old_line = "+\taddr = a + b;";
   r.new_line = "+\taddr = a;";
   r.patch_line = 613;
   r.build = build;
@@ -118,7 +119,7 @@ TEST(Matrix, MarkdownTableAndWhyEachMutantWasKilled) {
       << md;
   EXPECT_NE(md.find("- no scenario noticed it (2 passed)"), std::string::npos) << md;
   EXPECT_NE(md.find("Does not compile"), std::string::npos) << md;
-  EXPECT_NE(md.find("```diff\n+addr = a + b;\n+\taddr = a;\n```"), std::string::npos) << md;
+  EXPECT_NE(md.find("```diff\n-+\taddr = a + b;\n++\taddr = a;\n```"), std::string::npos) << md;
 }
 
 TEST(Matrix, WriteReportsLeavesBothFilesWhole) {

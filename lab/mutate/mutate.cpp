@@ -193,6 +193,7 @@ class MatrixRun {
     fs::path patch = series_patch(mu, plan_.config_dir, plan_.variant.patches);
     PlantedMutant planted = plant_mutant(mu, read_small_file(patch), mu.patch);
     row.patch_line = planted.patch_line;
+    row.old_line = planted.old_line;
     row.new_line = planted.new_line;
     kernel::KernelRequest req;
     req.spec = plan_.variant.name;

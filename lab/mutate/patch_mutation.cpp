@@ -98,6 +98,7 @@ PlantedMutant plant_mutant(const Mutant& m, const std::string& patch_text, const
     replacement = hit.text.substr(0, hit.text.find_first_not_of(" \t")) + replacement;
   PlantedMutant out;
   out.patch_line = hit.number;
+  out.old_line = "+" + hit.text;
   out.new_line = "+" + replacement;
   std::vector<std::string> lines = split_lines(patch_text);
   lines[static_cast<size_t>(hit.number - 1)] = out.new_line;

@@ -30,6 +30,7 @@ std::string trim_blanks(const std::string& s);
 struct PlantedMutant {
   std::string patch_text;  // the whole patch with the one line replaced
   int patch_line = 0;      // which line of the patch changed
+  std::string old_line;    // the added line as the patch has it (with its '+')
   std::string new_line;    // the added line as it now reads (with its '+')
 };
 

@@ -71,6 +71,7 @@ TEST(HunkLines, KnowsAddedRemovedAndContextLinesAndTheirFiles) {
 TEST(PlantMutant, ReplacesExactlyTheOneAddedLineKeepingItsIndentation) {
   PlantedMutant p = plant_mutant(mutant("if (len > max)", "if (len >= max)"), kPatch, "demo.patch");
   EXPECT_EQ(p.patch_line, 18);
+  EXPECT_EQ(p.old_line, "+\tif (len > max)");
   EXPECT_EQ(p.new_line, "+\tif (len >= max)");
   std::string want = kPatch;
   want.replace(want.find("+\tif (len > max)"), 16, "+\tif (len >= max)");
