@@ -1,10 +1,11 @@
 // famlab mutate: the kill matrix of a mutation file against scenarios, or
 // (--check) only the file's validation.
+#include "lab/mutate/mutate.h"
+
 #include <iostream>
 
 #include "base/error.h"
 #include "lab/cli/commands.h"
-#include "lab/mutate/mutate.h"
 #include "lab/runner/runner.h"
 #include "lab/vm/interrupt.h"
 
@@ -15,7 +16,8 @@ int cmd_mutate(const MutateArgs& args) {
     if (!args.scenarios.empty()) throw Error("--check takes only the mutation file");
     return mutate::check_mutations(args.file, args.kernel, std::cout, std::cerr);
   }
-  if (args.scenarios.empty()) throw Error("famlab mutate needs scenario files or directories after the mutation file");
+  if (args.scenarios.empty())
+    throw Error("famlab mutate needs scenario files or directories after the mutation file");
   mutate::MutateOptions o;
   o.mutation_file = args.file;
   o.variant = args.kernel;

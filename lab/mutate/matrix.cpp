@@ -30,9 +30,12 @@ std::string one_line(const std::string& s, size_t max) {
 std::string md_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else if (c == '`') out += '\'';
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else if (c == '`')
+      out += '\'';
+    else
+      out += c;
   }
   return out;
 }
@@ -132,7 +135,9 @@ void print_matrix(const Matrix& m, std::ostream& out) {
     idw = std::max(idw, r.mutant.id.size());
     clw = std::max(clw, r.mutant.klass.size());
   }
-  auto pad = [](const std::string& s, size_t w) { return s + std::string(w > s.size() ? w - s.size() : 0, ' '); };
+  auto pad = [](const std::string& s, size_t w) {
+    return s + std::string(w > s.size() ? w - s.size() : 0, ' ');
+  };
   std::string header;
   for (size_t i = 0; i < m.scenarios.size(); ++i) header += static_cast<char>('0' + (i + 1) % 10);
   out << "  " << pad("", idw) << "  " << pad("", clw) << "  " << header << "\n";
@@ -141,10 +146,11 @@ void print_matrix(const Matrix& m, std::ostream& out) {
     for (size_t i = 0; i < m.scenarios.size(); ++i) cells += cell_char(r, i);
     std::string verdict = to_string(r.verdict());
     if (r.mutant.equivalent) verdict += " (equivalent)";
-    out << "  " << pad(r.mutant.id, idw) << "  " << pad(r.mutant.klass, clw) << "  " << cells << "  " << verdict
-        << (r.seconds > 0 ? "  " + fixed1(r.seconds) + " s" : "") << "\n";
+    out << "  " << pad(r.mutant.id, idw) << "  " << pad(r.mutant.klass, clw) << "  " << cells << "  "
+        << verdict << (r.seconds > 0 ? "  " + fixed1(r.seconds) + " s" : "") << "\n";
   }
-  out << "  K killed, B boot failure, . survived, C build failure, E famlab error (not a verdict), - not run\n";
+  out << "  K killed, B boot failure, . survived, C build failure, E famlab error (not a verdict), - not "
+         "run\n";
   out << score_line(m) << "\n";
   for (const auto& id : wrongly_equivalent(m))
     out << "warning: mutant " << id << " is declared equivalent but was killed: check its reason\n";
@@ -206,8 +212,8 @@ std::string to_markdown(const Matrix& m) {
   Score s = score(m);
   std::ostringstream md;
   md << "# famlab mutate: " << m.variant << "\n\n";
-  md << "Mutation file `" << m.mutation_file << "`, " << m.rows.size() << " mutant(s) x " << m.scenarios.size()
-     << " scenario(s), started " << m.started_at << ", " << fixed1(m.seconds) << " s"
+  md << "Mutation file `" << m.mutation_file << "`, " << m.rows.size() << " mutant(s) x "
+     << m.scenarios.size() << " scenario(s), started " << m.started_at << ", " << fixed1(m.seconds) << " s"
      << (m.interrupted ? ", **interrupted (partial)**" : "") << ".\n\n";
   md << "**Score: " << s.killed << "/" << s.denominator();
   if (s.denominator()) md << " = " << fixed1(s.percent()) << " %";
@@ -216,7 +222,8 @@ std::string to_markdown(const Matrix& m) {
   for (const auto& id : wrongly_equivalent(m))
     md << "Warning: `" << id << "` is declared equivalent but was killed: its reason is wrong.\n\n";
   md << "Columns: ";
-  for (size_t i = 0; i < m.scenarios.size(); ++i) md << (i ? ", " : "") << "S" << i + 1 << " `" << m.scenarios[i] << "`";
+  for (size_t i = 0; i < m.scenarios.size(); ++i)
+    md << (i ? ", " : "") << "S" << i + 1 << " `" << m.scenarios[i] << "`";
   md << ". Cells: K killed, B boot failure, . survived, C build failure, E famlab error, - not run.\n\n";
   md << "| mutant | class | verdict |";
   for (size_t i = 0; i < m.scenarios.size(); ++i) md << " S" << i + 1 << " |";

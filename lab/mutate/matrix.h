@@ -17,14 +17,14 @@ enum class Build { NotBuilt, Built, Failed };
 
 struct MutantRow {
   Mutant mutant;
-  int patch_line = 0;        // the line of the patch it changes
-  std::string old_line;      // that line as the patch has it (with its '+')
-  std::string new_line;      // that line as the mutant has it (with its '+')
-  std::string kernel_key;    // content hash of the mutant's kernel build
+  int patch_line = 0;      // the line of the patch it changes
+  std::string old_line;    // that line as the patch has it (with its '+')
+  std::string new_line;    // that line as the mutant has it (with its '+')
+  std::string kernel_key;  // content hash of the mutant's kernel build
   Build build = Build::NotBuilt;
-  std::string build_message;  // why it did not compile (the log's tail), and the log
-  double build_seconds = 0;   // this run's build (0 when cached)
-  double seconds = 0;         // this run's wall time for the mutant: build + scenarios
+  std::string build_message;      // why it did not compile (the log's tail), and the log
+  double build_seconds = 0;       // this run's build (0 when cached)
+  double seconds = 0;             // this run's wall time for the mutant: build + scenarios
   std::vector<CellResult> cells;  // one per scenario, in the matrix's order
   Verdict verdict() const;
 };

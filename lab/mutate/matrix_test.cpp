@@ -14,7 +14,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-MutantRow row(const std::string& id, std::vector<Cell> cells, bool equivalent = false, Build build = Build::Built) {
+MutantRow row(const std::string& id, std::vector<Cell> cells, bool equivalent = false,
+              Build build = Build::Built) {
   MutantRow r;
   r.mutant.id = id;
   r.mutant.klass = "interleave";
@@ -115,7 +116,8 @@ TEST(Matrix, MarkdownTableAndWhyEachMutantWasKilled) {
   EXPECT_NE(md.find("**Score: 2/3 = 66.7 %**"), std::string::npos) << md;
   EXPECT_NE(md.find("| `killed-one` | interleave | killed | . | K |"), std::string::npos) << md;
   EXPECT_NE(md.find("bug of killed-one \\| with a pipe"), std::string::npos) << md;  // table-safe
-  EXPECT_NE(md.find("- killed by `malformed-maps`, step `files`: i3: word 0x200000 differs"), std::string::npos)
+  EXPECT_NE(md.find("- killed by `malformed-maps`, step `files`: i3: word 0x200000 differs"),
+            std::string::npos)
       << md;
   EXPECT_NE(md.find("- no scenario noticed it (2 passed)"), std::string::npos) << md;
   EXPECT_NE(md.find("Does not compile"), std::string::npos) << md;
@@ -134,13 +136,16 @@ TEST(Matrix, WriteReportsLeavesBothFilesWhole) {
 }
 
 TEST(CompileFailure, CompilerAndLinkerErrorsAreTheMutantsOthersAreNot) {
-  EXPECT_TRUE(is_compile_failure("kernel famfs: kernel build failed (build-kernel.sh exit 2); full log: /nonexistent\n"
-                                 "../src/fs/fuse/famfs.c:613:9: error: 'within' undeclared"));
+  EXPECT_TRUE(is_compile_failure(
+      "kernel famfs: kernel build failed (build-kernel.sh exit 2); full log: /nonexistent\n"
+      "../src/fs/fuse/famfs.c:613:9: error: 'within' undeclared"));
   EXPECT_TRUE(is_compile_failure("ld: vmlinux.o: in function `f': undefined reference to `g'"));
-  EXPECT_FALSE(is_compile_failure("kernel famfs: kernel build failed (build-kernel.sh exit 3); patch does not apply"));
+  EXPECT_FALSE(
+      is_compile_failure("kernel famfs: kernel build failed (build-kernel.sh exit 3); patch does not apply"));
   EXPECT_FALSE(is_compile_failure("linux-source-6.12 is not installed"));
   // The whole log counts, not only the tail the error shows.
   RunDir dir{"famlab-buildlog-"};
   std::ofstream(dir.path() / "build.log") << "x.c:1:1: error: boom\n" << std::string(40, '\n');
-  EXPECT_TRUE(is_compile_failure("kernel build failed; full log: " + (dir.path() / "build.log").string() + "\nmake: *** Error 2"));
+  EXPECT_TRUE(is_compile_failure("kernel build failed; full log: " + (dir.path() / "build.log").string() +
+                                 "\nmake: *** Error 2"));
 }

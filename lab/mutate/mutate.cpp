@@ -68,7 +68,8 @@ Plan make_plan(const MutateOptions& o, std::ostream& out) {
   if (!o.only.empty()) {
     std::vector<Mutant> kept;
     for (const auto& id : o.only) {
-      auto it = std::find_if(p.file.mutants.begin(), p.file.mutants.end(), [&](const Mutant& m) { return m.id == id; });
+      auto it = std::find_if(p.file.mutants.begin(), p.file.mutants.end(),
+                             [&](const Mutant& m) { return m.id == id; });
       if (it == p.file.mutants.end()) throw Error(Location{o.mutation_file.string()}, "no mutant " + id);
       kept.push_back(*it);
     }
@@ -106,7 +107,11 @@ CellResult run_cell(const kernel::KernelRequest& req, const scenario::Scenario& 
 class MatrixRun {
  public:
   MatrixRun(const MutateOptions& o, Plan plan, std::ostream& out)
-      : o_(o), plan_(std::move(plan)), out_(out), cache_(cache_dir() / "mutate"), env_(kernel::default_lab_build_env()) {
+      : o_(o),
+        plan_(std::move(plan)),
+        out_(out),
+        cache_(cache_dir() / "mutate"),
+        env_(kernel::default_lab_build_env()) {
     env_.cancelled = [] { return vm::interrupted(); };  // SIGINT stops a kernel build at once
     fs::create_directories(o_.report_dir);
     log_file_.open(o_.report_dir / "famlab-mutate.log", std::ios::app);
@@ -129,7 +134,7 @@ class MatrixRun {
   int run() {
     auto t0 = Clock::now();
     out_ << "mutate: " << m_.rows.size() << " mutant(s) of " << m_.variant << " x " << m_.scenarios.size()
-         << " scenario(s); details in " << (o_.report_dir / "famlab-mutate.log").string() << "\n";
+         << " scenario(s); details in " << (o_.report_dir / "famlab-mutate.log").string() << std::endl;
     try {
       baseline();
     } catch (const Error&) {
@@ -144,14 +149,14 @@ class MatrixRun {
     m_.interrupted = vm::interrupted();
     m_.seconds = since(t0);
     write_reports(m_, o_.report_dir);
-    out_ << "\n";
+    out_ << std::endl;
     print_matrix(m_, out_);
     out_ << "reports: " << (o_.report_dir / "mutate-report.md").string() << ", "
-         << (o_.report_dir / "mutate-report.json").string() << "\n";
+         << (o_.report_dir / "mutate-report.json").string() << std::endl;
     if (m_.interrupted) return 2;
     Score s = score(m_);
     if (o_.min_score >= 0 && s.percent() < o_.min_score) {
-      out_ << "mutate: score below --min-score " << o_.min_score << "%\n";
+      out_ << "mutate: score below --min-score " << o_.min_score << "%" << std::endl;
       return 1;
     }
     return 0;
@@ -163,7 +168,7 @@ class MatrixRun {
   void baseline() {
     kernel::KernelRequest req;
     req.spec = plan_.variant.name;
-    out_ << "baseline " << m_.variant << ": building or finding the kernel and image\n";
+    out_ << "baseline " << m_.variant << ": building or finding the kernel and image" << std::endl;
     kernel::build_lab_kernel(plan_.variant, env_, [&](const std::string& s) { log_.info(s); });
     runner::GuestSoftware sw = runner::prepare_guest(req, log_);  // the kernel is cached now
     image_hash_ = sw.image.hash;
@@ -171,7 +176,8 @@ class MatrixRun {
     m_.baseline.resize(plan_.scenarios.size());
     for (size_t i = 0; i < plan_.scenarios.size() && !vm::interrupted(); ++i) {
       m_.baseline[i] = cell(req, key, i, o_.report_dir / "baseline" / folder(m_.scenarios[i]));
-      out_ << "baseline " << m_.variant << ": " << m_.scenarios[i] << " " << describe(m_.baseline[i]) << "\n";
+      out_ << "baseline " << m_.variant << ": " << m_.scenarios[i] << " " << describe(m_.baseline[i])
+           << std::endl;
     }
     if (vm::interrupted()) return;
     std::string red;
@@ -182,8 +188,9 @@ class MatrixRun {
                m_.baseline[i].message + " (" + m_.baseline[i].artifacts + ")";
     if (!red.empty()) {
       write_reports(m_, o_.report_dir);
-      throw Error("the unmutated " + m_.variant +
-                  " kernel does not pass every scenario, so a kill would mean nothing; fix these first:" + red);
+      throw Error(
+          "the unmutated " + m_.variant +
+          " kernel does not pass every scenario, so a kill would mean nothing; fix these first:" + red);
     }
   }
 
@@ -198,11 +205,12 @@ class MatrixRun {
     kernel::KernelRequest req;
     req.spec = plan_.variant.name;
     req.patch_texts[patch] = planted.patch_text;
-    kernel::Variant mutated = kernel::with_patch_texts(plan_.variant, req.patch_texts, cache_dir() / "patch-texts");
+    kernel::Variant mutated =
+        kernel::with_patch_texts(plan_.variant, req.patch_texts, cache_dir() / "patch-texts");
     row.kernel_key = kernel::lab_kernel_key(mutated, env_);
     std::string head = "mutant " + mu.id + " [" + mu.klass + "]";
     if (mu.equivalent && o_.skip_equivalent) {
-      out_ << head << ": declared equivalent, not run (--skip-equivalent)\n";
+      out_ << head << ": declared equivalent, not run (--skip-equivalent)" << std::endl;
       return;
     }
 
@@ -210,7 +218,7 @@ class MatrixRun {
       if (auto failed = cache_.find_build_failure(row.kernel_key)) {
         row.build = Build::Failed;
         row.build_message = *failed;
-        out_ << head << ": does not compile (cached)\n";
+        out_ << head << ": does not compile (cached)" << std::endl;
         return;
       }
     std::vector<size_t> todo;
@@ -227,11 +235,11 @@ class MatrixRun {
     }
     if (todo.empty() || (killed && o_.stop_at_first_kill)) {
       row.build = Build::Built;
-      out_ << head << ": " << to_string(row.verdict()) << " (cached)\n";
+      out_ << head << ": " << to_string(row.verdict()) << " (cached)" << std::endl;
       return;
     }
 
-    out_ << head << ": building (" << mu.patch << " line " << row.patch_line << ")\n";
+    out_ << head << ": building (" << mu.patch << " line " << row.patch_line << ")" << std::endl;
     auto b0 = Clock::now();
     try {
       // Built here (interruptible); the runner then finds it in the cache.
@@ -242,31 +250,34 @@ class MatrixRun {
       if (vm::interrupted()) return;
       if (!is_compile_failure(e.what())) {
         for (size_t i : todo) row.cells[i] = CellResult(Cell::Error, "build", e.what());
-        out_ << head << ": kernel build failed for a reason not the mutant's (see the report): error\n";
+        out_ << head << ": kernel build failed for a reason not the mutant's (see the report): error"
+             << std::endl;
         return;
       }
       row.build = Build::Failed;
       row.build_message = e.what();
       cache_.store_build_failure(row.kernel_key, row.build_message);
-      out_ << head << ": does not compile (" << seconds_text(row.build_seconds) << ")\n";
+      out_ << head << ": does not compile (" << seconds_text(row.build_seconds) << ")" << std::endl;
       return;
     }
     row.build = Build::Built;
     row.build_seconds = since(b0);
-    out_ << head << ": built in " << seconds_text(row.build_seconds) << "\n";
+    out_ << head << ": built in " << seconds_text(row.build_seconds) << std::endl;
     for (size_t i : todo) {
       if (vm::interrupted()) break;
       if (killed && o_.stop_at_first_kill) break;
-      row.cells[i] = cell(req, row.kernel_key, i, o_.report_dir / "mutants" / folder(mu.id) / folder(m_.scenarios[i]));
-      out_ << head << ": " << m_.scenarios[i] << " " << describe(row.cells[i]) << "\n";
+      row.cells[i] =
+          cell(req, row.kernel_key, i, o_.report_dir / "mutants" / folder(mu.id) / folder(m_.scenarios[i]));
+      out_ << head << ": " << m_.scenarios[i] << " " << describe(row.cells[i]) << std::endl;
       killed = killed || is_kill(row.cells[i].cell);
     }
     row.seconds = since(t0);
-    out_ << head << ": " << to_string(row.verdict()) << " (" << seconds_text(row.seconds) << ")\n";
+    out_ << head << ": " << to_string(row.verdict()) << " (" << seconds_text(row.seconds) << ")" << std::endl;
   }
 
   // A cell from the cache, or run now (and cached when it is a verdict).
-  CellResult cell(const kernel::KernelRequest& req, const std::string& kernel_key, size_t i, const fs::path& dir) {
+  CellResult cell(const kernel::KernelRequest& req, const std::string& kernel_key, size_t i,
+                  const fs::path& dir) {
     std::string key = cell_key(kernel_key, image_hash_, plan_.scenario_keys[i]);
     if (!o_.fresh)
       if (auto c = cache_.find_cell(key)) return *c;

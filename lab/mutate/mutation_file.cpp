@@ -54,9 +54,11 @@ class MutantReader {
     m.klass = str(t, "class", true);
     m.bug = str(t, "bug", true);
     for (const auto* key : {"line", "replace", "bug"})
-      if (const toml::node* n = t.get(key); n && n->is_string() && n->value<std::string>()->find('\n') != std::string::npos)
+      if (const toml::node* n = t.get(key);
+          n && n->is_string() && n->value<std::string>()->find('\n') != std::string::npos)
         problem(*n, std::string(key) + " must be one line");
-    if (!m.line.empty() && is_blank(m.line)) problem(*t.get("line"), "line is blank: name the line to change");
+    if (!m.line.empty() && is_blank(m.line))
+      problem(*t.get("line"), "line is blank: name the line to change");
     if (t.get("line") && t.get("replace") && !m.line.empty() && trimmed(m.line) == trimmed(m.replacement))
       problem(*t.get("replace"), "replace is the same line: not a mutation");
     const auto& classes = mutant_classes();
@@ -119,8 +121,8 @@ class MutantReader {
 }  // namespace
 
 const std::vector<std::string>& mutant_classes() {
-  static const std::vector<std::string> classes = {"interleave", "bounds",    "overflow", "capability",
-                                                   "lifecycle",  "fallback",  "protocol", "locking"};
+  static const std::vector<std::string> classes = {"interleave", "bounds",   "overflow", "capability",
+                                                   "lifecycle",  "fallback", "protocol", "locking"};
   return classes;
 }
 
@@ -139,7 +141,8 @@ std::vector<Diagnostic> parse_mutation_file(const fs::path& file, MutationFile& 
   }
   for (const auto& [key, node] : doc)
     if (key.str() != "variant" && key.str() != "mutant")
-      diags.push_back({where(file, node), "unknown key '" + std::string(key.str()) + "' (known: variant, mutant)"});
+      diags.push_back(
+          {where(file, node), "unknown key '" + std::string(key.str()) + "' (known: variant, mutant)"});
   if (const toml::node* v = doc.get("variant")) {
     if (auto s = v->value<std::string>(); s && !s->empty())
       out.variant = *s;

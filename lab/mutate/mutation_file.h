@@ -17,10 +17,10 @@ namespace famlab::mutate {
 const std::vector<std::string>& mutant_classes();
 
 struct Mutant {
-  std::string id;           // [A-Za-z0-9_.-]+, unique in the file
-  std::string patch;        // relative to kernel-config/, e.g. "patches/common/0004-....patch"
-  std::string line;         // an added line's text, compared without leading/trailing blanks
-  int occurrence = 0;       // when the patch adds that text more than once: which (1-based); 0 = must be unique
+  std::string id;      // [A-Za-z0-9_.-]+, unique in the file
+  std::string patch;   // relative to kernel-config/, e.g. "patches/common/0004-....patch"
+  std::string line;    // an added line's text, compared without leading/trailing blanks
+  int occurrence = 0;  // when the patch adds that text more than once: which (1-based); 0 = must be unique
   std::string replacement;  // its stand-in (the original's indentation is kept when this has none)
   std::string klass;        // one of mutant_classes()
   std::string bug;          // one line: the bug it models

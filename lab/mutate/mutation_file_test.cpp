@@ -101,7 +101,9 @@ bug = "b"
   EXPECT_NE(d.find(":11:1: mutant a: id already used at"), std::string::npos) << d;
   EXPECT_NE(d.find(":13:9: mutant a: patch must be a path inside kernel-config/"), std::string::npos) << d;
   EXPECT_NE(d.find("mutant a: an equivalent mutant needs a reason"), std::string::npos) << d;
-  EXPECT_NE(d.find(":19:10: mutant a: unknown key 'colour' (known: id, patch, line, occurrence,"), std::string::npos) << d;
+  EXPECT_NE(d.find(":19:10: mutant a: unknown key 'colour' (known: id, patch, line, occurrence,"),
+            std::string::npos)
+      << d;
   EXPECT_NE(d.find("mutant bad id!: id may hold only"), std::string::npos) << d;
   EXPECT_NE(d.find("mutant bad id!: missing key 'patch'"), std::string::npos) << d;
 }

@@ -8,7 +8,8 @@ using report::Status;
 
 namespace {
 
-report::StepResult step(const std::string& name, const std::string& action, Status st, const std::string& msg = "") {
+report::StepResult step(const std::string& name, const std::string& action, Status st,
+                        const std::string& msg = "") {
   report::StepResult s;
   s.name = name;
   s.action = action;
@@ -17,7 +18,8 @@ report::StepResult step(const std::string& name, const std::string& action, Stat
   return s;
 }
 
-report::ScenarioResult scenario(Status st, std::vector<report::StepResult> steps, const std::string& msg = "") {
+report::ScenarioResult scenario(Status st, std::vector<report::StepResult> steps,
+                                const std::string& msg = "") {
   report::ScenarioResult r;
   r.name = "interleaved-reads-1way";
   r.status = st;
@@ -60,7 +62,8 @@ TEST(Classify, AKernelThatNeverBootsIsABootFailureAndAKill) {
 TEST(Classify, FamlabsOwnTroubleIsNoVerdict) {
   // QEMU refusing its arguments, an image that cannot be built, an interrupt:
   // the runner reports Error, which must never count as a kill.
-  CellResult c = classify(scenario(Status::Error, {step("boot", "boot", Status::Error, "qemu: cannot open")}));
+  CellResult c =
+      classify(scenario(Status::Error, {step("boot", "boot", Status::Error, "qemu: cannot open")}));
   EXPECT_EQ(c.cell, Cell::Error);
   EXPECT_FALSE(is_kill(c.cell));
   EXPECT_FALSE(is_verdict(c.cell));

@@ -82,7 +82,8 @@ PlantedMutant plant_mutant(const Mutant& m, const std::string& patch_text, const
                (h.kind == '-' ? "removed" : "context") + " line: only added lines can be mutated)";
         break;
       }
-    throw Error(m.where, "mutant " + m.id + ": no added line of " + patch_file + " reads '" + want + "'" + hint);
+    throw Error(m.where,
+                "mutant " + m.id + ": no added line of " + patch_file + " reads '" + want + "'" + hint);
   }
   std::string at;
   for (const auto* h : hits) at += (at.empty() ? "" : ", ") + std::to_string(h->number);

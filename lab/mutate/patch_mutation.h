@@ -15,7 +15,7 @@ namespace famlab::mutate {
 
 // A line of a hunk: ' ' context, '-' removed, '+' added.
 struct HunkLine {
-  int number = 0;    // 1-based line in the patch file
+  int number = 0;  // 1-based line in the patch file
   char kind = ' ';
   std::string file;  // the file the hunk changes (from "+++ b/...")
   std::string text;  // without the kind character

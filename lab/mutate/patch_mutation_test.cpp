@@ -82,11 +82,13 @@ TEST(PlantMutant, ReplacesExactlyTheOneAddedLineKeepingItsIndentation) {
 
 TEST(PlantMutant, NoMatchOrTwoMatchesIsAnErrorAtTheMutant) {
   std::string err = error_of([] { plant_mutant(mutant("return 0;", "return 1;"), kPatch, "demo.patch"); });
-  EXPECT_NE(err.find("muts.toml:7:1: mutant m1: 'return 0;' is ambiguous: added lines 10, 17"), std::string::npos)
+  EXPECT_NE(err.find("muts.toml:7:1: mutant m1: 'return 0;' is ambiguous: added lines 10, 17"),
+            std::string::npos)
       << err;
   EXPECT_NE(err.find("say which with occurrence = N"), std::string::npos) << err;
   err = error_of([] { plant_mutant(mutant("return 2;", "return 1;"), kPatch, "demo.patch"); });
-  EXPECT_NE(err.find("muts.toml:7:1: mutant m1: no added line of demo.patch reads 'return 2;'"), std::string::npos)
+  EXPECT_NE(err.find("muts.toml:7:1: mutant m1: no added line of demo.patch reads 'return 2;'"),
+            std::string::npos)
       << err;
   err = error_of([] { plant_mutant(mutant("int x;", "int x = 0;"), kPatch, "demo.patch"); });
   EXPECT_NE(err.find("line 8 has it as a context line"), std::string::npos) << err;
@@ -108,15 +110,16 @@ TEST(PlantMutant, OccurrencePicksOneOfIdenticalAddedLines) {
   Mutant unique = mutant("int y;", "int y = 2;");
   unique.occurrence = 2;
   err = error_of([&] { plant_mutant(unique, kPatch, "demo.patch"); });
-  EXPECT_NE(err.find("occurrence 2 of 'int y;', but demo.patch adds it only at line(s) 9"), std::string::npos) << err;
+  EXPECT_NE(err.find("occurrence 2 of 'int y;', but demo.patch adds it only at line(s) 9"), std::string::npos)
+      << err;
 }
 
 TEST(CheckAgainstSeries, PatchInTheSeriesAndNoLaterPatchLeaningOnTheLine) {
   RunDir dir{"famlab-series-"};
   fs::create_directories(dir.path() / "patches");
   std::ofstream(dir.path() / "patches/0001.patch") << kPatch;
-  std::ofstream(dir.path() / "patches/0002.patch")
-      << "--- a/fs/b.c\n+++ b/fs/b.c\n@@ -1,2 +1,3 @@\n \tif (len > max)\n+\t\treturn -E2BIG;\n \treturn 0;\n";
+  std::ofstream(dir.path() / "patches/0002.patch") << "--- a/fs/b.c\n+++ b/fs/b.c\n@@ -1,2 +1,3 @@\n \tif "
+                                                      "(len > max)\n+\t\treturn -E2BIG;\n \treturn 0;\n";
   std::vector<fs::path> series = {dir.path() / "patches/0001.patch", dir.path() / "patches/0002.patch"};
   MutationFile mf;
   Mutant ok = mutant("int y;", "int y = 1;");

@@ -16,7 +16,8 @@ std::string scenario_key(const scenario::Scenario& sc) {
   return h.hex();
 }
 
-std::string cell_key(const std::string& kernel_key, const std::string& image_hash, const std::string& scenario_key) {
+std::string cell_key(const std::string& kernel_key, const std::string& image_hash,
+                     const std::string& scenario_key) {
   Hasher h;
   h.add("famlab-mutate-cell-v1").add(kernel_key).add(image_hash).add(scenario_key);
   return h.hex();
@@ -44,8 +45,11 @@ std::optional<CellResult> ResultCache::find_cell(const std::string& key) const {
 void ResultCache::store_cell(const std::string& key, const CellResult& r) {
   if (!is_verdict(r.cell)) return;
   fs::create_directories(dir_ / "cells");
-  nlohmann::json j = {{"outcome", to_string(r.cell)}, {"step", r.step},           {"message", r.message},
-                      {"seconds", r.seconds},         {"artifacts", r.artifacts}};
+  nlohmann::json j = {{"outcome", to_string(r.cell)},
+                      {"step", r.step},
+                      {"message", r.message},
+                      {"seconds", r.seconds},
+                      {"artifacts", r.artifacts}};
   replace_file_atomically(dir_ / "cells" / (key + ".json"),
                           j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }

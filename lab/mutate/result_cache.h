@@ -17,7 +17,8 @@ namespace famlab::mutate {
 std::string scenario_key(const scenario::Scenario& sc);
 
 // The cache key of one cell.
-std::string cell_key(const std::string& kernel_key, const std::string& image_hash, const std::string& scenario_key);
+std::string cell_key(const std::string& kernel_key, const std::string& image_hash,
+                     const std::string& scenario_key);
 
 class ResultCache {
  public:
