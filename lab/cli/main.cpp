@@ -70,10 +70,10 @@ int main(int argc, char** argv) {
   gcc->add_flag("--dry-run", gc.dry_run, "only say what would be removed");
 
   cli::MutateArgs mutate;
-  auto* mutatec = app.add_subcommand(
-      "mutate",
-      "build each mutant of a mutation file, run scenarios on it, write the kill matrix; exit 0 done, 1 score "
-      "below --min-score, 2 error or interrupted");
+  auto* mutatec = app.add_subcommand("mutate",
+                                     "build each mutant of a mutation file, run scenarios on it, write the "
+                                     "kill matrix; exit 0 done, 1 score below --min-score, 2 error or "
+                                     "interrupted");
   mutatec->add_flag("--check", mutate.check, "only validate the mutation file against its variant's patches");
   mutatec->add_option("--kernel", mutate.kernel, "the lab variant to mutate (default: the file's variant)");
   mutatec->add_option("--report-dir", mutate.report_dir, "where mutate-report.{json,md} and artifacts go");
@@ -86,7 +86,8 @@ int main(int argc, char** argv) {
   mutatec->add_option("--only", mutate.only, "run only this mutant id; repeatable")->allow_extra_args(false);
   mutatec->add_option("--min-score", mutate.min_score, "exit 1 when the score (percent) is below this")
       ->check(CLI::Range(0.0, 100.0));
-  mutatec->add_option("file", mutate.file, "the mutation file (e.g. kernel-config/mutations/famfs.toml)")->required();
+  mutatec->add_option("file", mutate.file, "the mutation file (e.g. kernel-config/mutations/famfs.toml)")
+      ->required();
   mutatec->add_option("scenarios", mutate.scenarios, "scenario files or directories");
 
   std::string variant = "plain";

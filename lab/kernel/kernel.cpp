@@ -24,7 +24,8 @@ Kernel resolve(const KernelRequest& req, const Log& log) {
   KernelRecipe recipe = load_kernel_recipe(source_dir());
   bool default_spec = req.spec.empty() || req.spec == "plain";
   if (!req.tree.empty()) {
-    if (!req.patch_texts.empty()) throw Error("replaced patch texts go with a lab variant, not --kernel-tree");
+    if (!req.patch_texts.empty())
+      throw Error("replaced patch texts go with a lab variant, not --kernel-tree");
     if (!default_spec) throw Error("--kernel-tree and --kernel " + req.spec + " cannot be used together");
     if (!req.modules.empty()) throw Error("--modules goes with a bzImage path, not with --kernel-tree");
     return kernel_from_tree(req.tree, find_variant(recipe, recipe.tree_variant), default_lab_build_env(),

@@ -135,7 +135,8 @@ TEST(KernelRecipe, WithPatchTextsReplacesOnePatchAndKeepsTheRestOfTheVariant) {
   RunDir dir{"famlab-patchtexts-"};
   fs::create_directories(dir.path() / "p");
   Variant v{"famfs", {"lab.config"}, {dir.path() / "p" / "0001-a.patch", dir.path() / "p" / "0002-b.patch"}};
-  Variant m = with_patch_texts(v, {{dir.path() / "p" / "." / "0002-b.patch", "mutated\n"}}, dir.path() / "texts");
+  Variant m =
+      with_patch_texts(v, {{dir.path() / "p" / "." / "0002-b.patch", "mutated\n"}}, dir.path() / "texts");
   EXPECT_EQ(m.name, "famfs");
   EXPECT_EQ(m.fragments, v.fragments);
   ASSERT_EQ(m.patches.size(), 2u);
@@ -146,7 +147,8 @@ TEST(KernelRecipe, WithPatchTextsReplacesOnePatchAndKeepsTheRestOfTheVariant) {
   std::string text((std::istreambuf_iterator<char>(in)), {});
   EXPECT_EQ(text, "mutated\n");
   // The same text lands in the same file; another text in another.
-  EXPECT_EQ(with_patch_texts(v, {{v.patches[1], "mutated\n"}}, dir.path() / "texts").patches[1], m.patches[1]);
+  EXPECT_EQ(with_patch_texts(v, {{v.patches[1], "mutated\n"}}, dir.path() / "texts").patches[1],
+            m.patches[1]);
   EXPECT_NE(with_patch_texts(v, {{v.patches[1], "other\n"}}, dir.path() / "texts").patches[1], m.patches[1]);
 }
 

@@ -13,10 +13,10 @@ namespace famlab::kernel {
 
 // Everything outside the variant that a lab build depends on.
 struct LabBuildEnv {
-  std::filesystem::path script;  // kernel-config/build-kernel.sh
-  std::filesystem::path source;  // /usr/src/linux-source-6.12.tar.xz
-  std::string source_version;    // its Debian package version
-  std::filesystem::path cache;   // cache_dir()
+  std::filesystem::path script;     // kernel-config/build-kernel.sh
+  std::filesystem::path source;     // /usr/src/linux-source-6.12.tar.xz
+  std::string source_version;       // its Debian package version
+  std::filesystem::path cache;      // cache_dir()
   std::function<bool()> cancelled;  // optional: polled during a build, true stops it (famlab mutate)
 };
 
