@@ -12,7 +12,9 @@ namespace famlab::kernel {
 class FileLock {
  public:
   // Blocks until the lock is ours; `on_wait` is called once if it is not free.
-  FileLock(const std::filesystem::path& file, const std::function<void()>& on_wait = {});
+  // With `cancelled`, the wait polls it and throws Error once it says true.
+  FileLock(const std::filesystem::path& file, const std::function<void()>& on_wait = {},
+           const std::function<bool()>& cancelled = {});
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;

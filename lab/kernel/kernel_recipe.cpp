@@ -119,6 +119,7 @@ const Variant& find_variant(const KernelRecipe& recipe, const std::string& name)
 Variant with_patch_texts(const Variant& variant, const std::map<fs::path, std::string>& texts,
                          const fs::path& dir) {
   Variant out = variant;
+  out.name = variant.name + "+patched";
   for (const auto& [patch, text] : texts) {
     auto it = std::find_if(out.patches.begin(), out.patches.end(), [&](const fs::path& p) {
       return p.lexically_normal() == patch.lexically_normal();

@@ -137,7 +137,7 @@ TEST(KernelRecipe, WithPatchTextsReplacesOnePatchAndKeepsTheRestOfTheVariant) {
   Variant v{"famfs", {"lab.config"}, {dir.path() / "p" / "0001-a.patch", dir.path() / "p" / "0002-b.patch"}};
   Variant m =
       with_patch_texts(v, {{dir.path() / "p" / "." / "0002-b.patch", "mutated\n"}}, dir.path() / "texts");
-  EXPECT_EQ(m.name, "famfs");
+  EXPECT_EQ(m.name, "famfs+patched");  // its own object tree and lock
   EXPECT_EQ(m.fragments, v.fragments);
   ASSERT_EQ(m.patches.size(), 2u);
   EXPECT_EQ(m.patches[0], v.patches[0]);

@@ -133,8 +133,9 @@ Kernel build_lab_kernel(const Variant& variant, const LabBuildEnv& env, const Lo
   fs::path src_cache = env.cache / "kernel-src";
   fs::create_directories(src_cache);
   fs::create_directories(entry.parent_path());
-  FileLock lock(src_cache / (variant.name + ".lock"),
-                [&] { log("kernel " + variant.name + ": waiting for another famlab building it"); });
+  FileLock lock(
+      src_cache / (variant.name + ".lock"),
+      [&] { log("kernel " + variant.name + ": waiting for another famlab building it"); }, env.cancelled);
   if (entry_complete(entry)) return kernel_from_entry(variant, entry, true);  // built while we waited
 
   std::string tmp_prefix = ".tmp-" + entry.filename().string() + "-";

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "base/error.h"
+#include "lab/kernel/file_lock.h"
 #include "lab/common/paths.h"
 
 using namespace famlab;
@@ -179,6 +180,17 @@ TEST(LabKernelBuild, ACancelledBuildStopsAtOnceAndLeavesNoEntry) {
   fs::remove(lab.dir.path() / "slow");
   lab.env.cancelled = [] { return false; };
   EXPECT_FALSE(build_lab_kernel(lab.variant, lab.env, lab.log).cache_hit);
+}
+
+TEST(LabKernelBuild, ACancelledWaitForAnotherBuildStopsAtOnce) {
+  FakeLab lab;
+  fs::create_directories(lab.env.cache / "kernel-src");
+  FileLock other(lab.env.cache / "kernel-src" / "plain.lock");  // another famlab builds plain
+  int polls = 0;
+  lab.env.cancelled = [&] { return ++polls > 2; };
+  std::string what = error_of([&] { build_lab_kernel(lab.variant, lab.env, lab.log); });
+  EXPECT_NE(what.find("interrupted while waiting for this lock"), std::string::npos) << what;
+  EXPECT_EQ(lab.runs(), 0);
 }
 
 // The real build-kernel.sh on a tiny source tree: a patch that does not
