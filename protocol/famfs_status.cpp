@@ -21,6 +21,14 @@ T required(const json& j, const char* key) {
   }
 }
 
+// A count: a non-negative integer (get<uint64_t> alone would wrap -1).
+uint64_t required_count(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it != j.end() && !it->is_number_unsigned() && it->is_number_integer())
+    throw std::invalid_argument(std::string("famfs status: field '") + key + "' is negative");
+  return required<uint64_t>(j, key);
+}
+
 json capability_json(const FamfsCapability& c) {
   return {{"effective", c.effective}, {"permitted", c.permitted}, {"bounding", c.bounding}};
 }
@@ -81,6 +89,12 @@ json famfs_status_to_json(const FamfsStatus& s) {
           {"cap_drop", s.cap_drop},
           {"dax_fmap_policy", s.dax_fmap_policy},
           {"fmap_fault", s.fmap_fault},
+          {"role", s.role},
+          {"host_id", s.host_id},
+          {"master_id", s.master_id},
+          {"log_entries", s.log_entries},
+          {"logplays", s.logplays},
+          {"log_tail", s.log_tail},
           {"init_seen", s.init_seen},
           {"kernel_major", s.kernel_major},
           {"kernel_minor", s.kernel_minor},
@@ -104,8 +118,9 @@ FamfsStatus famfs_status_from_json(const json& j) {
   if (!j.is_object()) throw std::invalid_argument("famfs status: not a JSON object");
   FamfsStatus s;
   s.version = required<int>(j, "version");
-  if (s.version != 1)
-    throw std::invalid_argument("famfs status: version " + std::to_string(s.version) + " unknown");
+  if (s.version != 2)
+    throw std::invalid_argument("famfs status: version " + std::to_string(s.version) +
+                                " unknown (this famlab reads version 2)");
   s.pid = required<int64_t>(j, "pid");
   s.state = required<std::string>(j, "state");
   s.device = required<std::string>(j, "device");
@@ -116,6 +131,16 @@ FamfsStatus famfs_status_from_json(const json& j) {
   s.cap_drop = required<std::string>(j, "cap_drop");
   s.dax_fmap_policy = required<std::string>(j, "dax_fmap_policy");
   s.fmap_fault = required<std::string>(j, "fmap_fault");
+  s.role = required<std::string>(j, "role");
+  if (s.role != "master" && s.role != "client" && !s.role.empty())
+    throw std::invalid_argument("famfs status: role '" + s.role + "' is not master or client");
+  s.host_id = required<std::string>(j, "host_id");
+  s.master_id = required<std::string>(j, "master_id");
+  s.log_entries = required_count(j, "log_entries");
+  s.logplays = required_count(j, "logplays");
+  s.log_tail = required<std::string>(j, "log_tail");
+  if (s.log_tail != "clean" && s.log_tail != "torn" && s.log_tail != "damaged" && !s.log_tail.empty())
+    throw std::invalid_argument("famfs status: log_tail '" + s.log_tail + "' is not clean, torn or damaged");
   s.init_seen = required<bool>(j, "init_seen");
   s.kernel_major = required<uint32_t>(j, "kernel_major");
   s.kernel_minor = required<uint32_t>(j, "kernel_minor");

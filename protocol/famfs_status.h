@@ -29,7 +29,7 @@ struct FamfsCredentials {
 };
 
 struct FamfsStatus {
-  int version = 1;
+  int version = 2;  // 2: role, host and master ids, log counts
   int64_t pid = 0;
   // starting -> mounted -> initialized -> unmounted | died | failed
   std::string state = "starting";
@@ -41,6 +41,15 @@ struct FamfsStatus {
   std::string cap_drop;         // none | bounding | capset | user | user-fd
   std::string dax_fmap_policy;  // accept | decline | force
   std::string fmap_fault;       // none | overlap | ... (what GET_FMAP sends)
+
+  // Several hosts on one device (famfs/README.md): the master changes the
+  // filesystem, clients mount it read-only and replay the log on request.
+  std::string role;          // "master" | "client"
+  std::string host_id;       // this host's id (UUID text)
+  std::string master_id;     // the id the superblock records; "" when none
+  uint64_t log_entries = 0;  // entries replayed so far (the namespace the server serves)
+  uint64_t logplays = 0;     // logplays done on request (`famfs logplay`)
+  std::string log_tail;      // clean | torn (an uncommitted append at the end) | damaged
 
   bool init_seen = false;
   uint32_t kernel_major = 0;

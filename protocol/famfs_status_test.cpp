@@ -18,6 +18,12 @@ FamfsStatus sample() {
   s.cap_drop = "bounding";
   s.dax_fmap_policy = "decline";
   s.fmap_fault = "none";
+  s.role = "client";
+  s.host_id = "22222222-2222-2222-2222-222222222222";
+  s.master_id = "11111111-1111-1111-1111-111111111111";
+  s.log_entries = 7;
+  s.logplays = 2;
+  s.log_tail = "torn";
   s.init_seen = true;
   s.kernel_major = 7;
   s.kernel_minor = 41;
@@ -46,6 +52,41 @@ TEST(FamfsStatus, RoundTrips) {
   EXPECT_EQ(back.opcodes.at("READ"), 12u);
   EXPECT_EQ(back.pid, 1234);
   EXPECT_EQ(back.kernel_famfs.at("policy"), "famfs");
+  EXPECT_EQ(back.role, "client");
+  EXPECT_EQ(back.host_id, "22222222-2222-2222-2222-222222222222");
+  EXPECT_EQ(back.master_id, "11111111-1111-1111-1111-111111111111");
+  EXPECT_EQ(back.log_entries, 7u);
+  EXPECT_EQ(back.logplays, 2u);
+  EXPECT_EQ(back.log_tail, "torn");
+}
+
+// Empty role and tail: a server that failed before it read the superblock.
+TEST(FamfsStatus, RoleAndTailAreCheckedWords) {
+  nlohmann::json j = famfs_status_to_json(sample());
+  j["role"] = "";
+  j["log_tail"] = "";
+  EXPECT_EQ(famfs_status_from_json(j).role, "");
+  j["role"] = "boss";
+  EXPECT_THROW(famfs_status_from_json(j), std::invalid_argument);
+  j = famfs_status_to_json(sample());
+  j["log_tail"] = "half";
+  EXPECT_THROW(famfs_status_from_json(j), std::invalid_argument);
+  for (const char* field : {"role", "host_id", "master_id", "log_entries", "logplays", "log_tail"}) {
+    j = famfs_status_to_json(sample());
+    j.erase(field);
+    try {
+      famfs_status_from_json(j);
+      ADD_FAILURE() << "accepted a status without " << field;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + field + "' is missing"), std::string::npos);
+    }
+  }
+  j = famfs_status_to_json(sample());
+  j["logplays"] = -1;
+  EXPECT_THROW(famfs_status_from_json(j), std::invalid_argument);
+  j = famfs_status_to_json(sample());
+  j["version"] = 1;  // written by a famfs from before the client role
+  EXPECT_THROW(famfs_status_from_json(j), std::invalid_argument);
 }
 
 TEST(FamfsStatus, ParsesTheKernelFamfsLine) {

@@ -7,6 +7,7 @@
 #include "base/error.h"
 #include "famfs/cli/arguments.h"
 #include "famfs/cli/inspect_commands.h"
+#include "famfs/cli/logplay_command.h"
 #include "famfs/cli/mount_command.h"
 #include "famfs/cli/tool_commands.h"
 
@@ -33,6 +34,22 @@ struct OwnerText {
   }
 };
 
+// Options of the commands that change the filesystem (master only).
+struct ChangeText {
+  std::string host_id;
+  bool die_mid_append = false;
+
+  void add_to(CLI::App* cmd) {
+    cmd->add_option("--host-id", host_id, "this host's id (default: the host id file, made on first use)");
+    cmd->add_flag("--die-mid-append", die_mid_append,
+                  "misbehave: write half of the log entry, then exit 3 (a master killed mid-append)");
+  }
+  Change parse() const {
+    return Change{format::resolve_host_id(host_id),
+                  die_mid_append ? format::AppendFault::DieMidAppend : format::AppendFault::None};
+  }
+};
+
 struct LayoutText {
   uint32_t strips = 0;
   std::string chunk = "2M";
@@ -50,35 +67,49 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       "famfs: the lab's famfs tools and FUSE server, on a dax device (or a file standing in for one)",
       "famfs"};
   app.require_subcommand(1);
-  std::string device, path, size_text, log_size = "8M", source;
+  std::string device, path, size_text, log_size = "8M", source, mountpoint;
   bool force = false, parents = false, recursive = false, json = false;
   OwnerText owner;
   LayoutText layout;
+  ChangeText change;
 
-  CLI::App* mkfs = app.add_subcommand("mkfs", "make a filesystem on DEVICE");
+  CLI::App* mkfs = app.add_subcommand("mkfs", "make a filesystem on DEVICE, with this host as its master");
   mkfs->add_option("--log-size", log_size, "metadata log size, a multiple of 2M (default 8M)");
   mkfs->add_flag("--force,-f", force, "overwrite an existing famfs");
+  mkfs->add_option("--host-id", change.host_id,
+                   "this host's id (default: the host id file, made on first use)");
   mkfs->add_option("device", device, "dax device or file")->required();
 
-  CLI::App* creat = app.add_subcommand("creat", "create a file of fixed size (zero-filled)");
+  CLI::App* creat = app.add_subcommand("creat", "create a file of fixed size (zero-filled; master only)");
   creat->add_option("--size,-s", size_text, "file size (4096, 2M, 1G)")->required();
   layout.add_to(creat);
   owner.add_to(creat);
+  change.add_to(creat);
   creat->add_option("device", device)->required();
   creat->add_option("path", path, "path inside famfs")->required();
 
-  CLI::App* cp = app.add_subcommand("cp", "copy a host file into a new famfs file");
+  CLI::App* cp = app.add_subcommand("cp", "copy a host file into a new famfs file (master only)");
   layout.add_to(cp);
   owner.add_to(cp);
+  change.add_to(cp);
   cp->add_option("device", device)->required();
   cp->add_option("source", source, "host file")->required();
   cp->add_option("path", path, "path inside famfs")->required();
 
-  CLI::App* mkdir = app.add_subcommand("mkdir", "create a directory");
+  CLI::App* mkdir = app.add_subcommand("mkdir", "create a directory (master only)");
   mkdir->add_flag("--parents,-p", parents, "create missing parents; an existing directory is fine");
   owner.add_to(mkdir);
+  change.add_to(mkdir);
   mkdir->add_option("device", device)->required();
   mkdir->add_option("path", path)->required();
+
+  CLI::App* logplay = app.add_subcommand(
+      "logplay", "make the famfs mounted at MOUNTPOINT replay what the master appended since (clients)");
+  logplay->add_flag("--json", json, "print the server's report as JSON");
+  logplay->add_option("mountpoint", mountpoint)->required();
+
+  CLI::App* hostid = app.add_subcommand("hostid", "print this host's id (made on first use)");
+  hostid->add_option("--host-id", change.host_id, "print this one instead, checked");
 
   CLI::App* ls = app.add_subcommand("ls", "list a directory (default: the root)");
   ls->add_flag("--recursive,-R", recursive);
@@ -90,7 +121,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   getmap->add_option("device", device)->required();
   getmap->add_option("path", path)->required();
 
-  CLI::App* fsck = app.add_subcommand("fsck", "check the superblock, the log and that no files overlap");
+  CLI::App* fsck = app.add_subcommand(
+      "fsck",
+      "check the superblock, the log and that no files overlap (exit 0 clean, 1 damaged, 4 torn tail)");
   fsck->add_flag("--json", json);
   fsck->add_option("device", device)->required();
 
@@ -104,13 +137,18 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   }
 
   try {
-    if (mkfs->parsed()) mkfs_command(device, parse_size_option(log_size, "--log-size"), force, out);
+    if (mkfs->parsed())
+      mkfs_command(device, parse_size_option(log_size, "--log-size"), force,
+                   format::resolve_host_id(change.host_id), out);
     if (creat->parsed())
       creat_command(device, path, parse_size_option(size_text, "--size"),
-                    make_layout(layout.strips, layout.chunk), owner.parse(), out);
+                    make_layout(layout.strips, layout.chunk), owner.parse(), change.parse(), out);
     if (cp->parsed())
-      cp_command(device, source, path, make_layout(layout.strips, layout.chunk), owner.parse(), out);
-    if (mkdir->parsed()) mkdir_command(device, path, parents, owner.parse(), out);
+      cp_command(device, source, path, make_layout(layout.strips, layout.chunk), owner.parse(),
+                 change.parse(), out);
+    if (mkdir->parsed()) mkdir_command(device, path, parents, owner.parse(), change.parse(), out);
+    if (logplay->parsed()) return logplay_command(mountpoint, json, out);
+    if (hostid->parsed()) out << format::uuid_text(format::resolve_host_id(change.host_id)) << "\n";
     if (ls->parsed()) ls_command(device, path.empty() ? "/" : path, recursive, out);
     if (getmap->parsed()) getmap_command(device, path, json, out);
     if (fsck->parsed()) return fsck_command(device, json, out);

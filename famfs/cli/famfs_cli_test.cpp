@@ -7,12 +7,32 @@
 #include <sstream>
 
 #include "base/process.h"
+#include "base/small_file.h"
 #include "famfs/format/filesystem.h"
+#include "famfs/format/host_id.h"
 #include "famfs/format/test_device.h"
 #include "famfs/format/test_log_writer.h"
 
 namespace famlab::famfs::cli {
 namespace {
+
+// Every famfs these tests run, here and as the binary, keeps its host id in
+// a file of its own, never in this machine's /etc/famfs.
+class HostIdFile : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    path_ = "/tmp/famfs-cli-test-host-id-" + std::to_string(getpid());
+    setenv(format::kHostIdFileVariable, path_.c_str(), 1);
+  }
+  void TearDown() override { std::remove(path_.c_str()); }
+
+ private:
+  std::string path_;
+};
+[[maybe_unused]] auto* const host_id_env = ::testing::AddGlobalTestEnvironment(new HostIdFile);
+
+const std::string kMasterId = "11111111-1111-1111-1111-111111111111";
+const std::string kClientId = "22222222-2222-2222-2222-222222222222";
 
 struct CliRun {
   int status;
@@ -194,10 +214,145 @@ TEST(FamfsCli, FsckFindsACorruptSuperblock) {
   EXPECT_EQ(nlohmann::json::parse(j.out)["clean"], false);
 }
 
+TEST(FamfsCli, OnlyTheMasterChangesIt) {
+  format::TempDeviceFile f(64ull << 20);
+  CliRun mk = famfs({"mkfs", "--host-id", kMasterId, f.path()});
+  ASSERT_EQ(mk.status, 0) << mk.err;
+  EXPECT_NE(mk.out.find(", master " + kMasterId + " (this host)"), std::string::npos) << mk.out;
+  EXPECT_EQ(famfs({"mkdir", "--host-id", kMasterId, f.path(), "d"}).status, 0);
+  std::string before = metadata(f.path());
+  std::string refusal = f.path() + ": this host (host id " + kClientId +
+                        ") is not the master of this famfs (master " + kMasterId +
+                        "): only the master changes it; here, mount it with --role client";
+  expect_failure(famfs({"creat", "--host-id", kClientId, "-s", "1M", f.path(), "x"}), refusal);
+  expect_failure(famfs({"mkdir", "--host-id", kClientId, f.path(), "x"}), refusal);
+  expect_failure(famfs({"cp", "--host-id", kClientId, f.path(), "/etc/hostname", "x"}), refusal);
+  expect_failure(famfs({"creat", "-s", "1M", f.path(), "x"}), "is not the master");  // the id file's host
+  EXPECT_EQ(metadata(f.path()), before);
+  // Reading is for everybody.
+  EXPECT_NE(famfs({"ls", f.path()}).out.find("d/"), std::string::npos);
+  CliRun check = famfs({"fsck", f.path()});
+  EXPECT_EQ(check.status, 0);
+  EXPECT_NE(check.out.find(", format 2, master " + kMasterId), std::string::npos) << check.out;
+  EXPECT_EQ(famfs({"creat", "--host-id", kMasterId, "-s", "1M", f.path(), "x"}).status, 0);
+  expect_failure(famfs({"creat", "--host-id", "nope", "-s", "1M", f.path(), "y"}),
+                 "--host-id: 'nope' is not a host id");
+
+  // mkfs from another host takes the filesystem over (and says so).
+  CliRun again = famfs({"mkfs", "--force", "--host-id", kClientId, f.path()});
+  EXPECT_NE(again.out.find("replaced a famfs whose master was host " + kMasterId), std::string::npos)
+      << again.out;
+  expect_failure(famfs({"mkdir", "--host-id", kMasterId, f.path(), "d"}), "is not the master");
+}
+
+TEST(FamfsCli, TheHostIdFileIsMadeOnFirstUse) {
+  CliRun id = famfs({"hostid"});
+  ASSERT_EQ(id.status, 0) << id.err;
+  ASSERT_TRUE(format::parse_host_id(id.out)) << id.out;
+  EXPECT_EQ(famfs({"hostid"}).out, id.out);
+  EXPECT_EQ(format::parse_host_id(read_small_file(format::host_id_file())), format::parse_host_id(id.out));
+  // mkfs and the changing commands use it when no --host-id is given.
+  Device d;
+  EXPECT_EQ(famfs({"mkdir", d.path, "mine"}).status, 0);
+  EXPECT_NE(famfs({"fsck", d.path}).out.find("master " + id.out.substr(0, 36)), std::string::npos);
+}
+
+// What a scenario provokes on purpose: the master dies half-way through an
+// append. Both kinds of host then replay up to the last whole entry, fsck
+// says so (exit 4), and the master's next append replaces the torn one.
+TEST(FamfsCli, KilledMidAppend) {
+  Device d;
+  ASSERT_EQ(famfs({"mkdir", d.path, "before"}).status, 0);
+  ProcessResult died = run_process({FAMFS_BINARY, "creat", "--die-mid-append", "-s", "3M", d.path, "lost"});
+  EXPECT_EQ(died.exit_code, 3) << died.output;
+  ProcessResult died2 = run_process({FAMFS_BINARY, "mkdir", "--die-mid-append", d.path, "lost-dir"});
+  EXPECT_EQ(died2.exit_code, 3) << died2.output;
+
+  ProcessResult check = run_process({FAMFS_BINARY, "fsck", d.path});
+  EXPECT_EQ(check.exit_code, 4) << check.output;
+  EXPECT_NE(check.output.find("warning: torn tail at log offset "), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find(": uncommitted entry, an append was cut short or is in progress"),
+            std::string::npos)
+      << check.output;
+  EXPECT_NE(check.output.find("replay stops after entry 1"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find(": torn tail, 0 files, 1 directories"), std::string::npos) << check.output;
+  CliRun j = famfs({"fsck", "--json", d.path});
+  EXPECT_EQ(j.status, 4);
+  auto report = nlohmann::json::parse(j.out);
+  EXPECT_EQ(report["clean"], true);
+  EXPECT_EQ(report["torn_tail"].get<std::string>().rfind("torn tail at log offset", 0), 0u);
+
+  // Replay (what ls, getmap and a client's server do) stops before it.
+  EXPECT_EQ(famfs({"ls", d.path}).out, "drwxr-xr-x     0     0            0 before/\n");
+  {
+    auto dev = format::Device::open(d.path, false);
+    format::Filesystem fs(*dev);
+    EXPECT_EQ(fs.state().entries, 1u);
+    EXPECT_TRUE(fs.state().torn_tail);
+  }
+  // The master goes on; the torn entry is gone for good.
+  CliRun c = famfs({"creat", "-s", "3M", d.path, "after"});
+  EXPECT_EQ(c.status, 0) << c.err;
+  CliRun clean = famfs({"fsck", d.path});
+  EXPECT_EQ(clean.status, 0) << clean.out;
+  EXPECT_NE(clean.out.find(": clean, 1 files, 1 directories"), std::string::npos) << clean.out;
+}
+
+TEST(FamfsCli, FsckExitsOneOnDamage) {
+  Device d;
+  famfs({"mkdir", d.path, "a"});
+  uint64_t used = 0;
+  uint64_t log_offset = 0;
+  {
+    auto dev = format::Device::open(d.path, false);
+    format::Filesystem fs(*dev);
+    used = fs.state().log_used;
+    log_offset = fs.superblock().log_offset;
+  }
+  {
+    std::fstream f(d.path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(log_offset + used - 1));  // inside the committed entry
+    f.put('X');
+  }
+  CliRun r = famfs({"fsck", d.path});
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(
+      r.out.find("error: damaged log at log offset 0: committed entry fails its checks: checksum mismatch"),
+      std::string::npos)
+      << r.out;
+  expect_failure(famfs({"mkdir", d.path, "b"}), "the metadata log is damaged");
+}
+
+TEST(FamfsCli, VersionOneIsReadNotChanged) {
+  Device d;
+  famfs({"mkdir", d.path, "old"});
+  {
+    auto dev = format::Device::open(d.path, true);
+    format::Superblock sb = format::Filesystem(*dev).superblock();
+    sb.version = 1;
+    auto bytes = format::encode_superblock(sb);
+    std::memcpy(dev->bytes().data(), bytes.data(), bytes.size());
+  }
+  EXPECT_NE(famfs({"ls", d.path}).out.find("old/"), std::string::npos);
+  CliRun check = famfs({"fsck", d.path});
+  EXPECT_EQ(check.status, 0) << check.out;
+  EXPECT_NE(check.out.find("format 1, master none"), std::string::npos) << check.out;
+  expect_failure(famfs({"mkdir", d.path, "new"}),
+                 d.path + ": this famfs is format version 1, which records no master: it can be read");
+}
+
+TEST(FamfsCli, LogplayNeedsAFamfsMount) {
+  expect_failure(famfs({"logplay", "/tmp"}),
+                 "/tmp: not the root of a famfs mount (no user.famfs.logplay here)");
+  expect_failure(famfs({"logplay", "/nonexistent"}),
+                 "/nonexistent: logplay failed: No such file or directory");
+}
+
 TEST(FamfsCli, UsageErrorsExitTwo) {
   EXPECT_EQ(famfs({}).status, 2);
   EXPECT_EQ(famfs({"creat", "/dev/null", "x"}).status, 2);  // --size is required
   EXPECT_EQ(famfs({"frobnicate"}).status, 2);
+  EXPECT_EQ(famfs({"logplay"}).status, 2);
 }
 
 TEST(FamfsCli, TheStaticBinaryRuns) {

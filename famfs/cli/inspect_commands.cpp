@@ -76,25 +76,38 @@ void getmap_command(const std::string& device, const std::string& path, bool jso
 int fsck_command(const std::string& device, bool json, std::ostream& out) {
   auto dev = format::Device::open(device, false);
   format::FsckReport r = format::fsck(*dev);
+  int status = !r.clean() ? kFsckDamaged : r.torn_tail ? kFsckTornTail : kFsckClean;
   if (json) {
-    nlohmann::json j{{"device", device},           {"clean", r.clean()},        {"errors", r.errors},
-                     {"warnings", r.warnings},     {"entries", r.entries},      {"files", r.files},
-                     {"directories", r.dirs},      {"log_used", r.log_used},    {"log_size", r.log_size},
-                     {"data_bytes", r.data_bytes}, {"free_bytes", r.free_bytes}};
+    nlohmann::json j{{"device", device},
+                     {"clean", r.clean()},
+                     {"torn_tail", r.torn_tail ? nlohmann::json(*r.torn_tail) : nlohmann::json(nullptr)},
+                     {"errors", r.errors},
+                     {"warnings", r.warnings},
+                     {"format_version", r.format_version},
+                     {"master_id", r.master_id},
+                     {"entries", r.entries},
+                     {"files", r.files},
+                     {"directories", r.dirs},
+                     {"log_used", r.log_used},
+                     {"log_size", r.log_size},
+                     {"data_bytes", r.data_bytes},
+                     {"free_bytes", r.free_bytes}};
     out << j.dump() << "\n";
   } else {
     for (const auto& e : r.errors) out << "error: " << e << "\n";
     for (const auto& w : r.warnings) out << "warning: " << w << "\n";
     if (r.log_size) {
-      out << device << ": " << (r.clean() ? "clean" : "DAMAGED") << ", " << r.files << " files, " << r.dirs
-          << " directories, log " << r.log_used << " of " << r.log_size << " bytes (" << r.entries
-          << " entries), data " << format_size(r.data_bytes - r.free_bytes) << " used of "
-          << format_size(r.data_bytes) << "\n";
+      const char* verdict = !r.clean() ? "DAMAGED" : r.torn_tail ? "torn tail" : "clean";
+      out << device << ": " << verdict << ", " << r.files << " files, " << r.dirs << " directories, log "
+          << r.log_used << " of " << r.log_size << " bytes (" << r.entries << " entries), data "
+          << format_size(r.data_bytes - r.free_bytes) << " used of " << format_size(r.data_bytes)
+          << ", format " << r.format_version << ", master " << (r.master_id.empty() ? "none" : r.master_id)
+          << "\n";
     } else {
       out << device << ": DAMAGED\n";
     }
   }
-  return r.clean() ? 0 : 1;
+  return status;
 }
 
 }  // namespace famlab::famfs::cli

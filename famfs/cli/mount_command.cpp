@@ -8,6 +8,10 @@ namespace famlab::famfs::cli {
 
 CLI::App* add_mount_command(CLI::App& app, MountArgs& a) {
   CLI::App* m = app.add_subcommand("mount", "serve DEVICE's famfs at MOUNTPOINT over FUSE (runs the server)");
+  m->add_option("--role", a.role,
+                "master (refused unless this host made the famfs), client (read-only, logplay on request), "
+                "or auto (default): master if this host's id is the one mkfs recorded, else client");
+  m->add_option("--host-id", a.host_id, "this host's id (default: the host id file, made on first use)");
   m->add_option("--abi", a.abi, "famfs kernel ABI: rfc-v2 (bit 42, opcodes 53/54) or v3 (bit 43, 54/55)");
   m->add_option("--dax-fmap", a.dax_fmap,
                 "FUSE_DAX_FMAP: accept (when offered), decline, force (even unoffered)");
@@ -43,6 +47,10 @@ server::ServerOptions to_server_options(const MountArgs& a) {
   server::ServerOptions o;
   o.device = a.device;
   o.mountpoint = a.mountpoint;
+  auto role = format::parse_role_request(a.role);
+  if (!role) throw Error("--role: '" + a.role + "' is not master, client or auto");
+  o.role = *role;
+  o.host_id = a.host_id;
   auto abi = fuse::parse_abi_generation(a.abi);
   if (!abi) throw Error("--abi: '" + a.abi + "' is not rfc-v2 or v3");
   o.abi = *abi;

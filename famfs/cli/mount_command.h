@@ -15,6 +15,8 @@ namespace famlab::famfs::cli {
 struct MountArgs {
   std::string device;
   std::string mountpoint;
+  std::string role = "auto";
+  std::string host_id;
   std::string abi = "rfc-v2";
   std::string dax_fmap = "accept";
   bool decline_dax_fmap = false;

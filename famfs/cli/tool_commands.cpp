@@ -11,6 +11,7 @@
 #include "base/unique_fd.h"
 #include "base/units.h"
 #include "famfs/format/device.h"
+#include "famfs/format/role.h"
 
 namespace famlab::famfs::cli {
 namespace {
@@ -20,9 +21,14 @@ format::FileAttrs attrs_from(const Ownership& o, uint32_t default_mode, uint32_t
 }
 
 // Opens the device for a change, holding the lock for the whole command.
+// The lock keeps this host's tools apart; other hosts never append, since
+// only the master may (checked here, before anything is written).
 struct Changing {
-  explicit Changing(const std::string& device)
-      : dev(format::Device::open(device, true)), lock(*dev), fs(*dev) {}
+  Changing(const std::string& device, const Change& change)
+      : dev(format::Device::open(device, true)), lock(*dev), fs(*dev) {
+    format::require_master(fs.superblock(), change.host, device);
+    fs.set_append_fault(change.fault);
+  }
   std::unique_ptr<format::Device> dev;
   format::DeviceLock lock;
   format::Filesystem fs;
@@ -35,17 +41,28 @@ Error path_error(const std::string& device, const std::string& path, const std::
 
 }  // namespace
 
-void mkfs_command(const std::string& device, uint64_t log_size, bool force, std::ostream& out) {
+void mkfs_command(const std::string& device, uint64_t log_size, bool force, const format::HostId& host,
+                  std::ostream& out) {
   auto dev = format::Device::open(device, true);
   format::DeviceLock lock(*dev);
-  format::Superblock sb = format::mkfs(*dev, {log_size, force});
+  std::optional<format::Superblock> old;
+  try {
+    old = format::decode_superblock(dev->bytes(), dev->size());
+  } catch (const Error&) {
+  }
+  format::Superblock sb = format::mkfs(*dev, {log_size, force, host});
+  if (old && !format::is_zero(old->master_id) && old->master_id != host)
+    out << "famfs: " << device << ": replaced a famfs whose master was host "
+        << format::uuid_text(old->master_id) << "\n";
   out << "famfs: " << device << ": uuid " << format::uuid_text(sb.uuid) << ", log "
-      << format_size(sb.log_size) << ", data " << format_size(sb.device_size - sb.data_offset) << "\n";
+      << format_size(sb.log_size) << ", data " << format_size(sb.device_size - sb.data_offset) << ", master "
+      << format::uuid_text(sb.master_id) << " (this host)\n";
 }
 
 void creat_command(const std::string& device, const std::string& path, uint64_t size,
-                   const format::Layout& layout, const Ownership& owner, std::ostream& out) {
-  Changing c(device);
+                   const format::Layout& layout, const Ownership& owner, const Change& change,
+                   std::ostream& out) {
+  Changing c(device, change);
   try {
     const format::Node& n =
         c.fs.create_file(path, size, layout, attrs_from(owner, 0644, 0, 0),
@@ -57,14 +74,15 @@ void creat_command(const std::string& device, const std::string& path, uint64_t 
 }
 
 void cp_command(const std::string& device, const std::string& source, const std::string& path,
-                const format::Layout& layout, const Ownership& owner, std::ostream& out) {
+                const format::Layout& layout, const Ownership& owner, const Change& change,
+                std::ostream& out) {
   UniqueFd fd(open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) throw Error(source + ": cannot open: " + std::strerror(errno));
   struct stat st {};
   fstat(fd.get(), &st);
   if (!S_ISREG(st.st_mode)) throw Error(source + ": not a regular file");
   {
-    Changing c(device);
+    Changing c(device, change);
     auto fill = [&](uint64_t pos, std::span<uint8_t> dest) {
       size_t done = 0;
       while (done < dest.size()) {
@@ -87,8 +105,8 @@ void cp_command(const std::string& device, const std::string& source, const std:
 }
 
 void mkdir_command(const std::string& device, const std::string& path, bool parents, const Ownership& owner,
-                   std::ostream& out) {
-  Changing c(device);
+                   const Change& change, std::ostream& out) {
+  Changing c(device, change);
   try {
     if (!parents) {
       c.fs.mkdir(path, attrs_from(owner, 0755, 0, 0));

@@ -42,7 +42,8 @@ std::unique_ptr<Device> Device::from_fd(int fd, const std::string& name, bool wr
   return std::unique_ptr<Device>(new Device(own, name, writable));
 }
 
-Device::Device(int fd, std::string path, bool writable) : fd_(fd), path_(std::move(path)) {
+Device::Device(int fd, std::string path, bool writable)
+    : fd_(fd), path_(std::move(path)), writable_(writable) {
   struct stat st {};
   if (fstat(fd_.get(), &st) != 0) throw Error(path_ + ": cannot stat: " + errno_text());
   if (S_ISREG(st.st_mode))
@@ -63,6 +64,13 @@ Device::~Device() {
 }
 
 void Device::flush() { msync(base_, size_, MS_SYNC); }
+
+void Device::make_read_only() {
+  if (!writable_) return;
+  if (mprotect(base_, size_, PROT_READ) != 0)
+    throw Error(path_ + ": cannot make the mapping read-only: " + errno_text());
+  writable_ = false;
+}
 
 DeviceLock::DeviceLock(const Device& device) : fd_(device.fd()) {
   while (flock(fd_, LOCK_EX) != 0)

@@ -33,6 +33,10 @@ class Device {
   int fd() const { return fd_.get(); }
   // Pushes stores to a regular file (msync); a no-op cost on devdax.
   void flush();
+  // From now on the mapping is read-only: a store through it faults. A
+  // client's server does this once it knows its role.
+  void make_read_only();
+  bool writable() const { return writable_; }
 
  private:
   Device(int fd, std::string path, bool writable);
@@ -40,6 +44,7 @@ class Device {
   std::string path_;
   uint64_t size_ = 0;
   uint8_t* base_ = nullptr;
+  bool writable_ = false;
 };
 
 // Serialises tools that modify the same device (flock on its descriptor).

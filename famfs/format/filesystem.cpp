@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/units.h"
+#include "famfs/format/cache_lines.h"
 #include "famfs/format/log_entry.h"
 
 namespace famlab::famfs::format {
@@ -38,14 +39,19 @@ Superblock mkfs(Device& device, const MkfsOptions& options) {
   sb.log_size = options.log_size;
   sb.data_offset = kLogOffset + options.log_size;
   sb.created = static_cast<uint64_t>(std::time(nullptr));
+  sb.master_id = options.master;
 
   // Empty log first, superblock last: a crash in between leaves no
   // superblock that points at a half-cleared log of another filesystem.
+  // Each written back before the next, for hosts that share the memory.
   std::span<uint8_t> bytes = device.bytes();
   std::memset(bytes.data(), 0, kSuperblockBytes);
   std::memset(bytes.data() + sb.log_offset, 0, sb.log_size);
+  write_back(bytes.data(), kSuperblockBytes);
+  write_back(bytes.data() + sb.log_offset, sb.log_size);
   std::vector<uint8_t> encoded = encode_superblock(sb);
   std::memcpy(bytes.data(), encoded.data(), encoded.size());
+  write_back(bytes.data(), encoded.size());
   device.flush();
   return sb;
 }
@@ -65,16 +71,19 @@ std::span<const uint8_t> Filesystem::log_bytes() const {
 
 void Filesystem::replay() { state_ = std::make_unique<ReplayResult>(replay_log(log_bytes(), sb_)); }
 
-bool Filesystem::refresh() {
-  // Nothing new unless the bytes after the last entry stopped being zero.
-  std::span<const uint8_t> rest = log_bytes().subspan(state_->log_used);
-  size_t n = std::min(rest.size(), kLogEntryHeaderBytes);
-  if (!state_->torn &&
-      std::all_of(rest.begin(), rest.begin() + static_cast<long>(n), [](uint8_t b) { return b == 0; }))
-    return false;
-  uint64_t before = state_->entries;
-  replay();
-  return state_->entries != before;
+uint64_t Filesystem::refresh() {
+  std::span<const uint8_t> head = device_.bytes().first(kSuperblockBytes);
+  drop_cached(head.data(), head.size());
+  Superblock now;
+  try {
+    now = decode_superblock(head, device_.size());
+  } catch (const Error& e) {
+    throw Error(device_.path() + ": the superblock changed under this mount: " + e.what());
+  }
+  if (now.uuid != sb_.uuid)
+    throw Error(device_.path() + ": the famfs was made again since it was opened (uuid " +
+                uuid_text(sb_.uuid) + ", now " + uuid_text(now.uuid) + "); open or mount it again");
+  return replay_more(log_bytes(), *state_);
 }
 
 void Filesystem::check_new_path(std::string_view path) const {
@@ -91,6 +100,13 @@ void Filesystem::check_new_path(std::string_view path) const {
 }
 
 std::vector<uint8_t> Filesystem::prepare_entry(const LogEntry& entry) const {
+  // Never append after damage: the entry would hide it, and replay would
+  // still stop in front of it. A torn tail is fine: the append replaces it.
+  if (state_->damage)
+    throw Error("the metadata log is damaged, nothing more is appended: " + *state_->damage);
+  if (sb_.version < kFormatVersion)
+    throw Error("format version " + std::to_string(sb_.version) +
+                " is only read, never changed, by this famfs");
   std::vector<uint8_t> encoded = encode_log_entry(entry);
   uint64_t used = state_->log_used;
   if (used + encoded.size() > sb_.log_size)
@@ -101,12 +117,8 @@ std::vector<uint8_t> Filesystem::prepare_entry(const LogEntry& entry) const {
 }
 
 void Filesystem::write_entry(const std::vector<uint8_t>& encoded) {
-  uint64_t used = state_->log_used;
-  uint8_t* at = device_.bytes().data() + sb_.log_offset + used;
-  // Clear what a torn earlier append may have left, then write the entry.
-  size_t clear = static_cast<size_t>(std::min<uint64_t>(kMaxLogEntryBytes, sb_.log_size - used));
-  std::memset(at, 0, clear);
-  std::memcpy(at, encoded.data(), encoded.size());
+  std::span<uint8_t> log = device_.bytes().subspan(sb_.log_offset, sb_.log_size);
+  append_log_entry(log, state_->log_used, encoded, append_fault_);
   device_.flush();
 }
 
@@ -121,7 +133,7 @@ const Node& Filesystem::mkdir(std::string_view path, const FileAttrs& attrs) {
   e.gid = attrs.gid;
   e.mtime = static_cast<uint64_t>(std::time(nullptr));
   write_entry(prepare_entry(e));
-  replay();
+  replay_more(log_bytes(), *state_);
   return *tree().node(ino_for_seq(e.seq));
 }
 
@@ -151,6 +163,7 @@ const Node& Filesystem::create_file(std::string_view path, uint64_t size, const 
       auto piece = locate(staged.map, pos);
       uint64_t n = std::min<uint64_t>(piece->length, size - pos);
       fill(pos, dev.subspan(piece->offset, n));
+      write_back(dev.data() + piece->offset, n);  // the data is in memory before the entry that shows it
       pos += n;
     }
     write_entry(encoded);
@@ -158,7 +171,7 @@ const Node& Filesystem::create_file(std::string_view path, uint64_t size, const 
     replay();  // forget the tentative allocation
     throw;
   }
-  replay();
+  replay_more(log_bytes(), *state_);  // claims the units already claimed for ino: no conflict
   return *tree().node(ino);
 }
 

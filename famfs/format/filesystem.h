@@ -9,7 +9,9 @@
 #include <string_view>
 
 #include "famfs/format/device.h"
+#include "famfs/format/host_id.h"
 #include "famfs/format/layout.h"
+#include "famfs/format/log_commit.h"
 #include "famfs/format/replay.h"
 #include "famfs/format/superblock.h"
 
@@ -18,6 +20,7 @@ namespace famlab::famfs::format {
 struct MkfsOptions {
   uint64_t log_size = kDefaultLogSize;
   bool force = false;  // overwrite an existing famfs
+  HostId master{};     // recorded as the master; zero: no host may change it (tests)
 };
 
 // Throws famlab::Error, naming the device, when it is too small, the log
@@ -46,8 +49,13 @@ class Filesystem {
   const Tree& tree() const { return state_->tree; }
   Device& device() { return device_; }
 
-  // Replays again if someone appended since; true when it did.
-  bool refresh();
+  // Replays what was appended since (by this host or the master); returns
+  // how many entries that added. Throws famlab::Error when the superblock
+  // is no longer the one this was opened with (mkfs ran again).
+  uint64_t refresh();
+
+  // --die-mid-append: the next append dies half-way (log_commit.h).
+  void set_append_fault(AppendFault fault) { append_fault_ = fault; }
 
   const Node& mkdir(std::string_view path, const FileAttrs& attrs);
 
@@ -70,6 +78,7 @@ class Filesystem {
   Device& device_;
   Superblock sb_;
   std::unique_ptr<ReplayResult> state_;
+  AppendFault append_fault_ = AppendFault::None;
 };
 
 }  // namespace famlab::famfs::format

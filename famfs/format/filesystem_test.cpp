@@ -168,7 +168,8 @@ TEST(Filesystem, LogFullIsAnErrorAndChangesNothing) {
     pos = write_raw_entry(*dev, sb, pos, e);
   }
   Filesystem fs(*dev);
-  EXPECT_FALSE(fs.state().torn);
+  EXPECT_FALSE(fs.state().torn_tail);
+  EXPECT_FALSE(fs.state().damage);
   uint64_t entries = fs.state().entries;
   std::vector<uint8_t> before = metadata(*dev, sb);
   std::string err = error_of([&] { fs.mkdir(std::string(250, 'z'), {}); });
@@ -194,13 +195,60 @@ TEST(Filesystem, RefreshSeesAppendsFromAnotherOpen) {
   auto dev = f.open();
   mkfs(*dev, {});
   Filesystem reader(*dev);
-  EXPECT_FALSE(reader.refresh());
+  EXPECT_EQ(reader.refresh(), 0u);
   auto other_dev = f.open();
   Filesystem writer(*other_dev);
   writer.mkdir("new", {});
+  writer.mkdir("new/er", {});
   EXPECT_EQ(reader.tree().find("new"), nullptr);
-  EXPECT_TRUE(reader.refresh());
-  EXPECT_NE(reader.tree().find("new"), nullptr);
+  EXPECT_EQ(reader.refresh(), 2u);
+  EXPECT_NE(reader.tree().find("new/er"), nullptr);
+  EXPECT_EQ(reader.refresh(), 0u);
+}
+
+TEST(Filesystem, RefreshRefusesAFilesystemMadeAgain) {
+  TempDeviceFile f(32ull << 20);
+  auto dev = f.open();
+  mkfs(*dev, {});
+  Filesystem reader(*dev);
+  auto other = f.open();
+  mkfs(*other, {kDefaultLogSize, true});
+  std::string e = error_of([&] { reader.refresh(); });
+  EXPECT_NE(e.find(f.path() + ": the famfs was made again since it was opened"), std::string::npos) << e;
+  other->bytes()[0] = 0;
+  e = error_of([&] { reader.refresh(); });
+  EXPECT_NE(e.find("the superblock changed under this mount: superblock: bad magic"), std::string::npos) << e;
+}
+
+TEST(Filesystem, MkfsRecordsTheMaster) {
+  TempDeviceFile f(32ull << 20);
+  auto dev = f.open();
+  HostId master = *parse_host_id("0123456789abcdef0123456789abcdef");
+  mkfs(*dev, {kDefaultLogSize, false, master});
+  Filesystem fs(*dev);
+  EXPECT_EQ(fs.superblock().version, kFormatVersion);
+  EXPECT_EQ(fs.superblock().master_id, master);
+}
+
+// A version 1 filesystem is read as it always was, and never changed.
+TEST(Filesystem, VersionOneIsReadOnly) {
+  TempDeviceFile f(32ull << 20);
+  auto dev = f.open();
+  Superblock sb = mkfs(*dev, {});
+  {
+    Filesystem fs(*dev);
+    fs.mkdir("old", {});
+  }
+  sb.version = 1;
+  std::vector<uint8_t> v1 = encode_superblock(sb);
+  std::memcpy(dev->bytes().data(), v1.data(), v1.size());
+  Filesystem fs(*dev);
+  EXPECT_EQ(fs.superblock().version, 1u);
+  EXPECT_NE(fs.tree().find("old"), nullptr);
+  std::vector<uint8_t> before = metadata(*dev, sb);
+  std::string e = error_of([&] { fs.mkdir("new", {}); });
+  EXPECT_NE(e.find("format version 1 is only read, never changed"), std::string::npos) << e;
+  EXPECT_EQ(metadata(*dev, sb), before);
 }
 
 }  // namespace

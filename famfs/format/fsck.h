@@ -1,8 +1,10 @@
 #pragma once
 // Checking a filesystem without changing it: the superblock, every log
 // entry, the namespace the log builds, and that no two files share space
-// and every file lies inside the data area.
+// and every file lies inside the data area. Safe on any host, while the
+// master appends: it reads the log the way a client does.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,7 +14,13 @@ namespace famlab::famfs::format {
 
 struct FsckReport {
   std::vector<std::string> errors;    // the filesystem is damaged
-  std::vector<std::string> warnings;  // a torn last append: recoverable, ignored by replay
+  std::vector<std::string> warnings;  // not damage: a torn tail (replay ignores it)
+  // "torn tail at log offset N: ...": the last append never committed. What
+  // a master killed mid-append leaves, and what an append going on right
+  // now looks like from another host.
+  std::optional<std::string> torn_tail;
+  uint32_t format_version = 0;
+  std::string master_id;  // as text; empty when none is recorded
   uint64_t entries = 0;
   uint64_t files = 0;
   uint64_t dirs = 0;

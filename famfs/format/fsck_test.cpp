@@ -90,11 +90,40 @@ TEST(Fsck, CatchesAMapTooSmallForItsFile) {
 
 TEST(Fsck, TornTailIsAWarningOnly) {
   Fixture f;
-  f.dev->bytes()[f.sb.log_offset + f.used] = 0x46;  // a stray byte where the next entry goes
+  f.dev->bytes()[f.sb.log_offset + f.used + 8] = 0x46;  // bytes where the next entry goes, no commit word
   FsckReport r = fsck(*f.dev);
   EXPECT_TRUE(r.clean());
+  ASSERT_TRUE(r.torn_tail);
+  EXPECT_EQ(
+      r.torn_tail->rfind("torn tail at log offset " + std::to_string(f.used) + ": uncommitted entry", 0), 0u)
+      << *r.torn_tail;
   ASSERT_EQ(r.warnings.size(), 1u);
-  EXPECT_NE(r.warnings[0].find("torn"), std::string::npos);
+  EXPECT_EQ(r.warnings[0], *r.torn_tail);
+  EXPECT_EQ(r.entries, 1u);
+}
+
+TEST(Fsck, AStrayCommitWordIsDamage) {
+  Fixture f;
+  f.dev->bytes()[f.sb.log_offset + f.used] = 0x46;
+  FsckReport r = fsck(*f.dev);
+  EXPECT_FALSE(r.clean());
+  EXPECT_FALSE(r.torn_tail);
+  EXPECT_TRUE(mentions(r.errors, "damaged log at log offset " + std::to_string(f.used) +
+                                     ": committed entry has "
+                                     "bad magic"))
+      << (r.errors.empty() ? "" : r.errors[0]);
+}
+
+TEST(Fsck, ReportsTheFormatAndTheMaster) {
+  TempDeviceFile file{64ull << 20};
+  auto dev = file.open();
+  HostId master{};
+  master[0] = 0x12;
+  master[15] = 0x34;
+  mkfs(*dev, {kDefaultLogSize, false, master});
+  FsckReport r = fsck(*dev);
+  EXPECT_EQ(r.format_version, 2u);
+  EXPECT_EQ(r.master_id, "12000000-0000-0000-0000-000000000034");
 }
 
 TEST(Fsck, CorruptSuperblock) {

@@ -1,5 +1,8 @@
 #include "famfs/format/replay.h"
 
+#include "famfs/format/log_commit.h"
+#include "famfs/format/log_entry.h"
+
 namespace famlab::famfs::format {
 namespace {
 
@@ -25,23 +28,47 @@ void claim_map(ReplayResult& r, const LogEntry& e, uint64_t ino, uint64_t offset
   }
 }
 
+// A committed entry that fails its checks. Version 2 writes the commit
+// word last, so that is damage, not an interrupted append; version 1 wrote
+// entries in one go, and there it is what a crash leaves.
+void stop_at_bad_entry(ReplayResult& r, uint64_t offset, const std::string& why) {
+  std::string tail = " (entries after " + std::to_string(r.entries) + " ignored)";
+  if (r.format_version >= 2)
+    r.damage = "damaged log at log offset " + std::to_string(offset) + ": committed entry " + why + tail;
+  else
+    r.torn_tail = "torn tail at log offset " + std::to_string(offset) + ": " + why + tail;
+}
+
 }  // namespace
 
-ReplayResult replay_log(std::span<const uint8_t> log, const Superblock& sb) {
-  ReplayResult r(sb);
-  uint64_t offset = 0;
+uint64_t replay_more(std::span<const uint8_t> log, ReplayResult& r) {
+  r.torn_tail.reset();
+  r.damage.reset();
+  uint64_t before = r.entries;
+  uint64_t offset = r.log_used;
   while (offset < log.size()) {
-    EntryDecode d = decode_log_entry(log.subspan(offset));
-    if (d.status == EntryDecode::Status::End) break;
-    if (d.status == EntryDecode::Status::Torn) {
-      r.torn = "log offset " + std::to_string(offset) + ": " + d.reason + " (entries after " +
-               std::to_string(r.entries) + " ignored)";
+    LogSlot slot = read_log_slot(log, offset);
+    if (slot.kind == SlotKind::End) break;
+    if (slot.kind == SlotKind::Uncommitted) {
+      r.torn_tail = "torn tail at log offset " + std::to_string(offset) +
+                    ": uncommitted entry, an append was cut short or is in progress (" + slot.reason +
+                    "); replay stops after entry " + std::to_string(r.entries);
+      break;
+    }
+    if (slot.kind == SlotKind::Garbage) {
+      stop_at_bad_entry(r, offset, "has " + slot.reason);
+      break;
+    }
+    EntryDecode d = decode_log_entry(slot.entry);
+    if (d.status != EntryDecode::Status::Ok) {
+      stop_at_bad_entry(r, offset, "fails its checks: " + d.reason);
       break;
     }
     if (d.entry.seq != r.next_seq) {
-      // A whole entry from an earlier life of this log, not ours.
-      r.torn = "log offset " + std::to_string(offset) + ": sequence number " + std::to_string(d.entry.seq) +
-               " where " + std::to_string(r.next_seq) + " was due (stale entry ignored)";
+      // A whole entry, but not the next one: from an earlier life of the log.
+      stop_at_bad_entry(r, offset,
+                        "has sequence number " + std::to_string(d.entry.seq) + " where " +
+                            std::to_string(r.next_seq) + " was due (stale entry)");
       break;
     }
     uint64_t ino = ino_for_seq(d.entry.seq);
@@ -56,6 +83,12 @@ ReplayResult replay_log(std::span<const uint8_t> log, const Superblock& sb) {
     offset += d.length;
     r.log_used = offset;
   }
+  return r.entries - before;
+}
+
+ReplayResult replay_log(std::span<const uint8_t> log, const Superblock& sb) {
+  ReplayResult r(sb);
+  replay_more(log, r);
   return r;
 }
 

@@ -28,6 +28,7 @@ std::vector<uint8_t> encode_superblock(const Superblock& sb) {
   w.u64(sb.log_size);
   w.u64(sb.data_offset);
   w.u64(sb.created);
+  if (sb.version >= 2) w.raw(sb.master_id);  // version 1 has reserved zeros here
   std::vector<uint8_t>& b = w.bytes();
   b.resize(kCrcOffset, 0);
   uint32_t crc = crc32c(b);
@@ -54,9 +55,10 @@ Superblock decode_superblock(std::span<const uint8_t> bytes, uint64_t actual_dev
   if (crc != stored_crc)
     throw Error("superblock: checksum mismatch (stored " + std::to_string(stored_crc) + ", computed " +
                 std::to_string(crc) + "): the superblock is corrupt");
-  if (sb.version != kFormatVersion)
+  if (sb.version < kOldestReadableVersion || sb.version > kFormatVersion)
     throw Error("superblock: format version " + std::to_string(sb.version) +
-                " is not supported (this famfs reads " + std::to_string(kFormatVersion) + ")");
+                " is not supported (this famfs reads versions " + std::to_string(kOldestReadableVersion) +
+                " to " + std::to_string(kFormatVersion) + ")");
   if (size != kSuperblockBytes) throw Error("superblock: size field " + std::to_string(size) + " is wrong");
   c.raw(sb.uuid);
   c.u64(sb.device_size);
@@ -65,6 +67,7 @@ Superblock decode_superblock(std::span<const uint8_t> bytes, uint64_t actual_dev
   c.u64(sb.log_size);
   c.u64(sb.data_offset);
   c.u64(sb.created);
+  if (sb.version >= 2) c.raw(sb.master_id);
 
   if (sb.alloc_unit != kAllocUnit)
     throw Error("superblock: allocation unit " + std::to_string(sb.alloc_unit) + " is not 2 MiB");

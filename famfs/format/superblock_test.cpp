@@ -67,6 +67,38 @@ TEST(Superblock, ErrorsSayWhat) {
   EXPECT_NE(error_of(encode_superblock(future)).find("version 9"), std::string::npos);
 }
 
+TEST(Superblock, RecordsTheMaster) {
+  Superblock sb = good();
+  for (size_t i = 0; i < 16; ++i) sb.master_id[i] = static_cast<uint8_t>(0xa0 + i);
+  std::vector<uint8_t> b = encode_superblock(sb);
+  EXPECT_EQ(b[80], 0xa0);  // FORMAT.md: master_id at offset 80
+  EXPECT_EQ(b[95], 0xaf);
+  Superblock back = decode_superblock(b, 64ull << 20);
+  EXPECT_EQ(back.version, 2u);
+  EXPECT_EQ(back.master_id, sb.master_id);
+}
+
+TEST(Superblock, VersionOneIsReadWithoutAMaster) {
+  Superblock old = good();
+  old.version = 1;
+  old.master_id[0] = 0xff;  // version 1 has no such field: not written
+  std::vector<uint8_t> b = encode_superblock(old);
+  for (size_t i = 80; i < 124; ++i) EXPECT_EQ(b[i], 0) << "byte " << i;
+  Superblock back = decode_superblock(b, 64ull << 20);
+  EXPECT_EQ(back.version, 1u);
+  EXPECT_EQ(back.master_id, (std::array<uint8_t, 16>{}));
+
+  Superblock ancient = good();
+  ancient.version = 0;
+  EXPECT_NE(error_of(encode_superblock(ancient))
+                .find("format version 0 is not supported (this famfs reads "
+                      "versions 1 to 2)"),
+            std::string::npos);
+  Superblock next = good();
+  next.version = 3;
+  EXPECT_NE(error_of(encode_superblock(next)).find("format version 3 is not supported"), std::string::npos);
+}
+
 TEST(Superblock, UuidText) {
   std::array<uint8_t, 16> u{};
   for (size_t i = 0; i < 16; ++i) u[i] = static_cast<uint8_t>(i);

@@ -9,9 +9,9 @@
 
 namespace famlab::famfs::format {
 
-TempDeviceFile::TempDeviceFile(uint64_t size) {
-  char tmpl[] = "/tmp/famfs-dev-XXXXXX";
-  UniqueFd fd(mkstemp(tmpl));
+TempDeviceFile::TempDeviceFile(uint64_t size, const std::string& dir) {
+  std::string tmpl = dir + "/famfs-dev-XXXXXX";
+  UniqueFd fd(mkstemp(tmpl.data()));
   if (!fd) throw std::runtime_error("mkstemp failed");
   if (ftruncate(fd.get(), static_cast<off_t>(size)) != 0) throw std::runtime_error("ftruncate failed");
   path_ = tmpl;

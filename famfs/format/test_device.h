@@ -10,7 +10,8 @@ namespace famlab::famfs::format {
 
 class TempDeviceFile {
  public:
-  explicit TempDeviceFile(uint64_t size);
+  // In `dir`: /tmp by default; /dev/shm where msync must not wait for a disk.
+  explicit TempDeviceFile(uint64_t size, const std::string& dir = "/tmp");
   ~TempDeviceFile();
   const std::string& path() const { return path_; }
   std::unique_ptr<Device> open(bool writable = true) const { return Device::open(path_, writable); }

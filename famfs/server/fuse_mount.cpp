@@ -19,16 +19,19 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
-FuseMount mount_with_syscall(const std::string& source, const std::string& mountpoint, bool allow_other) {
+FuseMount mount_with_syscall(const std::string& source, const std::string& mountpoint, bool allow_other,
+                             bool read_only) {
   UniqueFd fd(open("/dev/fuse", O_RDWR | O_CLOEXEC));
   if (!fd) throw Error("/dev/fuse: cannot open: " + errno_text());
   std::string options = syscall_mount_options(fd.get(), getuid(), getgid(), allow_other);
-  if (mount(source.c_str(), mountpoint.c_str(), "fuse.famfs", MS_NOSUID | MS_NODEV, options.c_str()) != 0)
+  unsigned long flags = MS_NOSUID | MS_NODEV | (read_only ? MS_RDONLY : 0);
+  if (mount(source.c_str(), mountpoint.c_str(), "fuse.famfs", flags, options.c_str()) != 0)
     throw Error(mountpoint + ": mount(2) failed: " + errno_text() + " (options " + options + ")");
   return FuseMount{std::move(fd), MountMethod::Syscall};
 }
 
-FuseMount mount_with_fusermount(const std::string& source, const std::string& mountpoint, bool allow_other) {
+FuseMount mount_with_fusermount(const std::string& source, const std::string& mountpoint, bool allow_other,
+                                bool read_only) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
     throw Error("socketpair for fusermount3: " + errno_text());
@@ -37,8 +40,8 @@ FuseMount mount_with_fusermount(const std::string& source, const std::string& mo
   fcntl(ours.get(), F_SETFD, FD_CLOEXEC);
   ProcessOptions opts;
   opts.env["_FUSE_COMMFD"] = std::to_string(theirs.get());
-  ProcessResult r =
-      run_process({"fusermount3", "-o", fusermount_options(source, allow_other), "--", mountpoint}, opts);
+  ProcessResult r = run_process(
+      {"fusermount3", "-o", fusermount_options(source, allow_other, read_only), "--", mountpoint}, opts);
   theirs.reset();
   if (r.exit_code != 0)
     throw Error(mountpoint + ": fusermount3 failed (exit " + std::to_string(r.exit_code) + "): " + r.output);
@@ -52,12 +55,13 @@ std::string syscall_mount_options(int fd, uint32_t uid, uint32_t gid, bool allow
          ",group_id=" + std::to_string(gid) + ",default_permissions" + (allow_other ? ",allow_other" : "");
 }
 
-std::string fusermount_options(const std::string& fsname, bool allow_other) {
+std::string fusermount_options(const std::string& fsname, bool allow_other, bool read_only) {
   // ',' separates options; a path containing one would split fsname.
   std::string name = fsname;
   for (char& c : name)
     if (c == ',') c = '_';
-  return "fsname=" + name + ",subtype=famfs,default_permissions" + (allow_other ? ",allow_other" : "");
+  return "fsname=" + name + ",subtype=famfs,default_permissions" + (allow_other ? ",allow_other" : "") +
+         (read_only ? ",ro" : "");
 }
 
 MountMethod choose_mount_method(MountMethod requested) {
@@ -66,10 +70,10 @@ MountMethod choose_mount_method(MountMethod requested) {
 }
 
 FuseMount mount_fuse(const std::string& source, const std::string& mountpoint, MountMethod method,
-                     bool allow_other) {
+                     bool allow_other, bool read_only) {
   return choose_mount_method(method) == MountMethod::Syscall
-             ? mount_with_syscall(source, mountpoint, allow_other)
-             : mount_with_fusermount(source, mountpoint, allow_other);
+             ? mount_with_syscall(source, mountpoint, allow_other, read_only)
+             : mount_with_fusermount(source, mountpoint, allow_other, read_only);
 }
 
 void unmount_fuse(const std::string& mountpoint, MountMethod method) {

@@ -16,6 +16,8 @@ TEST(FuseMount, KernelOptionsCarryTheConnection) {
 
 TEST(FuseMount, FusermountOptionsNameTheFilesystem) {
   EXPECT_EQ(fusermount_options("/dev/dax0.0", false), "fsname=/dev/dax0.0,subtype=famfs,default_permissions");
+  EXPECT_EQ(fusermount_options("/dev/dax0.0", false, true),
+            "fsname=/dev/dax0.0,subtype=famfs,default_permissions,ro");  // a client
   EXPECT_EQ(fusermount_options("/tmp/a,b", true),
             "fsname=/tmp/a_b,subtype=famfs,default_permissions,allow_other");
 }

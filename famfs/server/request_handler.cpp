@@ -6,10 +6,13 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/error.h"
 #include "famfs/format/file_io.h"
 #include "famfs/fuse/famfs_wire.h"
 #include "famfs/fuse/init_negotiation.h"
+#include "famfs/server/client_role.h"
 #include "famfs/server/fmap_reply.h"
+#include "famfs/server/logplay_report.h"
 
 namespace famlab::famfs::server {
 namespace {
@@ -46,8 +49,31 @@ bool changes_namespace(uint32_t opcode) {
 
 }  // namespace
 
-RequestHandler::RequestHandler(format::Filesystem& fs, const ServerOptions& options, StatusRecorder& recorder)
-    : fs_(fs), options_(options), recorder_(recorder), abi_(fuse::famfs_abi(options.abi)) {}
+RequestHandler::RequestHandler(format::Filesystem& fs, const ServerOptions& options, StatusRecorder& recorder,
+                               format::Role role)
+    : fs_(fs), options_(options), recorder_(recorder), abi_(fuse::famfs_abi(options.abi)), role_(role) {
+  note_log_state();
+}
+
+void RequestHandler::note_log_state() {
+  const auto& st = fs_.state();
+  auto& s = recorder_.status();
+  s.log_entries = st.entries;
+  s.log_tail = st.damage ? "damaged" : st.torn_tail ? "torn" : "clean";
+  recorder_.mark_changed();
+}
+
+std::optional<uint64_t> RequestHandler::replay_news() {
+  try {
+    uint64_t added = fs_.refresh();
+    note_log_state();
+    return added;
+  } catch (const Error& e) {
+    recorder_.status().last_error = e.what();
+    recorder_.mark_changed();
+    return std::nullopt;
+  }
+}
 
 Bytes RequestHandler::error(uint64_t unique, int errno_value) {
   ++recorder_.status().error_replies;
@@ -91,6 +117,8 @@ const format::Node* RequestHandler::file_node(uint64_t nodeid, int& err) const {
 std::optional<Bytes> RequestHandler::handle(const fuse::Request& req) {
   const fuse::InHeader& h = req.header;
   const auto& a = req.args;
+  if (role_ == format::Role::Client)
+    if (auto refused = client_refusal(req)) return error(h.unique, *refused);
   if (h.opcode == abi_.get_fmap_opcode) return get_fmap(h, std::get<fuse::GetFmapArgs>(a));
   if (h.opcode == abi_.get_daxdev_opcode) return get_daxdev(h);
   switch (h.opcode) {
@@ -124,6 +152,8 @@ std::optional<Bytes> RequestHandler::handle(const fuse::Request& req) {
       return reply_ok(h.unique);
     case fuse::kStatfs:
       return statfs(h);
+    case fuse::kGetxattr:
+      return getxattr(h, std::get<fuse::GetxattrArgs>(a));
     case fuse::kDestroy:
       destroyed_ = true;
       return reply_ok(h.unique);
@@ -158,7 +188,7 @@ Bytes RequestHandler::init(const fuse::InHeader& h, const fuse::InitIn& in) {
 }
 
 Bytes RequestHandler::lookup(const fuse::InHeader& h, const fuse::NameArgs& a) {
-  fs_.refresh();
+  if (role_ == format::Role::Master) replay_news();
   const format::Node* dir = fs_.tree().node(h.nodeid);
   if (!dir) return error(h.unique, ENOENT);
   if (!dir->is_dir) return error(h.unique, ENOTDIR);
@@ -194,7 +224,7 @@ Bytes RequestHandler::setattr(const fuse::InHeader& h, const fuse::SetattrIn& in
 }
 
 Bytes RequestHandler::open(const fuse::InHeader& h, bool want_dir) {
-  if (want_dir) fs_.refresh();
+  if (want_dir && role_ == format::Role::Master) replay_news();
   const format::Node* n = fs_.tree().node(h.nodeid);
   if (!n) return error(h.unique, ENOENT);
   if (n->is_dir != want_dir) return error(h.unique, want_dir ? ENOTDIR : EISDIR);
@@ -301,6 +331,30 @@ Bytes RequestHandler::get_daxdev(const fuse::InHeader& h) {
   out.index = static_cast<uint16_t>(h.nodeid);
   std::strncpy(out.name, path->c_str(), sizeof(out.name) - 1);
   return reply_record(h.unique, out);
+}
+
+Bytes RequestHandler::getxattr(const fuse::InHeader& h, const fuse::GetxattrArgs& a) {
+  // ENODATA, never ENOSYS: after one ENOSYS the kernel stops asking for any
+  // attribute on this mount, and logplay would be gone with them.
+  if (a.name != kLogplayXattr || h.nodeid != format::kRootIno) return error(h.unique, ENODATA);
+  if (a.in.size == 0) return reply_record(h.unique, fuse::GetxattrOut{kLogplayReportMax, 0});
+  auto added = replay_news();
+  if (!added) return error(h.unique, ESTALE);  // the famfs was made again: mount it again
+  auto& s = recorder_.status();
+  s.logplays = ++logplays_;
+  const auto& st = fs_.state();
+  LogplayReport r;
+  r.role = format::to_string(role_);
+  r.logplay = logplays_;
+  r.new_entries = *added;
+  r.entries = st.entries;
+  r.log_used = st.log_used;
+  r.log_size = fs_.superblock().log_size;
+  r.log_tail = s.log_tail;
+  r.tail = st.damage ? *st.damage : st.torn_tail.value_or("");
+  std::string text = encode_logplay_report(r);
+  if (text.size() > a.in.size) return error(h.unique, ERANGE);
+  return reply_ok(h.unique, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
 }
 
 Bytes RequestHandler::other(const fuse::InHeader& h) {

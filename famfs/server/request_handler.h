@@ -7,6 +7,7 @@
 #include <span>
 
 #include "famfs/format/filesystem.h"
+#include "famfs/format/role.h"
 #include "famfs/fuse/reply.h"
 #include "famfs/fuse/request.h"
 #include "famfs/server/server_options.h"
@@ -16,7 +17,11 @@ namespace famlab::famfs::server {
 
 class RequestHandler {
  public:
-  RequestHandler(format::Filesystem& fs, const ServerOptions& options, StatusRecorder& recorder);
+  // A client (format/role.h) refuses every change (client_role.h) and sees
+  // what the master appended only on a logplay; a master replays news on
+  // every LOOKUP and OPENDIR, since its own tools append while it serves.
+  RequestHandler(format::Filesystem& fs, const ServerOptions& options, StatusRecorder& recorder,
+                 format::Role role = format::Role::Master);
 
   // The reply to write, or nullopt for requests that take none (FORGET,
   // BATCH_FORGET, INTERRUPT).
@@ -31,6 +36,7 @@ class RequestHandler {
   // The kernel and the server agreed on FUSE_DAX_FMAP in INIT.
   bool famfs_active() const { return famfs_active_; }
   bool destroyed() const { return destroyed_; }
+  format::Role role() const { return role_; }
 
  private:
   fuse::Bytes init(const fuse::InHeader& h, const fuse::InitIn& in);
@@ -44,6 +50,9 @@ class RequestHandler {
   fuse::Bytes statfs(const fuse::InHeader& h);
   fuse::Bytes get_fmap(const fuse::InHeader& h, const fuse::GetFmapArgs& a);
   fuse::Bytes get_daxdev(const fuse::InHeader& h);
+  // user.famfs.logplay on the root is a logplay (logplay_report.h); no
+  // other extended attribute exists.
+  fuse::Bytes getxattr(const fuse::InHeader& h, const fuse::GetxattrArgs& a);
   fuse::Bytes other(const fuse::InHeader& h);
 
   const format::Node* file_node(uint64_t nodeid, int& error) const;
@@ -53,6 +62,10 @@ class RequestHandler {
   // (empty when that device was not opened).
   uint32_t device_of(const format::Node& n) const;
   std::span<uint8_t> device_bytes(uint32_t index);
+  // Replays what was appended since; the number of new entries, or nullopt
+  // (with last_error set) when the filesystem changed under the mount.
+  std::optional<uint64_t> replay_news();
+  void note_log_state();
 
   format::Filesystem& fs_;
   const ServerOptions& options_;
@@ -60,6 +73,8 @@ class RequestHandler {
   const fuse::FamfsAbi& abi_;
   bool famfs_active_ = false;
   bool destroyed_ = false;
+  format::Role role_;
+  uint64_t logplays_ = 0;
   std::map<uint32_t, std::span<uint8_t>> extra_devices_;
 };
 

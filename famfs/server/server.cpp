@@ -15,6 +15,8 @@
 #include "base/unique_fd.h"
 #include "famfs/format/device.h"
 #include "famfs/format/filesystem.h"
+#include "famfs/format/host_id.h"
+#include "famfs/format/role.h"
 #include "famfs/server/capabilities.h"
 #include "famfs/server/fuse_mount.h"
 #include "famfs/server/kernel_famfs_report.h"
@@ -61,7 +63,7 @@ void apply_cap_drop(const ServerOptions& o) {
 class Daemonizer {
  public:
   // Returns in the child; in the parent, exits the process.
-  void fork_and_wait(std::ostream& out, std::ostream& err, const ServerOptions& o) {
+  void fork_and_wait(std::ostream& out, std::ostream& err, const ServerOptions& o, const char* role) {
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) throw Error(std::string("--daemon: pipe failed: ") + std::strerror(errno));
     pid_t pid = fork();
@@ -83,7 +85,8 @@ class Daemonizer {
       n = read(read_end.get(), &byte, 1);  // the child writes once INIT is answered
     } while (n < 0 && errno == EINTR);
     if (n == 1) {
-      out << "famfs: serving " << o.device << " at " << o.mountpoint << " (pid " << pid << ")" << std::endl;
+      out << "famfs: serving " << o.device << " at " << o.mountpoint << " as " << role << " (pid " << pid
+          << ")" << std::endl;
       std::_Exit(0);
     }
     int status = 0;
@@ -135,24 +138,39 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   std::unique_ptr<format::Device> dev;
   std::vector<std::unique_ptr<format::Device>> extra;  // --daxdev, opened with DEVICE
   std::unique_ptr<format::Filesystem> fs;
+  format::Role role = format::Role::Client;
   FuseMount mount;
   try {
+    // Who this host is, before privilege goes (the id file may have to be
+    // made). A client asked for as such needs no write access at all.
+    format::HostId host = format::resolve_host_id(o.host_id);
+    s.host_id = format::uuid_text(host);
+    bool writable = o.role != format::RoleRequest::Client;
     // The device is opened before privilege goes, except for a plain user:
     // that one must manage with the user's own rights.
     if (o.device_fd)
-      dev = format::Device::from_fd(*o.device_fd, o.device, true);
+      dev = format::Device::from_fd(*o.device_fd, o.device, writable);
     else if (o.cap_drop != CapDrop::User)
-      dev = format::Device::open(o.device, true);
+      dev = format::Device::open(o.device, writable);
     auto open_extra = [&] {
-      for (const auto& [index, path] : o.extra_daxdevs) extra.push_back(format::Device::open(path, true));
+      for (const auto& [index, path] : o.extra_daxdevs) extra.push_back(format::Device::open(path, writable));
     };
     if (o.cap_drop != CapDrop::User) open_extra();
     apply_cap_drop(o);
-    if (!dev) dev = format::Device::open(o.device, true);
+    if (!dev) dev = format::Device::open(o.device, writable);
     if (extra.size() != o.extra_daxdevs.size()) open_extra();
     fs = std::make_unique<format::Filesystem>(*dev);
+    const format::Superblock& sb = fs->superblock();
+    if (!format::is_zero(sb.master_id)) s.master_id = format::uuid_text(sb.master_id);
+    role = format::decide_role(sb, host, o.role, o.device);
+    s.role = format::to_string(role);
+    if (role == format::Role::Client) {
+      // A store from this process into the shared memory would be a bug.
+      dev->make_read_only();
+      for (auto& d : extra) d->make_read_only();
+    }
     s.at_mount = read_credentials();
-    mount = mount_fuse(o.device, o.mountpoint, o.mount_method, o.allow_other);
+    mount = mount_fuse(o.device, o.mountpoint, o.mount_method, o.allow_other, role == format::Role::Client);
   } catch (const Error& e) {
     s.state = "failed";
     s.last_error = e.what();
@@ -167,7 +185,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   Daemonizer daemon;
   if (o.daemon) {
     try {
-      daemon.fork_and_wait(out, err, o);
+      daemon.fork_and_wait(out, err, o, format::to_string(role));
     } catch (const Error&) {
       unmount_fuse(o.mountpoint, mount.method);
       throw;
@@ -175,7 +193,7 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     s.pid = getpid();
   }
 
-  RequestHandler handler(*fs, o, recorder);
+  RequestHandler handler(*fs, o, recorder, role);
   std::map<uint32_t, std::span<uint8_t>> extra_bytes;
   size_t next = 0;
   for (const auto& [index, path] : o.extra_daxdevs) extra_bytes[index] = extra[next++]->bytes();

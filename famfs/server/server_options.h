@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "famfs/format/role.h"
 #include "famfs/fuse/abi.h"
 #include "famfs/fuse/init_negotiation.h"
 
@@ -59,6 +60,11 @@ struct ServerOptions {
   // format records no device index, so this is where it comes from.
   std::map<std::string, uint32_t> file_devices;
   std::string mountpoint;
+  // --role: master (refused unless this host is the one the superblock
+  // records), client (read-only mount, logplay on request), or auto: by
+  // the host id (--host-id, else the host id file; format/host_id.h).
+  format::RoleRequest role = format::RoleRequest::Auto;
+  std::string host_id;  // --host-id text; empty: the host id file
   fuse::AbiGeneration abi = fuse::AbiGeneration::RfcV2;
   fuse::DaxFmapPolicy dax_fmap = fuse::DaxFmapPolicy::Accept;
   CapDrop cap_drop = CapDrop::None;

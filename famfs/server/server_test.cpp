@@ -21,6 +21,7 @@
 
 #include "base/process.h"
 #include "famfs/format/filesystem.h"
+#include "famfs/format/host_id.h"
 #include "famfs/format/test_device.h"
 #include "protocol/famfs_status.h"
 
@@ -28,6 +29,25 @@ namespace famlab::famfs::server {
 namespace {
 
 namespace fs = std::filesystem;
+
+// This test host is the master of the filesystems the tests make; its id
+// lives in a file of the test's own (the famfs binary inherits the
+// variable), never in this machine's /etc/famfs.
+const std::string kMasterId = "11111111-1111-1111-1111-111111111111";
+const std::string kOtherHostId = "22222222-2222-2222-2222-222222222222";
+class HostIdFile : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    path_ = "/tmp/famfs-server-test-host-id-" + std::to_string(getpid());
+    std::ofstream(path_) << kMasterId << "\n";
+    setenv(format::kHostIdFileVariable, path_.c_str(), 1);
+  }
+  void TearDown() override { std::remove(path_.c_str()); }
+
+ private:
+  std::string path_;
+};
+[[maybe_unused]] auto* const host_id_env = ::testing::AddGlobalTestEnvironment(new HostIdFile);
 
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -45,7 +65,7 @@ class MountedFamfs : public ::testing::Test {
     chmod(dir_.c_str(), 0755);
     device_ = std::make_unique<format::TempDeviceFile>(64ull << 20);
     auto dev = device_->open();
-    format::mkfs(*dev, {});
+    format::mkfs(*dev, {format::kDefaultLogSize, false, *format::parse_host_id(kMasterId)});
     format::Filesystem f(*dev);
     f.mkdir("dir", {0755, 0, 0});
     f.create_file("dir/data", kSize, {}, {}, [](uint64_t pos, std::span<uint8_t> d) {
@@ -74,12 +94,14 @@ class MountedFamfs : public ::testing::Test {
   std::string status_path() const { return dir_ + "/status.json"; }
   protocol::FamfsStatus status() const { return protocol::decode_famfs_status(slurp(status_path())); }
 
-  ProcessResult mount(std::vector<std::string> extra) {
-    std::vector<std::string> argv{FAMFS_BINARY,     "mount", "--daemon", "--status",   status_path(),
+  ProcessResult mount(std::vector<std::string> extra) { return mount_at(mnt(), status_path(), extra); }
+  ProcessResult mount_at(const std::string& mountpoint, const std::string& status_file,
+                         std::vector<std::string> extra) {
+    std::vector<std::string> argv{FAMFS_BINARY,     "mount", "--daemon", "--status",   status_file,
                                   "--status-every", "1",     "--log",    dir_ + "/log"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(device_->path());
-    argv.push_back(mnt());
+    argv.push_back(mountpoint);
     return run_process(argv);
   }
 
@@ -172,6 +194,116 @@ TEST_F(MountedFamfs, FilesReadAndWriteThroughTheMount) {
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(dev->bytes().data()) + at->offset, 5), "writt");
   auto m4 = format::locate(n->map, 100);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(dev->bytes().data()) + m4->offset, 4), "MMAP");
+}
+
+// A second host's view of the same memory: the client mounts read-only,
+// refuses every change, and sees what the master adds only on logplay.
+TEST_F(MountedFamfs, AClientMountsReadOnlyAndPlaysTheLogOnRequest) {
+  ProcessResult m = mount({"--dax-fmap", "decline", "--host-id", kOtherHostId});  // --role auto
+  ASSERT_EQ(m.exit_code, 0) << m.output << slurp(dir_ + "/log");
+  EXPECT_NE(m.output.find(" as client (pid "), std::string::npos) << m.output;
+  ASSERT_TRUE(fs::exists(mnt() + "/dir/data"));
+  ASSERT_TRUE(wait_for_state("initialized"));
+  protocol::FamfsStatus s = status();
+  EXPECT_EQ(s.role, "client");
+  EXPECT_EQ(s.host_id, kOtherHostId);
+  EXPECT_EQ(s.master_id, kMasterId);
+  EXPECT_EQ(s.log_entries, 3u);
+  EXPECT_EQ(s.logplays, 0u);
+  EXPECT_EQ(s.log_tail, "clean");
+
+  // Reads work; every change is refused with EROFS.
+  std::string data = slurp(mnt() + "/dir/data");
+  ASSERT_EQ(data.size(), kSize);
+  EXPECT_EQ(static_cast<uint8_t>(data[1000]), static_cast<uint8_t>(1000 * 7 % 253));
+  auto erofs = [](int rc) { return rc == -1 && errno == EROFS; };
+  EXPECT_TRUE(erofs(open((mnt() + "/striped").c_str(), O_RDWR)));
+  EXPECT_TRUE(erofs(open((mnt() + "/striped").c_str(), O_WRONLY | O_TRUNC)));
+  EXPECT_TRUE(erofs(open((mnt() + "/new").c_str(), O_CREAT | O_WRONLY, 0644)));
+  EXPECT_TRUE(erofs(truncate((mnt() + "/striped").c_str(), 0)));
+  EXPECT_TRUE(erofs(mkdir((mnt() + "/newdir").c_str(), 0755)));
+  EXPECT_TRUE(erofs(unlink((mnt() + "/striped").c_str())));
+  EXPECT_TRUE(erofs(rename((mnt() + "/striped").c_str(), (mnt() + "/moved").c_str())));
+  EXPECT_TRUE(erofs(chmod((mnt() + "/striped").c_str(), 0600)));
+  int fd = open((mnt() + "/striped").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), MAP_FAILED);
+  EXPECT_EQ(errno, EACCES);  // a writable shared mapping of a file opened read-only
+  close(fd);
+
+  // The master adds a file: the client does not see it until it asks.
+  ProcessResult c = run_process({FAMFS_BINARY, "creat", "-s", "5M", device_->path(), "late"});
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_FALSE(fs::exists(mnt() + "/late"));
+  ProcessResult play = run_process({FAMFS_BINARY, "logplay", mnt()});
+  ASSERT_EQ(play.exit_code, 0) << play.output;
+  EXPECT_NE(play.output.find(mnt() + ": logplay 1 (client): 1 new entry, 4 in all, log "), std::string::npos)
+      << play.output;
+  EXPECT_NE(play.output.find(" bytes, tail clean"), std::string::npos) << play.output;
+  EXPECT_EQ(fs::file_size(mnt() + "/late"), 5u << 20);
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(mnt())) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"dir", "late", "striped"}));
+  ASSERT_TRUE(wait_for_state("initialized"));
+  s = status();
+  EXPECT_EQ(s.logplays, 1u);
+  EXPECT_EQ(s.log_entries, 4u);
+  EXPECT_EQ(s.opcodes["WRITE"], 0u);
+}
+
+// Killed half-way through an append, the master leaves a torn tail; the
+// client's logplay replays up to the last whole entry and says what it found.
+TEST_F(MountedFamfs, LogplayAfterTheMasterDiedMidAppend) {
+  ASSERT_EQ(mount({"--dax-fmap", "decline", "--role", "client"}).exit_code, 0) << slurp(dir_ + "/log");
+  ProcessResult c = run_process({FAMFS_BINARY, "creat", "-s", "1M", device_->path(), "whole"});
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  ProcessResult died =
+      run_process({FAMFS_BINARY, "creat", "--die-mid-append", "-s", "1M", device_->path(), "torn"});
+  ASSERT_EQ(died.exit_code, 3) << died.output;
+  ProcessResult play = run_process({FAMFS_BINARY, "logplay", mnt()});
+  ASSERT_EQ(play.exit_code, 0) << play.output;
+  EXPECT_NE(play.output.find("1 new entry, 4 in all"), std::string::npos) << play.output;
+  EXPECT_NE(play.output.find("tail torn\nwarning: torn tail at log offset "), std::string::npos)
+      << play.output;
+  EXPECT_TRUE(fs::exists(mnt() + "/whole"));
+  EXPECT_FALSE(fs::exists(mnt() + "/torn"));
+  ASSERT_TRUE(wait_for_state("initialized"));
+  EXPECT_EQ(status().log_tail, "torn");
+  ProcessResult check = run_process({FAMFS_BINARY, "fsck", device_->path()});
+  EXPECT_EQ(check.exit_code, 4) << check.output;
+  ProcessResult json = run_process({FAMFS_BINARY, "logplay", "--json", mnt()});
+  EXPECT_EQ(json.exit_code, 0);
+  EXPECT_NE(json.output.find("\"log_tail\":\"torn\""), std::string::npos) << json.output;
+}
+
+TEST_F(MountedFamfs, OnlyTheRecordedHostMountsAsMaster) {
+  ProcessResult m = mount({"--dax-fmap", "decline", "--role", "master", "--host-id", kOtherHostId});
+  EXPECT_EQ(m.exit_code, 1);
+  EXPECT_NE(m.output.find("famfs: " + device_->path() + ": this host (host id " + kOtherHostId +
+                          ") is not the master of this famfs (master " + kMasterId + ")"),
+            std::string::npos)
+      << m.output;
+  protocol::FamfsStatus s = status();
+  EXPECT_EQ(s.state, "failed");
+  EXPECT_NE(s.last_error.find("is not the master"), std::string::npos);
+  struct statfs st {};
+  ASSERT_EQ(statfs(mnt().c_str(), &st), 0);
+  EXPECT_NE(st.f_type, 0x65735546);  // FUSE_SUPER_MAGIC: nothing was mounted
+
+  // The master itself: read-write, and logplay works there too.
+  ProcessResult ok = mount({"--dax-fmap", "decline", "--role", "master"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.output << slurp(dir_ + "/log");
+  EXPECT_NE(ok.output.find(" as master (pid "), std::string::npos) << ok.output;
+  int fd = open((mnt() + "/striped").c_str(), O_RDWR);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  ProcessResult play = run_process({FAMFS_BINARY, "logplay", mnt()});
+  EXPECT_EQ(play.exit_code, 0) << play.output;
+  EXPECT_NE(play.output.find("logplay 1 (master): 0 new entries, 3 in all"), std::string::npos)
+      << play.output;
+  ASSERT_TRUE(wait_for_state("initialized"));
+  EXPECT_EQ(status().role, "master");
 }
 
 TEST_F(MountedFamfs, DyingMidSessionIsRecorded) {

@@ -250,7 +250,12 @@ def test_default_suite_gives_the_same_results_as_qemu(qemu_suite, libvirt_suite,
         assert guest_view(lv) == guest_view(q), q["name"]
         assert q["backend"] == "qemu" and q["host"] == ""
         assert lv["backend"] == "libvirt" and lv["host"] == daemon.uri
-        assert lv["domain"].startswith("famlab-") and lv["domain"].endswith(q["name"] + "-plain")
+        # One domain per guest, named after scenario, kernel and guest.
+        domains = lv["domain"].split(", ")
+        suffixes = [f"{q['name']}-plain-{g.split()[0]}" for g in q["guests"]] or [q["name"] + "-plain"]
+        assert len(domains) == len(suffixes), lv["domain"]
+        for d, suffix in zip(domains, suffixes):
+            assert d.startswith("famlab-") and d.endswith(suffix), (d, suffix)
         assert lv["attempts"] == []
     # junit names the host of every testcase.
     hosts = {p.get("value") for p in libvirt_suite.junit.iter("property") if p.get("name") == "host"}

@@ -1,18 +1,12 @@
 #include "lab/plan/qemu_args.h"
 
-#include <sys/un.h>
-
 #include "base/error.h"
+#include "base/hex.h"
 #include "base/units.h"
-#include "lab/topology/lookup.h"
-#include "lab/topology/pci_buses.h"
-#include "protocol/messages.h"
 
 namespace famlab::plan {
 
 namespace {
-
-using topology::Topology;
 
 // QEMU splits option values at commas; a literal comma is written twice.
 std::string escape(const std::string& value) {
@@ -29,151 +23,133 @@ void add(std::vector<std::string>& argv, const std::string& option, const std::s
   argv.push_back(value);
 }
 
-std::string kernel_cmdline(const Topology& t, const QemuInputs& in) {
-  // no_timer_check: under TCG on a busy host the vCPU can be too slow for
-  // the kernel's IO-APIC timer check, which then panics ("IO-APIC + timer
-  // doesn't work!"): seen with two guests booting on 2 loaded cores.
-  std::string cmdline = "console=ttyS0 panic=-1 loglevel=4 no_timer_check";
-  for (const auto& p : t.pmem) cmdline += " memmap=" + format_size(p.size) + "!" + format_size(p.start);
-  if (!in.extra_cmdline.empty()) cmdline += " " + in.extra_cmdline;
-  return cmdline;
+std::string unix_server(const std::string& id, const std::filesystem::path& socket) {
+  return "socket,id=" + id + ",path=" + escape(socket.string()) + ",server=on,wait=off";
 }
 
-void add_machine(std::vector<std::string>& argv, const Topology& t, const QemuInputs& in) {
+void add_machine(std::vector<std::string>& argv, const VmDescription& vm) {
+  const MachineSpec& m = vm.machine;
   argv.push_back("qemu-system-x86_64");
-  add(argv, "-accel", "tcg");
-  // The hypervisor CPUID bit makes Linux refuse to commit CXL regions
-  // ("Failed to synchronize CPU cache state") unless built with
-  // CXL_REGION_INVALIDATION_TEST.
-  add(argv, "-cpu", "qemu64,-hypervisor");
-  add(argv, "-machine", topology::has_cxl(t) ? "q35,cxl=on" : "q35");
-  add(argv, "-m", format_size(t.machine.memory) + ",maxmem=" + format_size(t.machine.maxmem) + ",slots=8");
-  add(argv, "-smp", std::to_string(t.machine.cpus));
+  add(argv, "-accel", m.accel == Accel::Kvm ? "kvm" : "tcg");
+  std::string cpu = m.cpu_model;
+  for (const auto& f : m.cpu_features_off) cpu += ",-" + f;
+  add(argv, "-cpu", cpu);
+  add(argv, "-machine", m.type + (m.cxl ? ",cxl=on" : ""));
+  std::string memory = format_size(m.memory);
+  if (m.maxmem > 0) memory += ",maxmem=" + format_size(m.maxmem);
+  if (m.memory_slots > 0) memory += ",slots=" + std::to_string(m.memory_slots);
+  add(argv, "-m", memory);
+  add(argv, "-smp", std::to_string(m.cpus));
   for (const char* flag : {"-nodefaults", "-no-user-config"}) argv.push_back(flag);
   add(argv, "-display", "none");
-  argv.push_back("-no-reboot");
-  add(argv, "-serial", in.interactive ? "mon:stdio" : "stdio");
-  if (!in.firmware.empty()) add(argv, "-bios", in.firmware);
+  if (m.exit_on_reboot) argv.push_back("-no-reboot");
+  add(argv, "-serial", vm.console.with_monitor ? "mon:stdio" : "stdio");
+  if (!m.firmware.empty()) add(argv, "-bios", m.firmware.string());
 }
 
-void add_agent_channel(std::vector<std::string>& argv, const std::filesystem::path& socket) {
+void add_boot(std::vector<std::string>& argv, const Boot& b) {
+  if (b.kernel.empty()) throw Error("QEMU command: no kernel (famlab boots a kernel directly)");
+  add(argv, "-kernel", b.kernel.string());
+  if (!b.initrd.empty()) add(argv, "-initrd", b.initrd.string());
+  if (!b.cmdline.empty()) add(argv, "-append", b.cmdline);
+}
+
+void add_agent_channel(std::vector<std::string>& argv, const AgentChannel& a) {
   // bus=pcie.0: without it QEMU plugs the device into the last PCI bus
   // created, which may be a CXL host bridge that takes only bridges.
-  add(argv, "-device", "virtio-serial-pci,id=vser0,bus=pcie.0");
-  add(argv, "-chardev", "socket,id=agent,path=" + escape(socket.string()) + ",server=on,wait=off");
-  add(argv, "-device", std::string("virtserialport,bus=vser0.0,chardev=agent,name=") + protocol::kPortName);
+  add(argv, "-device", "virtio-serial-pci,id=" + a.controller_id + ",bus=pcie.0");
+  add(argv, "-chardev", unix_server(a.chardev_id, a.socket));
+  add(argv, "-device",
+      "virtserialport,bus=" + a.controller_id + ".0,chardev=" + a.chardev_id + ",name=" + a.port_name);
 }
 
-std::string file_backend(const std::string& id, const std::filesystem::path& file, uint64_t size) {
-  return "memory-backend-file,id=" + id + ",share=on,mem-path=" + escape(file.string()) +
-         ",size=" + format_size(size);
+void add_qmp(std::vector<std::string>& argv, const QmpMonitor& q) {
+  if (q.route != QmpMonitor::Route::UnixSocket)
+    throw Error("QEMU command: QMP is routed through libvirt; this description is for a libvirt domain");
+  add(argv, "-chardev", unix_server(q.chardev_id, q.socket));
+  add(argv, "-mon", "chardev=" + q.chardev_id + ",mode=control");
 }
 
-// One -object per device partition; share=on makes guest writes reach the file.
-void add_backends(std::vector<std::string>& argv, QemuPlan& plan, const Topology& t, const QemuInputs& in) {
-  for (const auto& d : t.devices) {
-    if (d.volatile_size > 0) {
-      if (d.file_backed) {
-        auto shared = in.shared_volatile.find(d.id);
-        auto file = shared != in.shared_volatile.end() ? shared->second
-                                                       : backing_file_path(in.run_dir, d.id, "volatile");
-        add(argv, "-object", file_backend(d.id + "-vmem", file, d.volatile_size));
-        plan.backing.push_back({d.id, "volatile", file, d.volatile_size});
-      } else {
-        add(argv, "-object",
-            "memory-backend-ram,id=" + d.id + "-vmem,share=on,size=" + format_size(d.volatile_size));
-      }
-    }
-    if (d.persistent_size > 0) {
-      auto file = backing_file_path(in.run_dir, d.id, "persistent");
-      add(argv, "-object", file_backend(d.id + "-pmem", file, d.persistent_size));
-      plan.backing.push_back({d.id, "persistent", file, d.persistent_size});
-    }
-    if (d.lsa_size > 0) {
-      auto file = backing_file_path(in.run_dir, d.id, "lsa");
-      add(argv, "-object", file_backend(d.id + "-lsa", file, d.lsa_size));
-      plan.backing.push_back({d.id, "lsa", file, d.lsa_size});
-    }
-  }
+std::string backend_value(const MemoryBackend& b) {
+  std::string share = b.share ? ",share=on" : ",share=off";
+  if (b.storage == MemoryBackend::Storage::Ram)
+    return "memory-backend-ram,id=" + b.id + share + ",size=" + format_size(b.size);
+  return "memory-backend-file,id=" + b.id + share + ",mem-path=" + escape(b.file.string()) +
+         ",size=" + format_size(b.size);
 }
 
-// Parents before children: QEMU needs a bus to exist before a device plugs
-// into it. (chassis, slot) must be unique across all ports.
-void add_cxl_devices(std::vector<std::string>& argv, const Topology& t) {
-  std::vector<int> bus_numbers = topology::host_bridge_bus_numbers(t);
-  for (size_t i = 0; i < t.host_bridges.size(); ++i) {
-    add(argv, "-device",
-        "pxb-cxl,bus_nr=" + std::to_string(bus_numbers[i]) + ",bus=pcie.0,id=" + t.host_bridges[i].id);
-  }
-  int slot = 0;
-  for (const auto& hb : t.host_bridges) {
-    for (int port = 0; port < hb.root_ports; ++port) {
-      add(argv, "-device",
-          "cxl-rp,port=" + std::to_string(port) + ",bus=" + hb.id +
-              ",id=" + topology::root_port_id(hb, port) + ",chassis=0,slot=" + std::to_string(++slot));
-    }
-  }
-  for (const auto& sw : t.switches) {
-    add(argv, "-device", "cxl-upstream,bus=" + sw.upstream + ",id=" + sw.id);
-    for (int port = 0; port < sw.downstream_ports; ++port) {
-      add(argv, "-device",
-          "cxl-downstream,port=" + std::to_string(port) + ",bus=" + sw.id +
-              ",id=" + topology::downstream_port_id(sw, port) + ",chassis=0,slot=" + std::to_string(++slot));
-    }
-  }
-  for (const auto& d : t.devices) {
-    std::string device = "cxl-type3,bus=" + d.port;
-    if (d.volatile_size > 0) device += ",volatile-memdev=" + d.id + "-vmem";
-    if (d.persistent_size > 0) device += ",persistent-memdev=" + d.id + "-pmem";
-    if (d.lsa_size > 0) device += ",lsa=" + d.id + "-lsa";
-    device += ",id=" + d.id + ",sn=" + std::to_string(d.serial);
-    add(argv, "-device", device);
-  }
+std::string port_value(const char* driver, const CxlPort& p) {
+  return std::string(driver) + ",port=" + std::to_string(p.number) + ",bus=" + p.bus + ",id=" + p.id +
+         ",chassis=" + std::to_string(p.chassis) + ",slot=" + std::to_string(p.slot);
 }
 
-// All windows in one -M: QEMU merges -M options key by key, and a second
-// -M with cxl-fmw.1.* is refused ("Parameters 'cxl-fmw.*' used
-// inconsistently").
-void add_windows(std::vector<std::string>& argv, const Topology& t) {
-  std::string value;
-  for (const auto& w : t.windows) {
-    const std::string prefix = "cxl-fmw." + std::to_string(w.index) + ".";
-    for (size_t k = 0; k < w.targets.size(); ++k) {
-      value += prefix + "targets." + std::to_string(k) + "=" + w.targets[k] + ",";
-    }
-    value += prefix + "size=" + format_size(w.size) + "," + prefix +
-             "interleave-granularity=" + std::to_string(w.granularity) + ",";
-  }
-  if (value.empty()) return;
-  value.pop_back();
-  add(argv, "-M", value);
+std::string type3_value(const Type3Device& d) {
+  std::string v = "cxl-type3,bus=" + d.port;
+  if (d.volatile_memory) v += ",volatile-memdev=" + d.volatile_memory->id;
+  if (d.persistent_memory) v += ",persistent-memdev=" + d.persistent_memory->id;
+  if (d.label_storage) v += ",lsa=" + d.label_storage->id;
+  return v + ",id=" + d.id + ",sn=" + std::to_string(d.serial);
 }
 
 }  // namespace
 
-std::filesystem::path backing_file_path(const std::filesystem::path& run_dir, const std::string& device_id,
-                                        const std::string& kind) {
-  return run_dir / (device_id + "-" + kind + ".raw");
+std::vector<QemuOption> memory_and_cxl_options(const VmDescription& vm, bool explicit_root_slots) {
+  std::vector<QemuOption> out;
+  // One -object per device partition.
+  for (const auto& d : vm.type3) {
+    for (const auto* b : {&d.volatile_memory, &d.persistent_memory, &d.label_storage})
+      if (*b) out.push_back({"-object", backend_value(**b)});
+  }
+  // Parents before children: QEMU needs a bus to exist before a device
+  // plugs into it.
+  for (const auto& hb : vm.host_bridges) {
+    std::string v = "pxb-cxl,bus_nr=" + std::to_string(hb.bus_nr) + ",bus=pcie.0,id=" + hb.id;
+    if (explicit_root_slots) {
+      if (hb.pci_slot < 1 || hb.pci_slot > 0x1f)
+        throw Error("host bridge " + hb.id + " has no slot on pcie.0 (" + std::to_string(hb.pci_slot) + ")");
+      v += ",addr=" + hex(static_cast<uint64_t>(hb.pci_slot), 2);
+    }
+    out.push_back({"-device", v});
+  }
+  for (const auto& hb : vm.host_bridges)
+    for (const auto& rp : hb.root_ports) out.push_back({"-device", port_value("cxl-rp", rp)});
+  for (const auto& sw : vm.switches) {
+    out.push_back({"-device", "cxl-upstream,bus=" + sw.upstream_port + ",id=" + sw.id});
+    for (const auto& dp : sw.downstream_ports) out.push_back({"-device", port_value("cxl-downstream", dp)});
+  }
+  for (const auto& d : vm.type3) out.push_back({"-device", type3_value(d)});
+  return out;
 }
 
-QemuPlan make_qemu_plan(const Topology& t, const QemuInputs& in) {
-  QemuPlan plan;
-  plan.agent_socket = in.run_dir / "agent.sock";
-  if (plan.agent_socket.string().size() >= sizeof(sockaddr_un{}.sun_path)) {
-    throw Error("agent socket path " + plan.agent_socket.string() + " is longer than a unix socket allows (" +
-                std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes); use a shorter run directory");
+std::string cxl_windows_value(const VmDescription& vm) {
+  std::string value;
+  for (const auto& w : vm.windows) {
+    const std::string prefix = "cxl-fmw." + std::to_string(w.index) + ".";
+    for (size_t k = 0; k < w.targets.size(); ++k)
+      value += prefix + "targets." + std::to_string(k) + "=" + w.targets[k] + ",";
+    value += prefix + "size=" + format_size(w.size) + "," + prefix +
+             "interleave-granularity=" + std::to_string(w.granularity) + ",";
   }
-  plan.kernel_cmdline = kernel_cmdline(t, in);
+  if (!value.empty()) value.pop_back();
+  return value;
+}
 
-  auto& argv = plan.argv;
-  add_machine(argv, t, in);
-  add(argv, "-kernel", in.kernel.string());
-  add(argv, "-initrd", in.initrd.string());
-  add(argv, "-append", plan.kernel_cmdline);
-  add_agent_channel(argv, plan.agent_socket);
-  add_backends(argv, plan, t, in);
-  add_cxl_devices(argv, t);
-  add_windows(argv, t);
+std::vector<std::string> to_qemu_argv(const VmDescription& vm) {
+  std::vector<std::string> argv;
+  add_machine(argv, vm);
+  add_boot(argv, vm.boot);
+  add_agent_channel(argv, vm.agent);
+  add_qmp(argv, vm.qmp);
+  for (const auto& o : memory_and_cxl_options(vm, false)) add(argv, o.name, o.value);
+  if (std::string windows = cxl_windows_value(vm); !windows.empty()) add(argv, "-M", windows);
+  return argv;
+}
+
+QemuPlan make_qemu_plan(const topology::Topology& t, const VmInputs& in) {
+  QemuPlan plan;
+  plan.vm = describe_vm(t, in);
+  plan.argv = to_qemu_argv(plan.vm);
+  plan.backing = backing_files(plan.vm);
   return plan;
 }
 

@@ -16,8 +16,8 @@ topology::Topology shipped(const std::string& name) {
   return topology::load_topology(std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios/topologies" / name);
 }
 
-QemuInputs inputs() {
-  QemuInputs in;
+VmInputs inputs() {
+  VmInputs in;
   in.kernel = "/k/bzImage";
   in.initrd = "/k/initrd.cpio.gz";
   in.run_dir = "/tmp/run1";
@@ -68,6 +68,10 @@ TEST(QemuArgs, OneDeviceTopologyInFull) {
       "socket,id=agent,path=/tmp/run1/agent.sock,server=on,wait=off",
       "-device",
       "virtserialport,bus=vser0.0,chardev=agent,name=org.famlab.agent",
+      "-chardev",
+      "socket,id=qmp,path=/tmp/run1/qmp.sock,server=on,wait=off",
+      "-mon",
+      "chardev=qmp,mode=control",
       "-object",
       "memory-backend-file,id=mem0-vmem,share=on,mem-path=/tmp/run1/mem0-volatile.raw,size=256M",
       "-device",
@@ -79,7 +83,8 @@ TEST(QemuArgs, OneDeviceTopologyInFull) {
       "-M",
       "cxl-fmw.0.targets.0=hb0,cxl-fmw.0.size=4G,cxl-fmw.0.interleave-granularity=4096"};
   EXPECT_EQ(plan.argv, expected);
-  EXPECT_EQ(plan.agent_socket, "/tmp/run1/agent.sock");
+  EXPECT_EQ(to_qemu_argv(plan.vm), expected);
+  EXPECT_EQ(plan.vm.agent.socket, "/tmp/run1/agent.sock");
   ASSERT_EQ(plan.backing.size(), 1u);
   EXPECT_EQ(plan.backing[0].device_id, "mem0");
   EXPECT_EQ(plan.backing[0].kind, "volatile");
@@ -118,13 +123,14 @@ TEST(QemuArgs, SwitchComesAfterItsRootPortAndBeforeItsDevices) {
 }
 
 TEST(QemuArgs, PmemOnlyMachineHasNoCxlAndAMemmap) {
-  QemuInputs in = inputs();
+  VmInputs in = inputs();
   in.extra_cmdline = "famlab.debug=1";
   QemuPlan plan = make_qemu_plan(shipped("pmem.toml"), in);
   EXPECT_EQ(values_of(plan.argv, "-machine"), std::vector<std::string>{"q35"});
   EXPECT_EQ(values_of(plan.argv, "-m"), std::vector<std::string>{"6G,maxmem=8G,slots=8"});
-  EXPECT_EQ(plan.kernel_cmdline, "console=ttyS0 panic=-1 loglevel=4 no_timer_check memmap=512M!4G famlab.debug=1");
-  EXPECT_EQ(values_of(plan.argv, "-append"), std::vector<std::string>{plan.kernel_cmdline});
+  EXPECT_EQ(values_of(plan.argv, "-append"),
+            std::vector<std::string>{
+                "console=ttyS0 panic=-1 loglevel=4 no_timer_check memmap=512M!4G famlab.debug=1"});
   EXPECT_TRUE(values_of(plan.argv, "-M").empty());
   EXPECT_TRUE(plan.backing.empty());
 }
@@ -154,7 +160,7 @@ TEST(QemuArgs, PersistentDevicesAlwaysGetFilesAndALabelArea) {
 }
 
 TEST(QemuArgs, InteractiveConsoleFirmwareAndCommasInPaths) {
-  QemuInputs in = inputs();
+  VmInputs in = inputs();
   in.interactive = true;
   in.firmware = "/fw/bios.bin";
   in.run_dir = "/tmp/a,b";
@@ -162,12 +168,16 @@ TEST(QemuArgs, InteractiveConsoleFirmwareAndCommasInPaths) {
   EXPECT_EQ(values_of(plan.argv, "-serial"), std::vector<std::string>{"mon:stdio"});
   EXPECT_EQ(values_of(plan.argv, "-bios"), std::vector<std::string>{"/fw/bios.bin"});
   EXPECT_EQ(values_of(plan.argv, "-chardev"),
-            std::vector<std::string>{"socket,id=agent,path=/tmp/a,,b/agent.sock,server=on,wait=off"});
-  EXPECT_EQ(plan.agent_socket, "/tmp/a,b/agent.sock");  // the real path, unescaped
+            (std::vector<std::string>{"socket,id=agent,path=/tmp/a,,b/agent.sock,server=on,wait=off",
+                                      "socket,id=qmp,path=/tmp/a,,b/qmp.sock,server=on,wait=off"}));
+  EXPECT_EQ(plan.vm.agent.socket, "/tmp/a,b/agent.sock");  // the real path, unescaped
+  EXPECT_EQ(values_of(plan.argv, "-object"),
+            std::vector<std::string>{
+                "memory-backend-file,id=mem0-vmem,share=on,mem-path=/tmp/a,,b/mem0-volatile.raw,size=256M"});
 }
 
 TEST(QemuArgs, TooLongSocketPathIsAClearError) {
-  QemuInputs in = inputs();
+  VmInputs in = inputs();
   in.run_dir = "/tmp/" + std::string(120, 'x');
   try {
     make_qemu_plan(shipped("cxl1.toml"), in);
@@ -175,4 +185,64 @@ TEST(QemuArgs, TooLongSocketPathIsAClearError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("longer than a unix socket allows"), std::string::npos);
   }
+}
+
+// QMP on the run directory's unix socket, never on TCP.
+TEST(QemuArgs, QmpMonitorOnAUnixSocket) {
+  QemuPlan plan = make_qemu_plan(shipped("cxl2-2hb.toml"), inputs());
+  EXPECT_EQ(values_of(plan.argv, "-mon"), std::vector<std::string>{"chardev=qmp,mode=control"});
+  auto chardevs = values_of(plan.argv, "-chardev");
+  EXPECT_NE(
+      std::find(chardevs.begin(), chardevs.end(), "socket,id=qmp,path=/tmp/run1/qmp.sock,server=on,wait=off"),
+      chardevs.end());
+  for (const auto& a : plan.argv) {
+    EXPECT_EQ(a.find("tcp"), std::string::npos) << a;
+    EXPECT_EQ(a.find("host="), std::string::npos) << a;
+  }
+  // A description meant for libvirt has no QMP socket to give QEMU.
+  EXPECT_THROW(to_qemu_argv(through_libvirt(plan.vm)), Error);
+}
+
+// A backing file from outside, shared with other guests, and the share flag.
+TEST(QemuArgs, SharedAndPrivateFileBackends) {
+  VmInputs in = inputs();
+  in.shared_volatile = {{"mem0", "/srv/pool,1.raw"}};
+  VmDescription vm = describe_vm(shipped("cxl2-2hb.toml"), in);
+  vm.type3[1].volatile_memory->share = false;
+  auto objects = values_of(to_qemu_argv(vm), "-object");
+  EXPECT_EQ(
+      objects,
+      (std::vector<std::string>{
+          "memory-backend-file,id=mem0-vmem,share=on,mem-path=/srv/pool,,1.raw,size=256M",
+          "memory-backend-file,id=mem1-vmem,share=off,mem-path=/tmp/run1/mem1-volatile.raw,size=256M"}));
+}
+
+// The pcie.0 slots appear as addr= only where asked (for libvirt).
+TEST(QemuArgs, ExplicitRootSlotsOnlyWhenAsked) {
+  VmDescription vm = describe_vm(shipped("cxl2-2hb.toml"), inputs());
+  auto devices = [](const std::vector<QemuOption>& options) {
+    std::vector<std::string> out;
+    for (const auto& o : options)
+      if (o.value.starts_with("pxb-cxl")) out.push_back(o.value);
+    return out;
+  };
+  EXPECT_EQ(devices(memory_and_cxl_options(vm, false)),
+            (std::vector<std::string>{"pxb-cxl,bus_nr=12,bus=pcie.0,id=hb0",
+                                      "pxb-cxl,bus_nr=134,bus=pcie.0,id=hb1"}));
+  EXPECT_EQ(devices(memory_and_cxl_options(vm, true)),
+            (std::vector<std::string>{"pxb-cxl,bus_nr=12,bus=pcie.0,id=hb0,addr=0x02",
+                                      "pxb-cxl,bus_nr=134,bus=pcie.0,id=hb1,addr=0x03"}));
+  vm.host_bridges[1].pci_slot = 0;
+  EXPECT_THROW(memory_and_cxl_options(vm, true), Error);
+}
+
+TEST(QemuArgs, AcceleratorAndRebootFollowTheDescription) {
+  VmDescription vm = describe_vm(shipped("cxl1.toml"), inputs());
+  vm.machine.accel = Accel::Kvm;
+  vm.machine.exit_on_reboot = false;
+  auto argv = to_qemu_argv(vm);
+  EXPECT_EQ(values_of(argv, "-accel"), std::vector<std::string>{"kvm"});
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "-no-reboot"), argv.end());
+  vm.boot.kernel.clear();
+  EXPECT_THROW(to_qemu_argv(vm), Error);
 }

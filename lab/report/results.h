@@ -38,7 +38,7 @@ struct ScenarioResult {
   std::vector<std::string> guests;    // multi-guest scenarios: "name (topology)" per guest
   std::string backend;                // "qemu" or "libvirt"
   std::string host;                   // libvirt: the URI of the host that ran it ("" for qemu)
-  std::string domain;                 // libvirt: the domain's name
+  std::string domain;                 // libvirt: the domain's name (several guests: "a-domain, b-domain")
   std::vector<std::string> attempts;  // hosts that could not run it before this one: "URI: why"
   Status status = Status::Skipped;
   double seconds = 0;

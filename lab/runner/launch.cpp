@@ -18,7 +18,7 @@ std::unique_ptr<Guest> plan_guest(const GuestSetup& setup, const BackendFactory&
   g->artifacts = setup.artifacts;
   std::filesystem::create_directories(setup.artifacts);
   g->topology = topology::load_topology(setup.topology_file);
-  plan::QemuInputs in;
+  plan::VmInputs in;
   in.kernel = setup.software->kernel.image;
   in.initrd = setup.software->image.cpio;
   in.run_dir = setup.run_dir;
@@ -36,7 +36,7 @@ std::unique_ptr<Guest> plan_guest(const GuestSetup& setup, const BackendFactory&
 
   g->backend = make_backend(setup);
   g->session = std::make_unique<vm::GuestSession>(
-      *g->backend, vm::VmSpec{g->qemu.argv, g->qemu.agent_socket, setup.interactive, setup.run_dir},
+      *g->backend, vm::VmSpec{g->qemu.vm, setup.interactive, setup.run_dir, setup.shared_dir},
       vm::SessionLogs{setup.artifacts / "serial.log", setup.artifacts / "dmesg.log",
                       setup.artifacts / "agent.log"});
   return g;

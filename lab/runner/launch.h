@@ -27,8 +27,10 @@ struct GuestSetup {
   std::filesystem::path run_dir;    // private to this guest: sockets, its own backing files
   std::filesystem::path artifacts;  // created; the guest's evidence goes here
   bool interactive = false;         // the console is the user's terminal (famlab shell)
-  // Device id -> a file this guest shares with others (multi-guest scenarios).
+  // Device id -> a file this guest shares with others (multi-guest scenarios),
+  // and the private directory above run_dir that holds those files.
   std::map<std::string, std::filesystem::path> shared_volatile;
+  std::filesystem::path shared_dir;
 };
 
 // A planned (and, after boot_guest, running) guest. Owns its VM: destroying

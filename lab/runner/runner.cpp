@@ -264,8 +264,10 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     copy_artifact(res.artifacts, "kernel-config", sw.kernel.config);
     copy_artifact(res.artifacts, "scenario.toml", sc.file);
     guests = plan_guests(sc, sw, run_dir->path(), res.artifacts, backend_factory(sc, res, where));
-    if (where.connection && guests.size() == 1)
-      res.domain = static_cast<vm::LibvirtBackend&>(*guests[0]->backend).domain_name();
+    if (where.connection)
+      for (const auto& g : guests)
+        res.domain +=
+            (res.domain.empty() ? "" : ", ") + static_cast<vm::LibvirtBackend&>(*g->backend).domain_name();
   } catch (const Error& e) {
     return finish(Status::Error, e.what());
   }
@@ -327,6 +329,7 @@ std::vector<std::unique_ptr<Guest>> Runner::plan_guests(const scenario::Scenario
     setup.run_dir = spec.name.empty() ? run_dir : run_dir / spec.name;
     setup.artifacts = spec.name.empty() ? artifacts : artifacts / spec.name;
     setup.shared_volatile = shared;
+    if (!spec.name.empty()) setup.shared_dir = run_dir;
     fs::create_directories(setup.run_dir);
     guests.push_back(plan_guest(setup, make_backend));
   }

@@ -18,6 +18,13 @@ using report::Status;
 using testing::Reply;
 using testing::ScriptedBackend;
 
+// What a scripted guest needs of a VM: the agent socket it listens on.
+vm::VmSpec scripted_spec(const fs::path& dir) {
+  vm::VmSpec spec{{}, false, dir, {}};
+  spec.vm.agent.socket = dir / "agent.sock";
+  return spec;
+}
+
 const std::vector<std::string> kWarn = {
     "------------[ cut here ]------------",
     "WARNING: CPU: 0 PID: 77 at drivers/misc/lkdtm/bugs.c:100 lkdtm_WARNING+0x10/0x20",
@@ -42,7 +49,7 @@ struct ScriptedGuest {
     backend = b.get();
     guest->backend = std::move(b);
     guest->session = std::make_unique<vm::GuestSession>(
-        *guest->backend, vm::VmSpec{{}, dir.path() / "agent.sock", false, dir.path()},
+        *guest->backend, scripted_spec(dir.path()),
         vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log"});
     BootOutcome boot = boot_guest(*guest, 10);
     EXPECT_EQ(boot.step.status, Status::Passed) << boot.step.message;
@@ -252,7 +259,7 @@ TEST(Launch, AGuestThatNeverSaysHelloTimesOutAtBoot) {
   Guest g;
   g.backend = std::make_unique<ScriptedBackend>(shell_like(), /*say_hello=*/false);
   g.session = std::make_unique<vm::GuestSession>(
-      *g.backend, vm::VmSpec{{}, dir.path() / "agent.sock", false, dir.path()},
+      *g.backend, scripted_spec(dir.path()),
       vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log"});
   BootOutcome boot = boot_guest(g, 1);
   EXPECT_EQ(boot.step.status, Status::Failed);

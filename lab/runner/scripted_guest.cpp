@@ -26,11 +26,11 @@ void ScriptedBackend::start(const vm::VmSpec& spec) {
   UniqueFd listen_fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, spec.agent_socket.c_str(), sizeof addr.sun_path - 1);
-  ::unlink(spec.agent_socket.c_str());
+  std::strncpy(addr.sun_path, spec.vm.agent.socket.c_str(), sizeof addr.sun_path - 1);
+  ::unlink(spec.vm.agent.socket.c_str());
   if (bind(listen_fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       listen(listen_fd.get(), 1) != 0)
-    throw Error("scripted guest: cannot listen on " + spec.agent_socket.string());
+    throw Error("scripted guest: cannot listen on " + spec.vm.agent.socket.string());
   thread_ = std::thread([this, fd = listen_fd.release()] { serve(fd); });
 }
 

@@ -8,14 +8,18 @@
 #include <vector>
 
 #include "base/error.h"
+#include "lab/plan/vm_description.h"
 
 namespace famlab::vm {
 
 struct VmSpec {
-  std::vector<std::string> qemu_argv;  // from plan::make_qemu_plan
-  std::filesystem::path agent_socket;  // the virtio-serial chardev socket
-  bool interactive = false;            // console on the user's terminal
-  std::filesystem::path run_dir;       // the run's private directory (backing files live here)
+  plan::VmDescription vm;         // from plan::describe_vm; each backend renders it
+  bool interactive = false;       // console on the user's terminal
+  std::filesystem::path run_dir;  // the run's private directory (backing files live here)
+  // Multi-guest scenarios: the private directory above run_dir that holds
+  // the files several guests share (their shared memory). A backend whose
+  // VM runs as another user hands it over along with run_dir.
+  std::filesystem::path shared_dir;
 };
 
 // The place a guest runs failed, not the guest: a libvirt host that cannot

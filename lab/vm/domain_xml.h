@@ -1,30 +1,29 @@
 #pragma once
-// QEMU plan -> libvirt domain XML. A pure function over the argv that
-// plan::make_qemu_plan produced for the direct backend, so the topology is
-// turned into QEMU arguments in exactly one place and both backends build
-// the same guest hardware.
+// VmDescription -> libvirt domain XML. The same description the direct
+// backend renders to QEMU's argv (plan::to_qemu_argv), so both backends
+// build the same guest hardware.
 //
-// The split (one table in domain_xml.cpp):
-//   libvirt elements   -accel (domain type), -cpu, -machine TYPE, -m (memory,
-//                      maxMemory slots, one NUMA cell as libvirt requires for
-//                      memory slots), -smp, -kernel/-initrd/-append (<os>),
-//                      -bios (<loader>), -no-reboot (<on_reboot>destroy),
-//                      -serial (a pty <serial>+<console>: virDomainOpenConsole),
-//                      the agent's virtio-serial controller and port (a unix
-//                      <channel> whose socket libvirt places itself:
-//                      virDomainOpenChannel), -nodefaults/-display none
-//                      (libvirt's defaults)
-//   <qemu:commandline> everything else: memory backends, the CXL devices,
-//                      -machine properties (cxl=on) and the fixed memory
-//                      windows (QEMU merges repeated -machine options)
+//   libvirt elements   domain type (accelerator), CPU model and hidden
+//                      features, machine type, memory (maxMemory slots and
+//                      the one NUMA cell libvirt requires for them), vCPUs,
+//                      kernel/initrd/command line (<os>), firmware
+//                      (<loader>), exit on reboot (<on_reboot>destroy), the
+//                      serial console (a pty <serial>+<console>:
+//                      virDomainOpenConsole), the agent's virtio-serial
+//                      controller and port (a unix <channel> whose socket
+//                      libvirt places itself: virDomainOpenChannel)
+//   <qemu:commandline> cxl=on, the fixed memory windows, the memory backends
+//                      and the CXL devices, written by the same functions as
+//                      the direct backend's argv (plan/qemu_args.h)
+//   nothing            QMP: libvirt owns QEMU's monitor
+//                      (virDomainQemuMonitorCommand), see plan::through_libvirt
 // libvirt has no CXL devices, so those must go through the QEMU namespace;
 // libvirt realizes those key=value devices before its own, so every device
-// on pcie.0 gets an explicit slot: the one QEMU would have picked for the
-// direct backend (first free slot from 1, in argv order). An option without
-// a libvirt mapping is an error, never silently dropped.
+// on pcie.0 gets the explicit slot the description gives it (the one QEMU
+// picks for the direct backend).
 #include <string>
-#include <vector>
 
+#include "lab/plan/vm_description.h"
 #include "lab/vm/domain_metadata.h"
 
 namespace famlab::vm {
@@ -34,11 +33,11 @@ struct DomainOptions {
   DomainOwner owner;  // -> <metadata>
 };
 
-// Throws famlab::Error naming the QEMU option it cannot express.
-std::string make_domain_xml(const std::vector<std::string>& qemu_argv, const DomainOptions& options);
+// "qemu" (TCG) or "kvm": libvirt's domain type for the accelerator.
+const char* libvirt_domain_type(plan::Accel accel);
 
-// The virtio-serial port name of the agent channel in qemu_argv (what
-// virDomainOpenChannel takes); throws when the argv has none.
-std::string agent_channel_name(const std::vector<std::string>& qemu_argv);
+// Throws famlab::Error naming what it cannot express (no name, no kernel,
+// no memory, a device without its pcie.0 slot, QMP not routed through libvirt).
+std::string make_domain_xml(const plan::VmDescription& vm, const DomainOptions& options);
 
 }  // namespace famlab::vm

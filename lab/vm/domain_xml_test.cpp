@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/process.h"
 #include "lab/plan/qemu_args.h"
+#include "lab/plan/vm_description.h"
 #include "lab/topology/load.h"
 
 using namespace famlab;
@@ -27,12 +28,20 @@ std::vector<fs::path> shipped_topologies() {
   return out;
 }
 
-plan::QemuPlan plan_for(const fs::path& topology) {
-  plan::QemuInputs in;
+// The description as the libvirt backend gets it from the runner.
+plan::VmDescription direct(const fs::path& topology) {
+  plan::VmInputs in;
   in.kernel = "/k/bzImage";
   in.initrd = "/k/initrd.cpio";
   in.run_dir = "/tmp/famlab-run-x";
-  return plan::make_qemu_plan(topology::load_topology(topology), in);
+  return plan::describe_vm(topology::load_topology(topology), in);
+}
+
+// ... and as it renders it: QMP is libvirt's.
+plan::VmDescription for_libvirt(const fs::path& topology) { return plan::through_libvirt(direct(topology)); }
+
+fs::path shipped(const std::string& name) {
+  return fs::path(FAMLAB_SOURCE_DIR) / "scenarios/topologies" / name;
 }
 
 DomainOptions options() {
@@ -74,8 +83,8 @@ int count(const std::string& s, const std::string& what) {
 }  // namespace
 
 // Every shipped topology: the XML is valid for libvirt's schema, and every
-// topology-specific QEMU argument reaches QEMU exactly once, either as a
-// libvirt element or through <qemu:commandline>.
+// topology-specific QEMU argument of the direct backend reaches QEMU exactly
+// once, either as a libvirt element or through <qemu:commandline>.
 TEST(DomainXml, EveryShippedTopologyValidatesAndKeepsItsHardware) {
   auto topologies = shipped_topologies();
   ASSERT_GE(topologies.size(), 5u);
@@ -83,8 +92,9 @@ TEST(DomainXml, EveryShippedTopologyValidatesAndKeepsItsHardware) {
   fs::create_directories(dir);
   for (const auto& t : topologies) {
     SCOPED_TRACE(t.filename().string());
-    plan::QemuPlan qp = plan_for(t);
-    std::string xml = make_domain_xml(qp.argv, options());
+    plan::VmDescription vm = for_libvirt(t);
+    std::vector<std::string> argv = plan::to_qemu_argv(direct(t));
+    std::string xml = make_domain_xml(vm, options());
     fs::path file = dir / (t.stem().string() + ".xml");
     std::ofstream(file) << xml;
     auto r = run_process({"virt-xml-validate", file.string(), "domain"});
@@ -97,27 +107,31 @@ TEST(DomainXml, EveryShippedTopologyValidatesAndKeepsItsHardware) {
     EXPECT_NE(xml.find("<feature policy='disable' name='hypervisor'/>"), std::string::npos);
     EXPECT_NE(xml.find("<kernel>/k/bzImage</kernel>"), std::string::npos);
     EXPECT_NE(xml.find("<initrd>/k/initrd.cpio</initrd>"), std::string::npos);
-    EXPECT_NE(xml.find("<cmdline>" + qp.kernel_cmdline + "</cmdline>"), std::string::npos);
+    EXPECT_NE(xml.find("<cmdline>" + vm.boot.cmdline + "</cmdline>"), std::string::npos);
+    EXPECT_EQ(values_of(argv, "-append"), std::vector<std::string>{vm.boot.cmdline});
     EXPECT_NE(xml.find("<on_reboot>destroy</on_reboot>"), std::string::npos);
     EXPECT_NE(xml.find("<serial type='pty'>"), std::string::npos);
     EXPECT_NE(xml.find("<target type='virtio' name='org.famlab.agent'/>"), std::string::npos);
     EXPECT_NE(xml.find("famlab:run xmlns:famlab="), std::string::npos);
 
-    // The agent's socket is libvirt's business: its chardev is not passed on.
+    // The agent's socket and QMP are libvirt's business: neither is passed on.
     auto args = qemu_args_of(xml);
-    for (const auto& a : args) EXPECT_EQ(a.find("agent.sock"), std::string::npos) << a;
-    // Every -object and every CXL -device, once and in order.
-    std::vector<std::string> expected;
-    for (const auto& o : values_of(qp.argv, "-object")) expected.push_back(o);
-    std::vector<std::string> got_objects = values_of(args, "-object");
-    EXPECT_EQ(got_objects, expected);
+    for (const auto& a : args) {
+      EXPECT_EQ(a.find("agent.sock"), std::string::npos) << a;
+      EXPECT_EQ(a.find("qmp"), std::string::npos) << a;
+    }
+    EXPECT_TRUE(values_of(args, "-chardev").empty());
+    EXPECT_TRUE(values_of(args, "-mon").empty());
+    EXPECT_EQ(xml.find("qmp"), std::string::npos);
+    // Every -object and every CXL -device of the direct argv, once and in order.
+    EXPECT_EQ(values_of(args, "-object"), values_of(argv, "-object"));
     std::vector<std::string> cxl_devices, got_devices = values_of(args, "-device");
-    for (const auto& d : values_of(qp.argv, "-device"))
+    for (const auto& d : values_of(argv, "-device"))
       if (d.starts_with("pxb-cxl") || d.starts_with("cxl-")) cxl_devices.push_back(d);
     ASSERT_EQ(got_devices.size(), cxl_devices.size());
     for (size_t i = 0; i < cxl_devices.size(); ++i) EXPECT_TRUE(got_devices[i].starts_with(cxl_devices[i]));
     // Machine properties (cxl=on, the windows) as QEMU got them.
-    for (const auto& m : values_of(qp.argv, "-M")) EXPECT_EQ(count(xml, "'" + m + "'"), 1) << m;
+    for (const auto& m : values_of(argv, "-M")) EXPECT_EQ(count(xml, "'" + m + "'"), 1) << m;
     bool cxl = xml.find("pxb-cxl") != std::string::npos;
     EXPECT_EQ(count(xml, "<qemu:arg value='cxl=on'/>"), cxl ? 1 : 0);
   }
@@ -126,10 +140,10 @@ TEST(DomainXml, EveryShippedTopologyValidatesAndKeepsItsHardware) {
 
 // libvirt realizes <qemu:commandline> devices before its own, so every
 // device on pcie.0 has a fixed slot: the ones QEMU hands out to the direct
-// backend (virtio-serial first, then the host bridges), none twice.
+// backend (virtio-serial first, then the host bridges; the QEMU test in
+// lab/plan checks them against a running QEMU), none twice.
 TEST(DomainXml, DevicesOnTheRootBusGetTheSlotsQemuWouldGive) {
-  plan::QemuPlan qp = plan_for(fs::path(FAMLAB_SOURCE_DIR) / "scenarios/topologies/cxl2-2hb.toml");
-  std::string xml = make_domain_xml(qp.argv, options());
+  std::string xml = make_domain_xml(for_libvirt(shipped("cxl2-2hb.toml")), options());
   EXPECT_NE(xml.find("<controller type='virtio-serial' index='0'>\n      <address type='pci' domain='0x0000' "
                      "bus='0x00' slot='0x01' function='0x0'/>"),
             std::string::npos)
@@ -149,31 +163,17 @@ TEST(DomainXml, DevicesOnTheRootBusGetTheSlotsQemuWouldGive) {
   }
 }
 
-TEST(DomainXml, ExplicitAddressesAreKeptAndSkipped) {
-  std::vector<std::string> argv = {"qemu-system-x86_64",
-                                   "-machine",
-                                   "q35",
-                                   "-m",
-                                   "1G",
-                                   "-kernel",
-                                   "/k",
-                                   "-device",
-                                   "pxb-cxl,bus_nr=12,bus=pcie.0,id=hb0,addr=0x1",
-                                   "-device",
-                                   "virtio-serial-pci,id=vser0,bus=pcie.0",
-                                   "-device",
-                                   "virtserialport,bus=vser0.0,chardev=agent,name=a",
-                                   "-chardev",
-                                   "socket,id=agent,path=/x,server=on,wait=off"};
-  std::string xml = make_domain_xml(argv, options());
-  EXPECT_NE(xml.find("pxb-cxl,bus_nr=12,bus=pcie.0,id=hb0,addr=0x1'"), std::string::npos) << xml;
-  EXPECT_NE(xml.find("slot='0x02'"), std::string::npos) << xml;
-  EXPECT_EQ(agent_channel_name(argv), "a");
+TEST(DomainXml, SlotsComeFromTheDescription) {
+  plan::VmDescription vm = for_libvirt(shipped("cxl1.toml"));
+  vm.agent.controller_slot = 5;
+  vm.host_bridges[0].pci_slot = 0x1e;
+  std::string xml = make_domain_xml(vm, options());
+  EXPECT_NE(xml.find("pxb-cxl,bus_nr=12,bus=pcie.0,id=hb0,addr=0x1e'"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("slot='0x05'"), std::string::npos) << xml;
 }
 
 TEST(DomainXml, MemorySlotsNeedANumaCell) {
-  plan::QemuPlan qp = plan_for(fs::path(FAMLAB_SOURCE_DIR) / "scenarios/topologies/cxl1.toml");
-  std::string xml = make_domain_xml(qp.argv, options());
+  std::string xml = make_domain_xml(for_libvirt(shipped("cxl1.toml")), options());
   EXPECT_NE(xml.find("<maxMemory slots='8' unit='KiB'>8388608</maxMemory>"), std::string::npos) << xml;
   EXPECT_NE(xml.find("<memory unit='KiB'>2097152</memory>"), std::string::npos);
   EXPECT_NE(xml.find("<vcpu placement='static'>2</vcpu>"), std::string::npos);
@@ -184,51 +184,92 @@ TEST(DomainXml, MemorySlotsNeedANumaCell) {
 }
 
 TEST(DomainXml, TextIsEscaped) {
-  std::vector<std::string> argv = {
-      "qemu-system-x86_64", "-machine", "q35", "-m", "512", "-kernel", "/k&<'>", "-append", "a='b' & c<d"};
+  plan::VmDescription vm = for_libvirt(shipped("pmem.toml"));
+  vm.boot.kernel = "/k&<'>";
+  vm.boot.cmdline = "a='b' & c<d";
   DomainOptions o = options();
   o.owner.run_dir = "/tmp/a\"b&c";
-  std::string xml = make_domain_xml(argv, o);
+  std::string xml = make_domain_xml(vm, o);
   EXPECT_NE(xml.find("<kernel>/k&amp;&lt;&apos;&gt;</kernel>"), std::string::npos) << xml;
   EXPECT_NE(xml.find("<cmdline>a=&apos;b&apos; &amp; c&lt;d</cmdline>"), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<memory unit='KiB'>524288</memory>"), std::string::npos) << xml;  // -m 512 is MiB
   auto owner = parse_owner_element(xml.substr(xml.find("<famlab:run")));
   ASSERT_TRUE(owner);
   EXPECT_EQ(owner->run_dir, "/tmp/a\"b&c");
 }
 
-TEST(DomainXml, AnOptionWithoutAMappingIsAnErrorNamingIt) {
-  std::vector<std::string> argv = {
-      "qemu-system-x86_64", "-machine", "q35", "-m", "1G", "-kernel", "/k", "-vga", "std"};
-  try {
-    make_domain_xml(argv, options());
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("'-vga'"), std::string::npos) << e.what();
-  }
-  argv = {"qemu-system-x86_64", "-machine", "q35", "-m", "1G", "-kernel", "/k", "-serial", "tcp:1.2.3.4:5"};
-  EXPECT_THROW(make_domain_xml(argv, options()), Error);
-  argv = {"qemu-system-x86_64", "-machine", "q35", "-m", "1G", "-kernel", "/k"};
-  EXPECT_THROW(agent_channel_name(argv), Error);
-  DomainOptions unnamed = options();
-  unnamed.name.clear();
-  EXPECT_THROW(make_domain_xml(argv, unnamed), Error);
+TEST(DomainXml, FirmwareInteractiveConsoleAndKvm) {
+  plan::VmDescription vm = for_libvirt(shipped("cxl1.toml"));
+  vm.machine.firmware = "/fw/bios.bin";
+  vm.machine.accel = plan::Accel::Kvm;
+  vm.machine.exit_on_reboot = false;
+  vm.console.with_monitor = true;
+  std::string xml = make_domain_xml(vm, options());
+  EXPECT_NE(xml.find("<domain type='kvm'"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<loader readonly='yes' type='rom'>/fw/bios.bin</loader>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<on_reboot>restart</on_reboot>"), std::string::npos) << xml;
+  EXPECT_EQ(count(xml, "<serial type='pty'>"), 1);
 }
 
-// The windows of several -M options stay separate, each whole: QEMU refuses
-// cxl-fmw.N keys spread over several -machine options.
+// What libvirt cannot be given is an error that says what, never a domain
+// that silently lacks it.
+TEST(DomainXml, AnIncompleteDescriptionIsAnErrorSayingWhat) {
+  auto error_of = [](const plan::VmDescription& vm, const DomainOptions& o) -> std::string {
+    try {
+      make_domain_xml(vm, o);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const plan::VmDescription good = for_libvirt(shipped("cxl1.toml"));
+  EXPECT_EQ(error_of(good, options()), "");
+  DomainOptions unnamed = options();
+  unnamed.name.clear();
+  EXPECT_NE(error_of(good, unnamed).find("needs a name"), std::string::npos);
+  plan::VmDescription vm = good;
+  vm.boot.kernel.clear();
+  EXPECT_NE(error_of(vm, options()).find("no kernel"), std::string::npos);
+  vm = good;
+  vm.machine.memory = 0;
+  EXPECT_NE(error_of(vm, options()).find("no memory"), std::string::npos);
+  vm = good;
+  vm.agent.controller_slot = 0;
+  EXPECT_NE(error_of(vm, options()).find("virtio-serial controller has no slot"), std::string::npos);
+  vm = good;
+  vm.host_bridges[0].pci_slot = 0;
+  EXPECT_NE(error_of(vm, options()).find("host bridge hb0 has no slot on pcie.0"), std::string::npos);
+  // QMP on famlab's own socket cannot be had through libvirt.
+  EXPECT_NE(error_of(direct(shipped("cxl1.toml")), options()).find("QMP"), std::string::npos);
+}
+
+// All windows in one -machine, whole: QEMU refuses cxl-fmw.N keys spread
+// over several -machine options.
 TEST(DomainXml, MachinePropertiesStayTogether) {
-  std::vector<std::string> argv = {"qemu-system-x86_64",
-                                   "-machine",
-                                   "q35,cxl=on",
-                                   "-m",
-                                   "1G",
-                                   "-kernel",
-                                   "/k",
-                                   "-M",
-                                   "cxl-fmw.0.targets.0=hb0,cxl-fmw.0.size=4G"};
-  auto args = qemu_args_of(make_domain_xml(argv, options()));
-  std::vector<std::string> expected = {"-machine", "cxl=on", "-machine",
-                                       "cxl-fmw.0.targets.0=hb0,cxl-fmw.0.size=4G"};
-  EXPECT_EQ(args, expected);
+  plan::VmDescription vm = for_libvirt(fs::path(FAMLAB_SOURCE_DIR) / "lab/topology/testdata/full.toml");
+  auto args = qemu_args_of(make_domain_xml(vm, options()));
+  ASSERT_GE(args.size(), 4u);
+  std::vector<std::string> head(args.begin(), args.begin() + 4);
+  std::vector<std::string> expected = {
+      "-machine", "cxl=on", "-machine",
+      "cxl-fmw.0.targets.0=hb0,cxl-fmw.0.targets.1=hb1,cxl-fmw.0.size=8G,cxl-fmw.0.interleave-granularity="
+      "1024,"
+      "cxl-fmw.1.targets.0=hb0,cxl-fmw.1.size=4G,cxl-fmw.1.interleave-granularity=256"};
+  EXPECT_EQ(head, expected);
+  EXPECT_EQ(count(make_domain_xml(vm, options()), "cxl-fmw."), 7);
+}
+
+// A backing file shared with other guests goes to QEMU exactly as in the
+// direct backend's argv.
+TEST(DomainXml, SharedBackingFileAsInTheArgv) {
+  plan::VmInputs in;
+  in.kernel = "/k/bzImage";
+  in.run_dir = "/tmp/famlab-run-x";
+  in.shared_volatile = {{"mem0", "/srv/famlab/pool.raw"}};
+  plan::VmDescription vm = plan::describe_vm(topology::load_topology(shipped("cxl1.toml")), in);
+  auto argv_objects = values_of(plan::to_qemu_argv(vm), "-object");
+  ASSERT_EQ(argv_objects.size(), 1u);
+  EXPECT_EQ(argv_objects[0],
+            "memory-backend-file,id=mem0-vmem,share=on,mem-path=/srv/famlab/pool.raw,size=256M");
+  EXPECT_EQ(values_of(qemu_args_of(make_domain_xml(plan::through_libvirt(vm), options())), "-object"),
+            argv_objects);
 }

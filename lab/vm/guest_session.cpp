@@ -108,7 +108,7 @@ Outcome GuestSession::pump(Clock::time_point deadline,
     }
     if (console_.panicked()) return Outcome::Panic;
     if (Clock::now() >= deadline) return Outcome::Timeout;
-    if (!channel_.connected()) channel_.try_connect(spec_.agent_socket);
+    if (!channel_.connected()) channel_.try_connect(spec_.vm.agent.socket);
 
     pollfd fds[2];
     nfds_t n = 0;

@@ -180,18 +180,16 @@ class LibvirtBackend::Pump {
   std::thread thread_;
 };
 
-std::vector<std::string> stage_boot_files(const std::vector<std::string>& argv, const fs::path& run_dir) {
-  std::vector<std::string> out = argv;
-  for (size_t i = 0; i + 1 < out.size(); ++i) {
-    if (out[i] != "-kernel" && out[i] != "-initrd") continue;
-    fs::path from = out[i + 1];
-    fs::path to = run_dir / ("boot-" + from.filename().string());
+plan::VmDescription stage_boot_files(plan::VmDescription vm, const fs::path& run_dir) {
+  for (fs::path* file : {&vm.boot.kernel, &vm.boot.initrd}) {
+    if (file->empty()) continue;
+    fs::path to = run_dir / ("boot-" + file->filename().string());
     std::error_code ec;
-    fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw Error(Location{from.string()}, "cannot copy into the run directory: " + ec.message());
-    out[i + 1] = to.string();
+    fs::copy_file(*file, to, fs::copy_options::overwrite_existing, ec);
+    if (ec) throw Error(Location{file->string()}, "cannot copy into the run directory: " + ec.message());
+    *file = to;
   }
-  return out;
+  return vm;
 }
 
 LibvirtBackend::LibvirtBackend(Options options) : options_(std::move(options)) {
@@ -202,17 +200,11 @@ LibvirtBackend::~LibvirtBackend() { kill(); }
 
 namespace {
 
-std::string domain_type_of(const std::vector<std::string>& argv) {
-  for (size_t i = 0; i + 1 < argv.size(); ++i)
-    if (argv[i] == "-accel" && argv[i + 1] == "kvm") return "kvm";
-  return "qemu";
-}
-
 // The libvirt-run QEMU must open the files in the run directory (kernel,
 // initrd, memory backing files it creates). A system daemon runs QEMU as its
 // own user (qemu.conf user=, the DAC base label): the run directory becomes
 // that user's, still 0700. Only possible on this machine and as root.
-void hand_run_dir_to_qemu(const LibvirtConnection& c, const fs::path& run_dir,
+void hand_run_dir_to_qemu(const LibvirtConnection& c, const fs::path& run_dir, const fs::path& shared_dir,
                           const std::string& domain_type) {
   auto owner = c.qemu_owner(domain_type);
   if (!owner || owner->first == geteuid()) return;
@@ -222,6 +214,17 @@ void hand_run_dir_to_qemu(const LibvirtConnection& c, const fs::path& run_dir,
                         ", famlab (uid " + std::to_string(geteuid()) + ") cannot hand it the run directory " +
                         run_dir.string() +
                         "; run famlab as root or use a daemon that runs QEMU as you (qemu:///session)");
+  }
+  auto give = [&](const fs::path& p) {
+    if (lchown(p.c_str(), owner->first, owner->second) != 0)
+      throw Error(Location{p.string()}, "cannot hand to the QEMU user: " + std::string(std::strerror(errno)));
+  };
+  // The shared directory (ours, above run_dir) and the memory files in it:
+  // every guest's QEMU maps them.
+  if (!shared_dir.empty()) {
+    give(shared_dir);
+    for (const auto& e : fs::directory_iterator(shared_dir))
+      if (e.is_regular_file()) give(e.path());
   }
   // QEMU must also get through every directory above it.
   std::vector<gid_t> groups{owner->second};
@@ -247,10 +250,6 @@ void hand_run_dir_to_qemu(const LibvirtConnection& c, const fs::path& run_dir,
     }
     if (p == p.root_path()) break;
   }
-  auto give = [&](const fs::path& p) {
-    if (lchown(p.c_str(), owner->first, owner->second) != 0)
-      throw Error(Location{p.string()}, "cannot hand to the QEMU user: " + std::string(std::strerror(errno)));
-  };
   give(run_dir);
   for (const auto& e : fs::directory_iterator(run_dir)) give(e.path());
 }
@@ -265,15 +264,16 @@ void LibvirtBackend::start(const VmSpec& spec) {
   const std::string& name = options_.domain.name;
   if (!c.alive()) throw HostError(HostError::Kind::Down, c.message("the connection is gone"));
 
-  fs::path run_dir = spec.run_dir.empty() ? spec.agent_socket.parent_path() : spec.run_dir;
+  fs::path run_dir = spec.run_dir.empty() ? spec.vm.agent.socket.parent_path() : spec.run_dir;
   options_.domain.owner.run_dir = run_dir.string();
-  std::vector<std::string> argv = stage_boot_files(spec.qemu_argv, run_dir);
-  std::string channel_name = agent_channel_name(argv);
-  std::string xml = make_domain_xml(argv, options_.domain);
+  const plan::VmDescription vm = plan::through_libvirt(stage_boot_files(spec.vm, run_dir));
+  const std::string& channel_name = vm.agent.port_name;
+  std::string xml = make_domain_xml(vm, options_.domain);
   write_text(options_.artifacts, "domain.xml", xml);
-  if (c.same_machine()) hand_run_dir_to_qemu(c, run_dir, domain_type_of(argv));
+  if (c.same_machine())
+    hand_run_dir_to_qemu(c, run_dir, spec.shared_dir, libvirt_domain_type(vm.machine.accel));
 
-  UniqueFd listen_fd(listen_unix(spec.agent_socket));
+  UniqueFd listen_fd(listen_unix(vm.agent.socket));
   // Paused until both streams are open: not a byte of the console is lost.
   virDomainPtr d = virDomainCreateXML(c.get(), xml.c_str(), VIR_DOMAIN_START_PAUSED);
   if (!d) {

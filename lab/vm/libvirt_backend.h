@@ -1,11 +1,11 @@
 #pragma once
 // The libvirt backend: the guest is a transient libvirt domain
-// (virDomainCreateXML) built from the same QEMU plan as the direct backend
-// (see domain_xml.h). The console and the agent channel come through
+// (virDomainCreateXML) built from the same VM description as the direct
+// backend (see domain_xml.h). The console and the agent channel come through
 // libvirt streams (virDomainOpenConsole, virDomainOpenChannel), so they
 // work the same for a local or a remote host; a pump thread moves their
 // bytes to a socketpair (console_fd) and to a unix socket at the plan's
-// agent socket path in the run directory, which the guest session connects
+// description's agent socket path in the run directory, which the guest session connects
 // to exactly as it does with direct QEMU.
 //
 // The domain is created paused, the streams are opened, then it runs: no
@@ -56,10 +56,9 @@ class LibvirtBackend : public Backend {
   bool killed_ = false;
 };
 
-// Copies -kernel/-initrd into the run directory (the libvirt-run QEMU may
-// not be able to reach famlab's cache, and libvirt relabels these files) and
-// returns the argv naming the copies.
-std::vector<std::string> stage_boot_files(const std::vector<std::string>& argv,
-                                          const std::filesystem::path& run_dir);
+// Copies the kernel and initrd into the run directory (the libvirt-run QEMU
+// may not be able to reach famlab's cache, and libvirt relabels these files)
+// and returns the description naming the copies.
+plan::VmDescription stage_boot_files(plan::VmDescription vm, const std::filesystem::path& run_dir);
 
 }  // namespace famlab::vm

@@ -11,6 +11,8 @@
 
 #include "base/error.h"
 #include "lab/common/paths.h"
+#include "lab/plan/vm_description.h"
+#include "lab/topology/load.h"
 
 using namespace famlab;
 using namespace famlab::vm;
@@ -18,24 +20,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::string> argv_with(const fs::path& kernel, const fs::path& initrd, const fs::path& run_dir) {
-  return {"qemu-system-x86_64",
-          "-accel",
-          "tcg",
-          "-machine",
-          "q35",
-          "-m",
-          "512M",
-          "-kernel",
-          kernel.string(),
-          "-initrd",
-          initrd.string(),
-          "-device",
-          "virtio-serial-pci,id=vser0,bus=pcie.0",
-          "-chardev",
-          "socket,id=agent,path=" + (run_dir / "agent.sock").string() + ",server=on,wait=off",
-          "-device",
-          "virtserialport,bus=vser0.0,chardev=agent,name=org.famlab.agent"};
+plan::VmDescription vm_with(const fs::path& kernel, const fs::path& initrd, const fs::path& run_dir) {
+  plan::VmInputs in;
+  in.kernel = kernel;
+  in.initrd = initrd;
+  in.run_dir = run_dir;
+  return plan::describe_vm(
+      topology::load_topology(fs::path(FAMLAB_SOURCE_DIR) / "scenarios/topologies/cxl1.toml"), in);
 }
 
 }  // namespace
@@ -44,21 +35,16 @@ TEST(LibvirtBackend, BootFilesAreCopiedIntoTheRunDirectory) {
   RunDir cache("famlab-stage-src-"), run("famlab-run-stage-");
   std::ofstream(cache.path() / "bzImage") << "kernel";
   std::ofstream(cache.path() / "initrd.cpio") << "initrd";
-  auto argv = stage_boot_files(argv_with(cache.path() / "bzImage", cache.path() / "initrd.cpio", run.path()),
-                               run.path());
-  auto at = [&](const std::string& opt) {
-    for (size_t i = 0; i + 1 < argv.size(); ++i)
-      if (argv[i] == opt) return fs::path(argv[i + 1]);
-    return fs::path();
-  };
-  EXPECT_EQ(at("-kernel"), run.path() / "boot-bzImage");
-  EXPECT_EQ(at("-initrd"), run.path() / "boot-initrd.cpio");
+  plan::VmDescription vm = stage_boot_files(
+      vm_with(cache.path() / "bzImage", cache.path() / "initrd.cpio", run.path()), run.path());
+  EXPECT_EQ(vm.boot.kernel, run.path() / "boot-bzImage");
+  EXPECT_EQ(vm.boot.initrd, run.path() / "boot-initrd.cpio");
   std::string k;
-  std::ifstream(at("-kernel")) >> k;
+  std::ifstream(vm.boot.kernel) >> k;
   EXPECT_EQ(k, "kernel");
-  EXPECT_THROW(stage_boot_files(argv_with("/nonexistent/bzImage", cache.path() / "initrd.cpio", run.path()),
-                                run.path()),
-               Error);
+  EXPECT_THROW(
+      stage_boot_files(vm_with("/nonexistent/bzImage", cache.path() / "initrd.cpio", run.path()), run.path()),
+      Error);
 }
 
 TEST(LibvirtBackend, AHostThatRefusesTheDomainIsAHostErrorAndLeavesNothing) {
@@ -72,8 +58,7 @@ TEST(LibvirtBackend, AHostThatRefusesTheDomainIsAHostErrorAndLeavesNothing) {
   o.domain.owner = this_process_owner("unit0001");
   o.artifacts = run.path() / "artifacts";
   LibvirtBackend backend(o);
-  VmSpec spec{argv_with(src.path() / "bzImage", src.path() / "initrd.cpio", run.path()),
-              run.path() / "agent.sock", false, run.path()};
+  VmSpec spec{vm_with(src.path() / "bzImage", src.path() / "initrd.cpio", run.path()), false, run.path(), {}};
   try {
     backend.start(spec);
     FAIL() << "the test driver took a paused QEMU domain";
@@ -83,7 +68,12 @@ TEST(LibvirtBackend, AHostThatRefusesTheDomainIsAHostErrorAndLeavesNothing) {
     EXPECT_NE(m.find("libvirt test:///default: cannot start domain famlab-unit-refused: "), std::string::npos)
         << m;
   }
-  EXPECT_TRUE(fs::exists(run.path() / "artifacts" / "domain.xml"));  // what was asked for, for the report
+  // What was asked for, for the report: the staged kernel, QMP left to libvirt.
+  std::ifstream asked(run.path() / "artifacts" / "domain.xml");
+  std::string xml(std::istreambuf_iterator<char>(asked), {});
+  EXPECT_NE(xml.find("<kernel>" + (run.path() / "boot-bzImage").string() + "</kernel>"), std::string::npos)
+      << xml;
+  EXPECT_EQ(xml.find("qmp"), std::string::npos) << xml;
   EXPECT_EQ(backend.console_fd(), -1);
   EXPECT_EQ(backend.exited(), 0);
   backend.kill();
@@ -95,6 +85,6 @@ TEST(LibvirtBackend, AHostThatRefusesTheDomainIsAHostErrorAndLeavesNothing) {
 TEST(LibvirtBackend, HasNoInteractiveConsole) {
   auto conn = std::make_shared<LibvirtConnection>("test:///default");
   LibvirtBackend backend({conn, {"famlab-unit-shell", {}}, {}});
-  VmSpec spec{{"qemu-system-x86_64"}, "/tmp/x.sock", true, "/tmp"};
+  VmSpec spec{vm_with("/k/bzImage", "/k/initrd", "/tmp"), true, "/tmp", {}};
   EXPECT_THROW(backend.start(spec), Error);
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "base/error.h"
+#include "lab/plan/qemu_args.h"
 
 namespace famlab::vm {
 
@@ -13,7 +14,7 @@ void QemuBackend::start(const VmSpec& spec) {
   // An interactive QEMU reads the terminal, so it must stay in the
   // foreground process group (it still dies with famlab).
   opts.own_process_group = !spec.interactive;
-  child_ = std::make_unique<Child>(spec.qemu_argv, opts);
+  child_ = std::make_unique<Child>(plan::to_qemu_argv(spec.vm), opts);
 }
 
 int QemuBackend::console_fd() const { return child_ ? child_->output_fd() : -1; }
