@@ -258,9 +258,12 @@ std::string to_markdown(const Matrix& m) {
          << "\n";
     }
     if (!any) {
-      size_t ran = 0;
-      for (const auto& c : r.cells) ran += c.cell == Cell::Survived;
-      md << "- no scenario noticed it (" << ran << " passed)\n";
+      size_t passed = 0;
+      for (const auto& c : r.cells) passed += c.cell == Cell::Survived;
+      if (r.verdict() == Verdict::Survived)
+        md << "- no scenario noticed it (" << passed << " passed)\n";
+      else
+        md << "- no kill yet: " << passed << " of " << m.scenarios.size() << " scenario(s) ran and passed\n";
     }
     md << "\n";
   }
