@@ -120,6 +120,10 @@ TEST(Matrix, MarkdownTableAndWhyEachMutantWasKilled) {
             std::string::npos)
       << md;
   EXPECT_NE(md.find("- no scenario noticed it (2 passed)"), std::string::npos) << md;
+  EXPECT_NE(md.find("- error by `malformed-maps`"), std::string::npos) << md;
+  Matrix m = sample();
+  m.rows[5].cells[1].cell = Cell::NotRun;  // interrupted before its second scenario
+  md = to_markdown(m);
   EXPECT_NE(md.find("- no kill yet: 1 of 2 scenario(s) ran and passed"), std::string::npos) << md;
   EXPECT_NE(md.find("Does not compile"), std::string::npos) << md;
   EXPECT_NE(md.find("```diff\n-+\taddr = a + b;\n++\taddr = a;\n```"), std::string::npos) << md;
