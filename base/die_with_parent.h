@@ -1,7 +1,7 @@
 #pragma once
 // Boost.Process handler that runs in the child between fork and exec: a
-// process group of its own (so a timeout can kill everything it started)
-// and SIGKILL when the parent dies, even by SIGKILL. The getppid check
+// process group of its own (so a timeout can kill everything it started),
+// default SIGPIPE, and SIGKILL when the parent dies, even by SIGKILL. The getppid check
 // closes the race where the parent died before prctl took effect. Used by
 // every child the host, the agent and the famfs tools start.
 #include <signal.h>
@@ -22,6 +22,10 @@ struct DieWithParent : boost::process::extend::handler {
   template <class Executor>
   void on_exec_setup(Executor&) const {
     if (own_group) setpgid(0, 0);
+    // An ignored signal stays ignored across exec: the agent and famlab
+    // ignore SIGPIPE for themselves, but a child (`yes | head` in a
+    // scenario) must die of it as usual, not loop on EPIPE.
+    signal(SIGPIPE, SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
   }

@@ -20,6 +20,7 @@ constexpr OpName kOps[] = {
     {Op::Shell, "shell"},
     {Op::Poweroff, "poweroff"},
     {Op::FamfsMount, "famfs_mount"},
+    {Op::DaxMode, "dax_mode"},
 };
 
 struct EventName {
@@ -70,7 +71,10 @@ std::string encode(const Request& r) {
   j["timeout_s"] = r.timeout_s;
   if (!r.famfs_args.empty()) j["famfs_args"] = r.famfs_args;
   if (!r.famfs_files.empty()) j["famfs_files"] = r.famfs_files;
-  if (r.op == Op::WritePattern || r.op == Op::VerifyPattern || r.op == Op::FamfsMount) {
+  if (!r.famfs_role.empty()) j["famfs_role"] = r.famfs_role;
+  if (!r.dax_mode.empty()) j["dax_mode"] = r.dax_mode;
+  if (r.op == Op::WritePattern || r.op == Op::VerifyPattern || r.op == Op::FamfsMount ||
+      r.op == Op::DaxMode) {
     j["region"] = r.region;
     j["bytes"] = r.bytes;
     j["seed"] = r.seed;
@@ -102,6 +106,8 @@ Request decode_request(const std::string& line) {
   r.seed = field<uint64_t>(j, "seed", 0);
   r.famfs_args = field<std::vector<std::string>>(j, "famfs_args", {});
   r.famfs_files = field<std::vector<FamfsFile>>(j, "famfs_files", {});
+  r.famfs_role = field<std::string>(j, "famfs_role", "");
+  r.dax_mode = field<std::string>(j, "dax_mode", "");
   return r;
 }
 

@@ -34,6 +34,7 @@ enum class Op {
                   // device in famfs mode, mount the famfs server with
                   // famfs_args, check each file through the mount, unmount;
                   // result: per-file checks, maps and the server's status
+  DaxMode,        // region, dax_mode: bind its dax device to famfs_dax or device_dax
   Poweroff,       // sync and power off
 };
 
@@ -50,6 +51,11 @@ struct Request {
   std::vector<std::string> famfs_args;  // FamfsMount: extra `famfs mount` options
   std::vector<FamfsFile> famfs_files;   // FamfsMount: files to create and check
                                         // (empty: one prefilled probe of `bytes`)
+  // FamfsMount: "" makes a fresh famfs (this host is its master); "client"
+  // mounts the famfs another host made, as a client, and checks its files
+  // read-only against the same patterns.
+  std::string famfs_role;
+  std::string dax_mode;  // DaxMode: "famfs" | "devdax"
 };
 
 // ---- agent -> host ----------------------------------------------------------

@@ -13,6 +13,7 @@
 //   dmesg         DmesgResult     (the log itself streams as output)
 //   shell         ShellResult
 //   famfs_mount   FamfsMountResult
+//   dax_mode      DaxModeChange
 //   poweroff      none
 #include <cstdint>
 #include <nlohmann/json.hpp>

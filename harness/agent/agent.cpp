@@ -153,6 +153,9 @@ void Agent::handle_line(const std::string& line) {
       case Op::FamfsMount:
         do_famfs_mount(req, fin);
         break;
+      case Op::DaxMode:
+        do_dax_mode(req, fin);
+        break;
       case Op::Poweroff:
         do_poweroff(fin);
         return;  // finished there, before the lights go out
@@ -282,24 +285,42 @@ void Agent::do_pattern(const Request& req, Message& fin) {
   }
 }
 
-void Agent::do_famfs_mount(const Request& req, Message& fin) {
-  auto it = region_dax_.find(req.region);
+const DaxTarget& Agent::region_target(int region) const {
+  auto it = region_dax_.find(region);
   if (it == region_dax_.end())
-    throw Error("no devdax device for region " + std::to_string(req.region) + " (did bringup run?)");
-  // famfs files are served over dax only from a device bound to famfs_dax
-  // (the lab's famfs kernels); elsewhere the device stays devdax and the
-  // server falls back to READ/WRITE anyway.
-  std::string name = fs::path(it->second.path).filename().string();
-  protocol::DaxModeChange mode;
-  if (famfs_dax_available(opts_.roots.sys)) {
-    mode = set_dax_mode(opts_.roots, name, "famfs", opts_.device_timeout_s, [this] { pump(); });
-  } else {
+    throw Error("no devdax device for region " + std::to_string(region) + " (did bringup run?)");
+  return it->second;
+}
+
+// famfs files are served over dax only from a device bound to famfs_dax
+// (the lab's famfs kernels); elsewhere the device stays devdax and the
+// server falls back to READ/WRITE anyway.
+protocol::DaxModeChange Agent::put_in_mode(const DaxTarget& target, const std::string& mode) {
+  std::string name = fs::path(target.path).filename().string();
+  if (mode == "famfs" && !famfs_dax_available(opts_.roots.sys)) {
     std::string driver = DaxDevice(dax_bus_devices(opts_.roots.sys) / name).driver();
-    mode = {name, driver, driver, "devdax", false, "no famfs_dax driver in this kernel"};
+    return {name, driver, driver, "devdax", false, "no famfs_dax driver in this kernel"};
   }
+  return set_dax_mode(opts_.roots, name, mode, opts_.device_timeout_s, [this] { pump(); });
+}
+
+void Agent::do_dax_mode(const Request& req, Message& fin) {
+  if (req.dax_mode != "famfs" && req.dax_mode != "devdax")
+    throw Error("dax_mode must be famfs or devdax, not '" + req.dax_mode + "'");
+  protocol::DaxModeChange mode = put_in_mode(region_target(req.region), req.dax_mode);
+  fin.ok = mode.mode == req.dax_mode;
+  if (!fin.ok) fin.error = mode.device + " cannot be in " + req.dax_mode + " mode: " + mode.why;
+  fin.result = protocol::encode(mode);
+}
+
+void Agent::do_famfs_mount(const Request& req, Message& fin) {
+  const DaxTarget& target = region_target(req.region);
+  protocol::DaxModeChange mode = put_in_mode(target, "famfs");
+  std::string name = mode.device;
   info(name + ": " + protocol::encode(mode).dump());
   FamfsProbeJob job;
-  job.device = it->second.path;
+  job.device = target.path;
+  job.client = req.famfs_role == "client";
   job.mount_args = req.famfs_args;
   job.files = req.famfs_files;
   if (req.bytes) job.probe_bytes = req.bytes;

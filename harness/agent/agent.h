@@ -53,6 +53,9 @@ class Agent {
   void do_exec(const protocol::Request& req, protocol::Message& fin);
   void do_pattern(const protocol::Request& req, protocol::Message& fin);
   void do_famfs_mount(const protocol::Request& req, protocol::Message& fin);
+  void do_dax_mode(const protocol::Request& req, protocol::Message& fin);
+  const DaxTarget& region_target(int region) const;
+  protocol::DaxModeChange put_in_mode(const DaxTarget& target, const std::string& mode);
   void do_dmesg(protocol::Message& fin);
   void do_shell(protocol::Message& fin);
   void do_poweroff(protocol::Message& fin);

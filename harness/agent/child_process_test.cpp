@@ -55,3 +55,19 @@ TEST(ChildProcess, MissingProgramIsAnError) {
   }
   EXPECT_THROW(ChildProcess({}), famlab::Error);
 }
+
+TEST(ChildProcess, ChildrenGetDefaultSigpipeThoughTheAgentIgnoresIt) {
+  // PID 1 ignores SIGPIPE; its children must not inherit that (an ignored
+  // signal stays ignored across exec), or busybox's `yes | head` in a
+  // scenario loops on EPIPE forever.
+  struct sigaction old {};
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &old);
+  ChildProcess c({"grep", "SigIgn", "/proc/self/status"});
+  std::string out = read_all(c, Stream::Out);
+  sigaction(SIGPIPE, &old, nullptr);
+  ASSERT_EQ(c.wait(), 0);
+  unsigned long long ignored = std::stoull(out.substr(out.find(':') + 1), nullptr, 16);
+  EXPECT_EQ(ignored & (1ULL << (SIGPIPE - 1)), 0u) << out;
+}

@@ -66,7 +66,8 @@ TEST(FamfsFileCheck, APrefilledFileWithOneWrongByteFailsSayingWhere) {
   EXPECT_FALSE(r.read_ok);
   EXPECT_FALSE(r.pread_ok);
   EXPECT_FALSE(r.mmap_ok);
-  EXPECT_NE(r.problems.at(0).find("byte 0x200005 differs"), std::string::npos) << famlab::protocol::encode(r).dump();
+  EXPECT_NE(r.problems.at(0).find("byte 0x200005 differs"), std::string::npos)
+      << famlab::protocol::encode(r).dump();
 }
 
 TEST(FamfsFileCheck, AFailedOpenIsAResultWithTheErrnoNotACrash) {

@@ -109,12 +109,16 @@ FamfsProbeResult run_famfs_probe(const FamfsProbeJob& job, const ToolRunner& run
     r.result.setup_error = r.error;
     return r;
   };
-  if (!step({"famfs", "mkfs", "--force", job.device}).ok()) return setup_failed();
+  if (!job.client && !step({"famfs", "mkfs", "--force", job.device}).ok()) return setup_failed();
   std::vector<protocol::FamfsFileResult>& results = r.result.files;
   for (size_t i = 0; i < files.size(); ++i) {
-    const auto& f = files[i];
-    if (f.prefilled) write_file(source, famfs_probe_bytes(f.size, seed_of(i)));
-    if (!step(famfs_create_command(job.device, f, source)).ok()) return setup_failed();
+    auto& f = files[i];
+    if (job.client) {
+      f.prefilled = true;  // the master wrote it: read-only checks against its pattern
+    } else {
+      if (f.prefilled) write_file(source, famfs_probe_bytes(f.size, seed_of(i)));
+      if (!step(famfs_create_command(job.device, f, source)).ok()) return setup_failed();
+    }
     // The map as famfs recorded it, for the host's placement oracle. Taken
     // before the mount, while nothing else has the device open.
     ToolResult map = step({"famfs", "getmap", "--json", job.device, "/" + f.name});
@@ -133,6 +137,7 @@ FamfsProbeResult run_famfs_probe(const FamfsProbeJob& job, const ToolRunner& run
   }
 
   std::vector<std::string> mount = {"famfs", "mount", "--daemon", "--allow-other", "--status", status_file};
+  if (job.client) mount.insert(mount.end(), {"--role", "client"});
   mount.insert(mount.end(), job.mount_args.begin(), job.mount_args.end());
   mount.push_back(job.device);
   mount.push_back(mnt);

@@ -26,6 +26,9 @@ struct FamfsProbeJob {
   uint64_t seed = 1;  // the probe's; file i uses protocol::famfs_file_seed(seed, i)
   std::string tag;    // makes paths unique per request
   double timeout_s = 60;
+  // The famfs is another host's: no mkfs, no files made; mount it as a
+  // client (--role client) and check `files` read-only.
+  bool client = false;
 };
 
 struct FamfsProbeResult {

@@ -11,6 +11,8 @@
   raw devdax mmap, a famfs file over fs-dax (read/write(2) and mmap), and
   the same file through the server's READ/WRITE (fallback); plus the ratio
   famfs/raw that issue 5 targets (>= 0.9);
+- famfs_host_read_bandwidth: the same famfs file read on the master and on
+  a client (two guests, one shared device), median of RUNS;
 - multi_guest_ready: wall time from start to every guest brought up, for
   1, 2 and 4 guests booted side by side sharing one CXL device, median of 3.
 """
@@ -27,6 +29,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 FAMLAB = os.environ.get("FAMLAB", str(ROOT / "build/release/lab/famlab"))
 READY = ROOT / "harness/bench/ready.toml"
 FAMFS_BW = ROOT / "harness/bench/famfs-bandwidth.toml"
+FAMFS_HOSTS_BW = ROOT / "harness/bench/famfs-hosts-bandwidth.toml"
 RUNS = int(os.environ.get("FAMLAB_BENCH_RUNS", "5"))
 
 
@@ -72,6 +75,27 @@ def famfs_bandwidth():
         for method in ["io", "mmap"]:
             emit(metric=f"famfs_over_raw_{method}_{direction}", kernel="famfs", unit="ratio", target=0.9,
                  value=round(med[("famfs-dax", method, direction)] / raw, 2))
+
+
+def json_lines(step):
+    for line in step.get("output", "").splitlines():
+        if line.startswith("{"):
+            yield json.loads(line)
+
+
+def famfs_host_bandwidth():
+    """The same file read on the master and on a client, side by side."""
+    famlab_run("--kernel", "famfs", FAMFS_HOSTS_BW)  # warm the caches
+    figures = {}
+    for _ in range(RUNS):
+        rep, _ = famlab_run("--kernel", "famfs", FAMFS_HOSTS_BW)
+        for step in rep["scenarios"][0]["steps"]:
+            if step["name"] in ("master", "client"):
+                for j in json_lines(step):
+                    figures.setdefault((step["name"], j["method"]), []).append(j["mb_per_s"])
+    for (host, method), v in sorted(figures.items()):
+        emit(metric="famfs_host_read_bandwidth", host=host, method=method, kernel="famfs", unit="MB/s",
+             median=round(statistics.median(v), 1), runs=[round(x, 1) for x in v])
 
 
 def multi_guest_scenario(d, guests):
@@ -120,6 +144,7 @@ def main():
         emit(metric="devdax_read_bandwidth", kernel=kernel, unit="MB/s", median=round(statistics.median(read), 1))
     if os.environ.get("FAMLAB_BENCH_FAMFS", "1") == "1":
         famfs_bandwidth()
+        famfs_host_bandwidth()
     multi_guest_ready()
     rep, wall = famlab_run(ROOT / "scenarios")
     emit(metric="default_suite_wall", kernel="plain", unit="s", value=round(wall, 1),

@@ -172,6 +172,36 @@ void judge_data_path(const scenario::Step& step, const std::string& kernel,
   }
 }
 
+void judge_same_maps(const scenario::Step& step, const report::StepResult* master,
+                     const protocol::FamfsMountResult& result, report::StepResult& r) {
+  if (r.status != Status::Passed) return;
+  auto fail = [&](const std::string& why) {
+    r.status = Status::Failed;
+    r.message = "step '" + step.name + "': " + why;
+  };
+  if (!master || master->data.is_null()) return fail("step '" + step.expect_same_maps_as + "' left no maps");
+  protocol::FamfsMountResult theirs;
+  try {
+    theirs = protocol::decode_famfs_mount_result(master->data);
+  } catch (const std::invalid_argument& e) {
+    return fail(std::string("the maps of step '") + step.expect_same_maps_as + "' do not read: " + e.what());
+  }
+  std::string differ;
+  size_t compared = 0;
+  for (const auto& mine : result.files)
+    for (const auto& other : theirs.files)
+      if (other.name == mine.name) {
+        ++compared;
+        if (other.map != mine.map) differ += (differ.empty() ? "" : ", ") + mine.name;
+      }
+  r.data["same_maps_as"] = {{"step", step.expect_same_maps_as}, {"files", compared}};
+  if (compared != result.files.size())
+    fail(std::to_string(result.files.size() - compared) + " file(s) not made by step '" +
+         step.expect_same_maps_as + "'");
+  else if (!differ.empty())
+    fail("the maps of " + differ + " differ from step '" + step.expect_same_maps_as + "' (the master's)");
+}
+
 // check_placement on a famfs_mount step: every file's words where famfs
 // interleave and then CXL interleave put them, using the map the agent
 // took with `famfs getmap --json` before mounting.

@@ -50,6 +50,11 @@ void judge_famfs_cell(const scenario::Step& step, const std::string& kernel,
 void judge_data_path(const scenario::Step& step, const std::string& kernel,
                      const protocol::FamfsMountResult& result, report::StepResult& r);
 
+// expect_same_maps_as: a client sees exactly the maps its master made
+// (`master` is that famfs_mount step's result), file by file.
+void judge_same_maps(const scenario::Step& step, const report::StepResult* master,
+                     const protocol::FamfsMountResult& result, report::StepResult& r);
+
 // check_placement: every file's pattern in the backing files.
 void judge_file_placement(const scenario::Step& step, const FamfsPlacementContext& where,
                           const protocol::FamfsMountResult& result, report::StepResult& r);

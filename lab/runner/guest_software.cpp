@@ -41,6 +41,8 @@ GuestSoftware prepare_guest(const kernel::KernelRequest& request, report::Termin
       {"/usr/bin/famfs", built_binary("FAMLAB_FAMFS", "famfs/cli/famfs", "the famfs tools")});
   spec.payloads.push_back(
       {"/usr/bin/famlab-bw", built_binary(nullptr, "harness/bench/guest/famlab-bw", "famlab-bw")});
+  spec.payloads.push_back(
+      {"/usr/bin/famlab-queue", built_binary(nullptr, "harness/guest-tools/famlab-queue", "famlab-queue")});
   sw.image = image::build_initramfs(spec, log);
   term.info("image " + sw.image.hash.substr(0, 12) + " " + std::to_string(sw.image.bytes / 1024) + " KiB" +
             (sw.image.cache_hit ? " (cached)" : " (built)"));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -42,7 +43,8 @@ class StepLoop {
       GuestState& s = states_[g->name];
       s.guest = g;
       s.ctx = std::make_unique<StepContext>(
-          StepContext{*g->session, g->topology, g->qemu, g->guest_plan, in.kernel, written_, 1e9});
+          StepContext{*g->session, g->topology, g->qemu, g->guest_plan, in.kernel, written_, 1e9,
+                      [this](const std::string& name) { return result_named(name); }});
     }
   }
 
@@ -93,6 +95,14 @@ class StepLoop {
     return it->second;
   }
 
+  // A finished step's result, by name (background steps once joined).
+  const report::StepResult* result_named(const std::string& name) const {
+    std::lock_guard<std::mutex> lk(results_mu_);  // a background step may ask
+    for (const auto& r : results_)
+      if (r && r->name == name) return &*r;
+    return nullptr;
+  }
+
   std::string display_guest(const GuestState& gs) const { return gs.guest->on(); }
 
   std::optional<std::string> skip_reason(const GuestState& gs) {
@@ -112,6 +122,11 @@ class StepLoop {
   void skip(size_t i, const scenario::Step& step, const std::string& why) {
     report::StepResult r{step.name, "", Status::Skipped, 0, "", why, {}, {}, step.guest};
     term_.step_done(r);
+    record(i, std::move(r));
+  }
+
+  void record(size_t i, report::StepResult r) {
+    std::lock_guard<std::mutex> lk(results_mu_);
     results_[i] = std::move(r);
   }
 
@@ -138,7 +153,7 @@ class StepLoop {
     if (o.result.status != Status::Passed)
       fail("step '" + step.name + "'" + gs.guest->on() + ": " + o.result.message, o.result.status);
     term_.step_done(o.result);
-    results_[i] = std::move(o.result);
+    record(i, std::move(o.result));
   }
 
   void collect(Background& bg) {
@@ -163,7 +178,7 @@ class StepLoop {
     }
     r.seconds = since(t0);
     term_.step_done(r);
-    results_[i] = std::move(r);
+    record(i, std::move(r));
   }
 
   // Guests that are neither running this step nor a background step are
@@ -194,6 +209,7 @@ class StepLoop {
   std::map<int, std::pair<uint64_t, uint64_t>> written_;  // shared by every guest's context
   std::map<std::string, GuestState> states_;
   std::map<std::string, std::unique_ptr<Background>> running_;
+  mutable std::mutex results_mu_;
   std::vector<std::optional<report::StepResult>> results_;
   Status worst_ = Status::Passed;
   std::string message_;

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "base/error.h"
+#include "lab/common/hash.h"
 #include "lab/runner/famfs_judge.h"
 #include "lab/runner/placement_check.h"
 #include "protocol/famfs_file.h"
@@ -111,12 +112,21 @@ void judge_result(const scenario::Step& step, StepContext& ctx, const vm::CallRe
       case Action::Dmesg:
         protocol::decode_dmesg_result(call.finished.result);
         break;
-      case Action::FamfsMount:
-        judge_famfs_mount(step, ctx.kernel, {ctx.topology, ctx.qemu.backing},
-                          protocol::decode_famfs_mount_result(call.finished.result), r);
+      case Action::FamfsMount: {
+        auto mounted = protocol::decode_famfs_mount_result(call.finished.result);
+        judge_famfs_mount(step, ctx.kernel, {ctx.topology, ctx.qemu.backing}, mounted, r);
+        if (!step.expect_same_maps_as.empty()) {
+          const report::StepResult* master = ctx.earlier ? ctx.earlier(step.expect_same_maps_as) : nullptr;
+          judge_same_maps(step, master, mounted, r);
+        }
+        break;
+      }
+      case Action::DaxMode:
+        protocol::decode_dax_mode_change(call.finished.result);
         break;
       case Action::CheckPlacement:
       case Action::Join:
+      case Action::BackingChecksum:
         break;  // host side, never reaches the agent
     }
   } catch (const std::invalid_argument& e) {
@@ -125,6 +135,48 @@ void judge_result(const scenario::Step& step, StepContext& ctx, const vm::CallRe
                 " result is malformed: " + e.what();
   }
 }
+// sha256 of every type-3 backing file of the guest (a shared device's file
+// is the one every guest maps); with expect_same_as, each must still be what
+// that earlier step found.
+report::StepResult checksum_backing(const scenario::Step& step, StepContext& ctx) {
+  report::StepResult r;
+  r.name = step.name;
+  r.action = scenario::action_name(step.action);
+  auto t0 = std::chrono::steady_clock::now();
+  nlohmann::json files = nlohmann::json::object();
+  try {
+    for (const auto& b : ctx.qemu.backing) files[b.file.string()] = Hasher().add_file(b.file).hex();
+  } catch (const Error& e) {
+    r.status = Status::Failed;
+    r.message = e.what();
+    return r;
+  }
+  r.data = {{"sha256", files}};
+  r.status = files.empty() ? Status::Failed : Status::Passed;
+  if (files.empty()) r.message = "the guest has no file-backed memory to checksum";
+  for (auto& [file, sum] : files.items()) r.output += sum.get<std::string>() + "  " + file + "\n";
+  if (r.status == Status::Passed && !step.expect_same_as.empty()) {
+    const report::StepResult* before = ctx.earlier ? ctx.earlier(step.expect_same_as) : nullptr;
+    std::string changed;
+    if (!before || !before->data.contains("sha256")) {
+      r.status = Status::Failed;
+      r.message = "step '" + step.expect_same_as + "' left no checksums to compare with";
+    } else {
+      for (auto& [file, sum] : files.items()) {
+        auto was = before->data["sha256"].find(file);
+        if (was == before->data["sha256"].end() || *was != sum)
+          changed += (changed.empty() ? "" : ", ") + file;
+      }
+      if (!changed.empty()) {
+        r.status = Status::Failed;
+        r.message = "changed since step '" + step.expect_same_as + "': " + changed;
+      }
+    }
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
 }  // namespace
 
 StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
@@ -153,8 +205,17 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
     case Action::Dmesg:
       req.op = protocol::Op::Dmesg;
       break;
+    case Action::DaxMode:
+      req.op = protocol::Op::DaxMode;
+      req.region = step.region;
+      req.dax_mode = step.dax_mode;
+      break;
+    case Action::BackingChecksum:
+      out.result = checksum_backing(step, ctx);
+      return out;
     case Action::FamfsMount:
       req.op = protocol::Op::FamfsMount;
+      req.famfs_role = step.famfs_role;
       req.region = step.region;
       req.bytes = step.bytes;
       req.seed = step.seed;

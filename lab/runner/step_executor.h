@@ -2,6 +2,7 @@
 // Turns one scenario step into agent requests (or a host check) and judges
 // the outcome. Kernel splats that appear while a step runs fail it.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -28,6 +29,9 @@ struct StepContext {
   // What is left of the scenario's timeout: a step's deadline is the
   // earlier of its own and its scenario's.
   double time_left_s = 1e9;
+  // An earlier step's result by name (nullptr when none): steps that compare
+  // with another step (same maps, unchanged backing files) look it up here.
+  std::function<const report::StepResult*(const std::string&)> earlier;
 };
 
 struct StepOutcome {

@@ -18,6 +18,8 @@ constexpr ActionName kActionNames[] = {
     {Action::Dmesg, "dmesg"},
     {Action::FamfsMount, "famfs_mount"},
     {Action::Join, "join"},
+    {Action::DaxMode, "dax_mode"},
+    {Action::BackingChecksum, "backing_checksum"},
 };
 }  // namespace
 

@@ -15,14 +15,16 @@
 namespace famlab::scenario {
 
 enum class Action {
-  Bringup,         // build the topology's regions and devdax devices in the guest
-  Run,             // run a shell command in the guest
-  WritePattern,    // write the offset-tagged pattern through a region's dax device
-  VerifyPattern,   // read it back in the guest
-  CheckPlacement,  // host side: find it in the backing files where the interleave puts it
-  Dmesg,           // the guest kernel log
-  FamfsMount,      // famfs on a region's dax device, mounted by our server with famfs_args
-  Join,            // wait for a background step to end (multi-guest: producer and consumer)
+  Bringup,          // build the topology's regions and devdax devices in the guest
+  Run,              // run a shell command in the guest
+  WritePattern,     // write the offset-tagged pattern through a region's dax device
+  VerifyPattern,    // read it back in the guest
+  CheckPlacement,   // host side: find it in the backing files where the interleave puts it
+  Dmesg,            // the guest kernel log
+  FamfsMount,       // famfs on a region's dax device, mounted by our server with famfs_args
+  Join,             // wait for a background step to end (multi-guest: producer and consumer)
+  DaxMode,          // bind a region's dax device to famfs_dax ("famfs") or device_dax ("devdax")
+  BackingChecksum,  // host side: sha256 of the guest's type-3 backing files (shared ones too)
 };
 
 // "bringup", "run", "write_pattern", ...
@@ -63,6 +65,12 @@ struct Step {
   // check_placement: the host finds every word of every file in the backing
   // files where famfs and then CXL interleave put it.
   std::vector<FamfsFileSpec> files;
+  // famfs_role = "client": the famfs is another guest's (its master made
+  // it with these files and this seed): mount it as a client and check the
+  // files read-only; expect_same_maps_as names the master's famfs_mount
+  // step, whose maps this guest must see exactly.
+  std::string famfs_role;
+  std::string expect_same_maps_as;
   std::map<std::string, std::string> expect_data;
   bool expect_open_error = false;
   bool check_placement = false;
@@ -73,7 +81,9 @@ struct Step {
   // Started and left running while the next steps go on (on other guests);
   // a later `join` step (or the end of the scenario) waits for it.
   bool background = false;
-  std::string join;  // Join: the background step to wait for
+  std::string join;            // Join: the background step to wait for
+  std::string dax_mode;        // DaxMode: "famfs" | "devdax"
+  std::string expect_same_as;  // BackingChecksum: an earlier checksum step the files must still match
   famlab::Location where;
 
   // The famfs expectation for a kernel, if the step states one.

@@ -15,7 +15,7 @@ namespace {
 
 bool uses_region(const Step& s) {
   return s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
-         s.action == Action::CheckPlacement || s.action == Action::FamfsMount;
+         s.action == Action::CheckPlacement || s.action == Action::FamfsMount || s.action == Action::DaxMode;
 }
 
 // What a famfs of these files takes on the device: the superblock unit,

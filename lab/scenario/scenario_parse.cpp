@@ -34,16 +34,33 @@ const std::map<Action, std::set<std::string>>& action_keys() {
       {Action::Dmesg, {"expect_output", "reject_output"}},
       {Action::FamfsMount,
        {"region", "size", "seed", "famfs_args", "expect_famfs", "expect_decided_by", "files", "expect_data",
-        "expect_open_error", "check_placement"}},
+        "expect_open_error", "check_placement", "famfs_role", "expect_same_maps_as"}},
       {Action::Join, {"join"}},
+      {Action::DaxMode, {"region", "mode"}},
+      {Action::BackingChecksum, {"expect_same_as"}},
   };
   return keys;
 }
 
-const char* const kStepKeys[] = {
-    "run",   "expect_exit", "expect_output",     "reject_output",   "region",
-    "size",  "seed",        "famfs_args",        "expect_famfs",    "expect_decided_by",
-    "files", "expect_data", "expect_open_error", "check_placement", "join"};
+const char* const kStepKeys[] = {"run",
+                                 "expect_exit",
+                                 "expect_output",
+                                 "reject_output",
+                                 "region",
+                                 "size",
+                                 "seed",
+                                 "famfs_args",
+                                 "expect_famfs",
+                                 "expect_decided_by",
+                                 "files",
+                                 "expect_data",
+                                 "expect_open_error",
+                                 "check_placement",
+                                 "join",
+                                 "famfs_role",
+                                 "expect_same_maps_as",
+                                 "mode",
+                                 "expect_same_as"};
 
 constexpr uint64_t kFamfsUnit = 2 * MiB;  // famfs maps whole PMD pages
 constexpr int64_t kFamfsMaxStrips = 16;
@@ -165,10 +182,10 @@ std::optional<Action> read_action(TomlTable& t, const std::string& step) {
   }
   auto action = action_from_name(*name);
   if (!action) {
-    t.error(
-        "action",
-        "step '" + step + "': unknown action \"" + *name +
-            "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg, famfs_mount, join)");
+    t.error("action", "step '" + step + "': unknown action \"" + *name +
+                          "\" (bringup, run, write_pattern, verify_pattern, check_placement, dmesg, "
+                          "famfs_mount, join, dax_mode, "
+                          "backing_checksum)");
   }
   return action;
 }
@@ -232,6 +249,21 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
   }
   if (auto v = t.get_bool("background")) s.background = *v;
   if (auto v = t.get_string("join")) s.join = *v;
+  if (auto v = t.get_string("famfs_role")) {
+    if (*v != "client")
+      t.error("famfs_role", "step '" + s.name + "': famfs_role = \"" + *v +
+                                "\" must be \"client\" (leave it out to make a fresh famfs as its master)");
+    else
+      s.famfs_role = *v;
+  }
+  if (auto v = t.get_string("expect_same_maps_as")) s.expect_same_maps_as = *v;
+  if (auto v = t.get_string("mode")) {
+    if (*v != "famfs" && *v != "devdax")
+      t.error("mode", "step '" + s.name + "': mode = \"" + *v + "\" must be \"famfs\" or \"devdax\"");
+    else
+      s.dax_mode = *v;
+  }
+  if (auto v = t.get_string("expect_same_as")) s.expect_same_as = *v;
   int unknown = t.report_unknown_keys();
   if (!action) return std::nullopt;
   s.action = *action;
@@ -247,6 +279,12 @@ std::optional<Step> read_step(TomlTable& t, const std::string& file, std::vector
     }
   }
   if (s.action == Action::FamfsMount) check_famfs_keys(t, s);
+  if (s.action == Action::DaxMode && !t.has("mode"))
+    t.error_here("step '" + s.name + "': action \"dax_mode\" needs mode = \"famfs\" or \"devdax\"");
+  if (!s.famfs_role.empty() && !t.has("files"))
+    t.error("famfs_role",
+            "step '" + s.name +
+                "': a client checks the master's files: give files = [...] as the master made them");
   if (s.action == Action::Join && s.background)
     t.error("background", "step '" + s.name + "': a join step waits; it cannot itself run in the background");
   if (s.action == Action::Join && t.has("guest"))
@@ -292,8 +330,18 @@ void check_step_order(std::vector<Step>& steps, const std::map<size_t, TomlTable
       busy[s.guest] = s.name;
       background_guest[s.name] = s.guest;
     }
+    auto earlier_is = [&](const std::string& key, const std::string& name, Action action) {
+      if (name.empty()) return;
+      for (size_t k = 0; k < i; ++k)
+        if (steps[k].name == name && steps[k].action == action) return;
+      t.error(key, "step '" + s.name + "': " + key + " = \"" + name + "\" names no earlier " +
+                       action_name(action) + " step");
+    };
+    earlier_is("expect_same_maps_as", s.expect_same_maps_as, Action::FamfsMount);
+    earlier_is("expect_same_as", s.expect_same_as, Action::BackingChecksum);
     bool is_pattern = s.action == Action::WritePattern || s.action == Action::VerifyPattern ||
-                      s.action == Action::CheckPlacement || s.action == Action::FamfsMount;
+                      s.action == Action::CheckPlacement || s.action == Action::FamfsMount ||
+                      s.action == Action::DaxMode;
     if (s.action == Action::Bringup) brought_up.insert(s.guest);
     if (is_pattern && !brought_up.count(s.guest)) {
       t.error_here("step '" + s.name + "' (" + action_name(s.action) + ") needs a bringup step before it" +
