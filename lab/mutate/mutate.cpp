@@ -197,14 +197,13 @@ class MatrixRun {
   void mutant(MutantRow& row) {
     auto t0 = Clock::now();
     const Mutant& mu = row.mutant;
-    fs::path patch = series_patch(mu, plan_.config_dir, plan_.variant.patches);
-    PlantedMutant planted = plant_mutant(mu, read_small_file(patch), mu.patch);
+    PlantedMutant planted;
+    kernel::KernelRequest req;
+    req.spec = plan_.variant.name;
+    req.patch_texts = plant_in_series(mu, plan_.config_dir, plan_.variant.patches, &planted);
     row.patch_line = planted.patch_line;
     row.old_line = planted.old_line;
     row.new_line = planted.new_line;
-    kernel::KernelRequest req;
-    req.spec = plan_.variant.name;
-    req.patch_texts[patch] = planted.patch_text;
     kernel::Variant mutated =
         kernel::with_patch_texts(plan_.variant, req.patch_texts, cache_dir() / "patch-texts");
     row.kernel_key = kernel::lab_kernel_key(mutated, env_);

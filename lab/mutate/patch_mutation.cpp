@@ -115,53 +115,65 @@ fs::path series_patch(const Mutant& m, const fs::path& config_dir, const std::ve
   return {};
 }
 
+std::map<fs::path, std::string> plant_in_series(const Mutant& m, const fs::path& config_dir,
+                                                const std::vector<fs::path>& series,
+                                                PlantedMutant* planted_out) {
+  fs::path patch = series_patch(m, config_dir, series);
+  if (patch.empty()) {
+    std::string names;
+    for (const auto& p : series)
+      names += (names.empty() ? "" : ", ") + p.lexically_normal().lexically_relative(config_dir).string();
+    throw Error(m.where, "mutant " + m.id + ": " + m.patch + " is not in the variant's series (" +
+                             (names.empty() ? "it has no patches" : names) + ")");
+  }
+  std::optional<std::string> text = try_read_small_file(patch);
+  if (!text) throw Error(m.where, "mutant " + m.id + ": cannot read " + patch.string());
+  PlantedMutant planted = plant_mutant(m, *text, m.patch);
+  std::map<fs::path, std::string> texts = {{patch, planted.patch_text}};
+  std::string changed_file;
+  for (const auto& h : hunk_lines(*text))
+    if (h.number == planted.patch_line) changed_file = h.file;
+  // Later patches of the same file that quote the line as context get the
+  // mutated line there too, as rebasing the series onto the bug would; one
+  // that removes it would undo the mutant, so that is an error.
+  bool later = false;
+  for (const auto& p : series) {
+    if (p == patch) {
+      later = true;
+      continue;
+    }
+    if (!later) continue;
+    std::optional<std::string> other = try_read_small_file(p);
+    if (!other) continue;
+    std::vector<std::string> lines = split_lines(*other);
+    bool carried = false;
+    for (const auto& h : hunk_lines(*other)) {
+      if (h.kind == '+' || h.file != changed_file || trim_blanks(h.text) != trim_blanks(m.line)) continue;
+      if (h.kind == '-')
+        throw Error(m.where, "mutant " + m.id + ": a later patch removes the line (" + p.filename().string() +
+                                 " line " + std::to_string(h.number) + "): mutate what replaces it there");
+      lines[static_cast<size_t>(h.number - 1)] = " " + planted.new_line.substr(1);
+      carried = true;
+    }
+    if (!carried) continue;
+    std::string joined;
+    for (size_t i = 0; i < lines.size(); ++i)
+      joined += lines[i] + (i + 1 < lines.size() || other->back() == '\n' ? "\n" : "");
+    texts[p] = joined;
+  }
+  if (planted_out) *planted_out = planted;
+  return texts;
+}
+
 std::vector<topology::Diagnostic> check_against_series(const MutationFile& file, const fs::path& config_dir,
                                                        const std::vector<fs::path>& series) {
   std::vector<topology::Diagnostic> diags;
   for (const Mutant& m : file.mutants) {
     if (m.patch.empty() || m.line.empty()) continue;  // the parser said so already
-    fs::path patch = series_patch(m, config_dir, series);
-    if (patch.empty()) {
-      std::string names;
-      for (const auto& p : series)
-        names += (names.empty() ? "" : ", ") + p.lexically_normal().lexically_relative(config_dir).string();
-      diags.push_back({m.where, "mutant " + m.id + ": " + m.patch + " is not in the variant's series (" +
-                                    (names.empty() ? "it has no patches" : names) + ")"});
-      continue;
-    }
-    std::optional<std::string> text = try_read_small_file(patch);
-    if (!text) {
-      diags.push_back({m.where, "mutant " + m.id + ": cannot read " + patch.string()});
-      continue;
-    }
-    PlantedMutant planted;
     try {
-      planted = plant_mutant(m, *text, m.patch);
+      plant_in_series(m, config_dir, series, nullptr);
     } catch (const Error& e) {
       diags.push_back({m.where, std::string(e.what()).substr(m.where.str().size() + 2)});
-      continue;
-    }
-    // The changed file, and whether a later patch leans on the line.
-    std::string changed_file;
-    for (const auto& h : hunk_lines(*text))
-      if (h.number == planted.patch_line) changed_file = h.file;
-    bool later = false;
-    for (const auto& p : series) {
-      if (p == patch) {
-        later = true;
-        continue;
-      }
-      if (!later) continue;
-      std::optional<std::string> other = try_read_small_file(p);
-      if (!other) continue;
-      for (const auto& h : hunk_lines(*other))
-        if (h.kind != '+' && h.file == changed_file && trim_blanks(h.text) == trim_blanks(m.line)) {
-          diags.push_back({m.where, "mutant " + m.id + ": the line is " +
-                                        (h.kind == '-' ? "removed" : "context") + " in a later patch (" +
-                                        p.filename().string() + " line " + std::to_string(h.number) +
-                                        "), which would no longer apply: mutate it there"});
-          break;
-        }
     }
   }
   return diags;

@@ -2,9 +2,10 @@
 // Planting a mutant in its patch: the patch's added line that the mutant
 // names is replaced by the mutant's line, nothing else changes (hunk line
 // counts stay right, so the patch still applies). The line must be exactly
-// one added line of that patch, and no later patch of the series may use it
-// as context or remove it (the series would then no longer apply).
+// one added line of that patch; later patches that quote it as context get
+// the mutated line there too, and none may remove it.
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,10 +41,18 @@ struct PlantedMutant {
 // text the patch adds several times needs the mutant's `occurrence`.
 PlantedMutant plant_mutant(const Mutant& m, const std::string& patch_text, const std::string& patch_file);
 
-// Checks every mutant of `file` against a variant's series (patch paths as
-// Variant::patches holds them): its patch is in the series and exists, the
-// line is exactly one added line there, and no later patch of the series
-// uses it as context or removes it. Every problem is file:line + mutant.
+// The patch texts that make `m` in a variant's series (patch paths as
+// Variant::patches holds them): its patch with the line replaced, and any
+// later patch of the same file that quotes the line as context with the
+// mutated line in that context (so the series still applies). Errors at
+// the mutant: its patch not in the series, no or several matching added
+// lines, a later patch that removes the line. `planted` receives the change.
+std::map<std::filesystem::path, std::string> plant_in_series(const Mutant& m,
+                                                             const std::filesystem::path& config_dir,
+                                                             const std::vector<std::filesystem::path>& series,
+                                                             PlantedMutant* planted);
+
+// plant_in_series for every mutant of `file`: every problem as file:line + mutant.
 std::vector<topology::Diagnostic> check_against_series(const MutationFile& file,
                                                        const std::filesystem::path& config_dir,
                                                        const std::vector<std::filesystem::path>& series);

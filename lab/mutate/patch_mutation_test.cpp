@@ -114,31 +114,44 @@ TEST(PlantMutant, OccurrencePicksOneOfIdenticalAddedLines) {
       << err;
 }
 
-TEST(CheckAgainstSeries, PatchInTheSeriesAndNoLaterPatchLeaningOnTheLine) {
+TEST(CheckAgainstSeries, PatchInTheSeriesAndNoLaterPatchRemovingTheLine) {
   RunDir dir{"famlab-series-"};
   fs::create_directories(dir.path() / "patches");
   std::ofstream(dir.path() / "patches/0001.patch") << kPatch;
   std::ofstream(dir.path() / "patches/0002.patch") << "--- a/fs/b.c\n+++ b/fs/b.c\n@@ -1,2 +1,3 @@\n \tif "
                                                       "(len > max)\n+\t\treturn -E2BIG;\n \treturn 0;\n";
-  std::vector<fs::path> series = {dir.path() / "patches/0001.patch", dir.path() / "patches/0002.patch"};
+  std::ofstream(dir.path() / "patches/0003.patch")
+      << "--- a/fs/a.c\n+++ b/fs/a.c\n@@ -1,2 +1,1 @@\n-int y;\n int z;\n";
+  std::vector<fs::path> series = {dir.path() / "patches/0001.patch", dir.path() / "patches/0002.patch",
+                                  dir.path() / "patches/0003.patch"};
   MutationFile mf;
-  Mutant ok = mutant("int y;", "int y = 1;");
-  ok.patch = "patches/0001.patch";
+  Mutant removed = mutant("int y;", "int y = 1;");
+  removed.patch = "patches/0001.patch";
   Mutant context = mutant("if (len > max)", "if (len >= max)");
   context.id = "m2";
   context.patch = "patches/0001.patch";
   Mutant elsewhere = mutant("int y;", "int y = 1;");
   elsewhere.id = "m3";
   elsewhere.patch = "patches/0009.patch";
-  mf.mutants = {ok, context, elsewhere};
+  mf.mutants = {removed, context, elsewhere};
   auto diags = check_against_series(mf, dir.path(), series);
   ASSERT_EQ(diags.size(), 2u);
-  EXPECT_NE(diags[0].message.find("mutant m2: the line is context in a later patch (0002.patch line 4)"),
+  EXPECT_NE(diags[0].message.find("mutant m1: a later patch removes the line (0003.patch line 4)"),
             std::string::npos)
       << diags[0].message;
   EXPECT_NE(diags[1].message.find("mutant m3: patches/0009.patch is not in the variant's series"),
             std::string::npos)
       << diags[1].message;
+
+  // A later patch quoting the line as context gets the mutated line there.
+  PlantedMutant planted;
+  auto texts = plant_in_series(context, dir.path(), series, &planted);
+  ASSERT_EQ(texts.size(), 2u);
+  EXPECT_EQ(planted.patch_line, 18);
+  EXPECT_NE(texts[series[0]].find("+\tif (len >= max)\n"), std::string::npos);
+  EXPECT_EQ(
+      texts[series[1]],
+      "--- a/fs/b.c\n+++ b/fs/b.c\n@@ -1,2 +1,3 @@\n \tif (len >= max)\n+\t\treturn -E2BIG;\n \treturn 0;\n");
 }
 
 // The shipped mutation file against the shipped famfs series: every mutant
