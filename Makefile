@@ -2,8 +2,9 @@
 #   make run    build everything, boot the default scenarios on the lab kernel
 #   make test   unit tests (ASan+UBSan) and end-to-end tests in real QEMU
 #   make bench  boot-to-devdax-ready and suite timings, as JSON lines
+#   make mutate   the kill matrix of our famfs patch series (hours)
 #   make nightly  the long runs: every variant's debug flavour on every scenario,
-#                 scenarios/nightly/ (100,000 fuzzed maps, ...)
+#                 scenarios/nightly/ (100,000 fuzzed maps, ...), make mutate
 
 BUILD     ?= build/release
 ASAN      ?= build/asan
@@ -15,7 +16,7 @@ JOBS      ?= $(shell nproc)
 # Debian's python3 (python3-pytest); a python3 earlier in PATH may lack pytest.
 PYTHON    ?= /usr/bin/python3
 
-.PHONY: all deps build unit e2e test run bench nightly format clean
+.PHONY: all deps build unit e2e test run bench mutate nightly format clean
 
 all: build
 
@@ -46,14 +47,23 @@ run: build
 bench: build
 	FAMLAB=$(FAMLAB) $(PYTHON) harness/bench/bench.py
 
-# Too long for `make test`: the debug matrix (pytest -m nightly) and every
-# scenario in $(NIGHTLY) on the famfs kernel.
+# Every mutant of kernel-config/mutations/famfs.toml against every shipped
+# scenario for its kernel: one kernel rebuild and one guest at a time, so
+# hours. Resumable: cells already decided (in ~/.cache/famlab/mutate) are
+# not run again; MUTATE_ARGS=--first-kill gives the score without the full matrix.
+MUTATIONS ?= kernel-config/mutations/famfs.toml
+mutate: build
+	$(FAMLAB) mutate --report-dir famlab-mutate $(MUTATE_ARGS) $(MUTATIONS) $(SCENARIOS)
+
+# Too long for `make test`: the debug matrix (pytest -m nightly), every
+# scenario in $(NIGHTLY) on the famfs kernel, and the mutation matrix.
 nightly: build
 	FAMLAB=$(FAMLAB) $(PYTHON) -m pytest -v -m nightly harness/tests
 	$(FAMLAB) run --kernel famfs --report-dir famlab-nightly $(NIGHTLY)
+	$(MAKE) mutate
 
 format:
 	find base protocol lab famfs harness -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf build famlab-report famlab-nightly
+	rm -rf build famlab-report famlab-nightly famlab-mutate

@@ -56,4 +56,19 @@ struct CacheArgs {
 };
 int cmd_cache(const CacheArgs& args);
 
+struct MutateArgs {
+  bool check = false;                  // --check: validate the file only
+  std::string file;                    // the mutation file
+  std::string kernel;                  // --kernel VARIANT ("" = the file's variant)
+  std::vector<std::string> scenarios;  // files or directories
+  std::string report_dir = "famlab-mutate";
+  double boot_timeout = 180;
+  bool fresh = false;
+  bool first_kill = false;
+  bool skip_equivalent = false;
+  std::vector<std::string> only;
+  double min_score = -1;
+};
+int cmd_mutate(const MutateArgs& args);
+
 }  // namespace famlab::cli

@@ -79,6 +79,26 @@ int main(int argc, char** argv) {
   cachec->add_option("--max-size", cache.max_size,
                      "then remove least recently used entries until the cache fits (20G, 500M)");
   cachec->add_flag("--dry-run", cache.dry_run, "only say what would be removed");
+  cli::MutateArgs mutate;
+  auto* mutatec = app.add_subcommand("mutate",
+                                     "build each mutant of a mutation file, run scenarios on it, write the "
+                                     "kill matrix; exit 0 done, 1 score below --min-score, 2 error or "
+                                     "interrupted");
+  mutatec->add_flag("--check", mutate.check, "only validate the mutation file against its variant's patches");
+  mutatec->add_option("--kernel", mutate.kernel, "the lab variant to mutate (default: the file's variant)");
+  mutatec->add_option("--report-dir", mutate.report_dir, "where mutate-report.{json,md} and artifacts go");
+  mutatec->add_option("--boot-timeout", mutate.boot_timeout, "seconds to wait for the guest agent");
+  mutatec->add_flag("--fresh", mutate.fresh, "ignore cached results (run every cell again)");
+  mutatec->add_flag("--first-kill", mutate.first_kill,
+                    "stop a mutant's scenarios at its first kill (the score, not the full matrix)");
+  mutatec->add_flag("--skip-equivalent", mutate.skip_equivalent,
+                    "do not build or run the mutants declared equivalent (they are outside the score)");
+  mutatec->add_option("--only", mutate.only, "run only this mutant id; repeatable")->allow_extra_args(false);
+  mutatec->add_option("--min-score", mutate.min_score, "exit 1 when the score (percent) is below this")
+      ->check(CLI::Range(0.0, 100.0));
+  mutatec->add_option("file", mutate.file, "the mutation file (e.g. kernel-config/mutations/famfs.toml)")
+      ->required();
+  mutatec->add_option("scenarios", mutate.scenarios, "scenario files or directories");
 
   std::string variant = "plain";
   bool variant_debug = false;
@@ -108,6 +128,7 @@ int main(int argc, char** argv) {
     if (*cachec) return cli::cmd_cache(cache);
     if (*buildc) return cli::cmd_kernel_build(variant, variant_debug);
     if (*symbolsc) return cli::cmd_kernel_symbols(symbols_of);
+    if (*mutatec) return cli::cmd_mutate(mutate);
   } catch (const Error& e) {
     std::cerr << "famlab: error: " << e.what() << std::endl;
     return 2;

@@ -23,11 +23,12 @@ bool still_at(int fd, const std::filesystem::path& path) {
 
 }  // namespace
 
-FileLock::FileLock(const std::filesystem::path& file, const std::function<void()>& on_wait, Mode mode)
-    : FileLock(file, mode, true, on_wait) {}
+FileLock::FileLock(const std::filesystem::path& file, const std::function<void()>& on_wait, Mode mode,
+                   const std::function<bool()>& cancelled)
+    : FileLock(file, mode, true, on_wait, cancelled) {}
 
 FileLock::FileLock(const std::filesystem::path& file, Mode mode, bool wait,
-                   const std::function<void()>& on_wait)
+                   const std::function<void()>& on_wait, const std::function<bool()>& cancelled)
     : path_(file) {
   const int op = mode == Mode::Shared ? LOCK_SH : LOCK_EX;
   bool told = false;
@@ -43,9 +44,12 @@ FileLock::FileLock(const std::filesystem::path& file, Mode mode, bool wait,
       }
       if (on_wait && !told) on_wait();
       told = true;
-      while (flock(fd_.get(), op) != 0) {
-        if (errno != EINTR)
+      // Cancellable: poll, so a signal to famlab is seen within 200 ms.
+      while (flock(fd_.get(), op | (cancelled ? LOCK_NB : 0)) != 0) {
+        if (errno != EINTR && errno != EWOULDBLOCK)
           throw Error(Location{file.string()}, std::string("cannot lock: ") + strerror(errno));
+        if (cancelled && cancelled()) throw Error(Location{file.string()}, "interrupted while waiting for this lock");
+        if (cancelled) usleep(200 * 1000);
       }
     }
     if (still_at(fd_.get(), file)) return;
@@ -54,7 +58,7 @@ FileLock::FileLock(const std::filesystem::path& file, Mode mode, bool wait,
 }
 
 std::unique_ptr<FileLock> FileLock::try_lock(const std::filesystem::path& file, Mode mode) {
-  std::unique_ptr<FileLock> lock(new FileLock(file, mode, false, {}));
+  std::unique_ptr<FileLock> lock(new FileLock(file, mode, false, {}, {}));
   if (!lock->fd_) return nullptr;
   return lock;
 }

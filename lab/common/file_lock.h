@@ -18,8 +18,9 @@ class FileLock {
   enum class Mode { Exclusive, Shared };
 
   // Blocks until the lock is ours; `on_wait` is called once if it is not free.
+  // With `cancelled`, the wait polls it and throws Error once it says true.
   explicit FileLock(const std::filesystem::path& file, const std::function<void()>& on_wait = {},
-                    Mode mode = Mode::Exclusive);
+                    Mode mode = Mode::Exclusive, const std::function<bool()>& cancelled = {});
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
@@ -32,7 +33,8 @@ class FileLock {
   void remove_file();
 
  private:
-  FileLock(const std::filesystem::path& file, Mode mode, bool wait, const std::function<void()>& on_wait);
+  FileLock(const std::filesystem::path& file, Mode mode, bool wait, const std::function<void()>& on_wait,
+           const std::function<bool()>& cancelled);
 
   std::filesystem::path path_;
   UniqueFd fd_;

@@ -22,6 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+famlab::kernel::KernelRequest stock_request() {
+  famlab::kernel::KernelRequest r;
+  r.spec = "stock";
+  return r;
+}
+
 bool real_enabled() {
   const char* e = std::getenv("FAMLAB_REAL");
   return e && std::string(e) == "1";
@@ -146,6 +152,6 @@ TEST(RealImage, PlainKernelBootsItsImage) {
 
 TEST(RealImage, StockKernelBootsItsImageAndLoadsTheModules) {
   if (!real_enabled()) GTEST_SKIP() << "set FAMLAB_REAL=1";
-  kernel::Kernel k = kernel::resolve_kernel({"stock", {}, {}}, print);
+  kernel::Kernel k = kernel::resolve_kernel(stock_request(), print);
   check_image_boots(k, true);
 }

@@ -1,5 +1,6 @@
 #include "lab/kernel/build_script.h"
 
+#include <csignal>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
@@ -72,7 +73,22 @@ void run_build_script(const BuildScriptRun& run) {
   // make, the compilers, tar and xz are grandchildren: they die with famlab
   // only inside a PID namespace of the build's own.
   opts.own_pid_namespace = true;
-  ProcessResult r = run_process(argv, opts);
+  ProcessResult r;
+  if (!run.cancelled) {
+    r = run_process(argv, opts);
+  } else {
+    // Polled, so an interrupt stops the build at once: killing the
+    // namespace's first process kills make and every compiler under it.
+    Child child(argv, opts);
+    std::optional<int> code;
+    while (!(code = child.wait_for(std::chrono::milliseconds(200))))
+      if (run.cancelled()) {
+        child.kill_group(SIGKILL);
+        child.wait();
+        throw Error("kernel build interrupted; partial log: " + run.log.string());
+      }
+    r.exit_code = *code;
+  }
   for (const auto& p : used) mark_used(p);
   if (r.exit_code == 0) return;
   // Exit 3 is the script's "patch does not apply": its rejected hunks follow

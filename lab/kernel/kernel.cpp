@@ -34,6 +34,7 @@ Kernel resolve(const KernelRequest& req, const Log& log) {
   bool is_path = spec.find('/') != std::string::npos || fs::exists(spec);
   KernelName name = is_path ? KernelName{spec, false} : split_kernel_name(spec);
   if (!req.tree.empty()) {
+    if (!req.patch_texts.empty()) throw Error("replaced patch texts go with a lab variant, not --kernel-tree");
     if (name.variant != "plain")
       throw Error("--kernel-tree and --kernel " + spec + " cannot be used together");
     if (!req.modules.empty()) throw Error("--modules goes with a bzImage path, not with --kernel-tree");
@@ -43,6 +44,8 @@ Kernel resolve(const KernelRequest& req, const Log& log) {
   }
   if (!req.modules.empty() && !is_path)
     throw Error("--modules goes with a bzImage path, not with --kernel " + spec);
+  if (!req.patch_texts.empty() && (name.debug || !is_variant(recipe, name.variant)))
+    throw Error("replaced patch texts go with a lab variant, not with --kernel " + spec);
   if (name.variant == "stock") {
     if (name.debug)
       throw Error(
@@ -50,8 +53,12 @@ Kernel resolve(const KernelRequest& req, const Log& log) {
           "packaged kernel; use a lab variant (--kernel famfs --debug) or --kernel-tree DIR --debug");
     return resolve_stock_kernel(recipe.stock, cache_dir(), log);
   }
-  if (is_variant(recipe, name.variant))
-    return build_lab_kernel(lab_variant(recipe, name), default_lab_build_env(), log);
+  if (is_variant(recipe, name.variant)) {
+    if (req.patch_texts.empty()) return build_lab_kernel(lab_variant(recipe, name), default_lab_build_env(), log);
+    return build_lab_kernel(with_patch_texts(find_variant(recipe, name.variant), req.patch_texts,
+                                             cache_dir() / "patch-texts"),
+                            default_lab_build_env(), log);
+  }
   if (is_path) return kernel_from_bzimage(spec, req.modules);
   std::string known;
   for (const Variant& v : recipe.variants) known += v.name + ", ";

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <map>
 #include <string>
 
 namespace famlab {
@@ -34,6 +35,11 @@ struct KernelRequest {
   std::string spec = "plain";
   std::filesystem::path tree;     // --kernel-tree DIR
   std::filesystem::path modules;  // --modules DIR, with a bzImage path
+  // A lab variant with some of its patches' texts replaced (famlab mutate):
+  // key = a patch of the variant's series, as its series names it
+  // (Variant::patches), value = the text built instead. Built through the
+  // same cache (keyed by content) and object tree as the variant itself.
+  std::map<std::filesystem::path, std::string> patch_texts;
 };
 
 using Log = std::function<void(const std::string&)>;

@@ -16,6 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+famlab::kernel::KernelRequest stock_request() {
+  famlab::kernel::KernelRequest r;
+  r.spec = "stock";
+  return r;
+}
+
 bool real_enabled() {
   const char* e = std::getenv("FAMLAB_REAL");
   return e && std::string(e) == "1";
@@ -52,7 +58,7 @@ TEST(RealKernel, PlainBuildsOnceThenResolvesFromCacheFast) {
 
 TEST(RealKernel, StockIsFetchedOnceThenResolvesWithoutApt) {
   if (!real_enabled()) GTEST_SKIP() << "set FAMLAB_REAL=1";
-  Kernel k = resolve_kernel({"stock", {}, {}}, print);
+  Kernel k = resolve_kernel(stock_request(), print);
   report("first", k);
   EXPECT_EQ(k.name, "stock");
   EXPECT_TRUE(fs::is_regular_file(k.image));
@@ -63,7 +69,7 @@ TEST(RealKernel, StockIsFetchedOnceThenResolvesWithoutApt) {
   // With nothing on PATH, any apt (or other) child would fail to start.
   std::string path = std::getenv("PATH");
   setenv("PATH", "/nonexistent", 1);
-  Kernel again = resolve_kernel({"stock", {}, {}}, print);
+  Kernel again = resolve_kernel(stock_request(), print);
   setenv("PATH", path.c_str(), 1);
   report("again", again);
   EXPECT_TRUE(again.cache_hit);

@@ -5,10 +5,13 @@
 #endif
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "base/error.h"
 #include "lab/common/kernel_flavour.h"
+#include "base/small_file.h"
+#include "lab/common/hash.h"
 
 namespace fs = std::filesystem;
 
@@ -158,6 +161,27 @@ Variant debug_variant(const KernelRecipe& recipe, const Variant& base, bool tree
   v.fragments.insert(v.fragments.end(), d.lab_fragments.begin(), d.lab_fragments.end());
   v.patches.insert(v.patches.end(), d.patches.begin(), d.patches.end());
   return v;
+}
+
+Variant with_patch_texts(const Variant& variant, const std::map<fs::path, std::string>& texts,
+                         const fs::path& dir) {
+  Variant out = variant;
+  out.name = variant.name + "+patched";
+  for (const auto& [patch, text] : texts) {
+    auto it = std::find_if(out.patches.begin(), out.patches.end(), [&](const fs::path& p) {
+      return p.lexically_normal() == patch.lexically_normal();
+    });
+    if (it == out.patches.end())
+      throw Error("variant " + variant.name + " has no patch " + patch.string() + " in its series");
+    fs::path file = dir / sha256_hex(text).substr(0, 16) / patch.filename();
+    // Content-addressed: an existing file already holds exactly this text.
+    if (!fs::is_regular_file(file)) {
+      fs::create_directories(file.parent_path());
+      replace_file_atomically(file, text);
+    }
+    *it = file;
+  }
+  return out;
 }
 
 }  // namespace famlab::kernel

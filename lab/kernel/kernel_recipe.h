@@ -3,6 +3,7 @@
 // adding a variant is a data change, not a code change.
 #include <filesystem>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,5 +52,15 @@ const Variant& find_variant(const KernelRecipe& recipe, const std::string& name)
 // the flavour's fragments and lab_fragments; its patches, then the
 // flavour's. For a --kernel-tree (`tree` true): fragments only.
 Variant debug_variant(const KernelRecipe& recipe, const Variant& base, bool tree = false);
+// `variant` with the texts of some of its patches replaced: each text is
+// written once under `dir` (named by its hash, keeping the patch's file
+// name, so the build's cache key and logs stay readable) and takes the
+// original's place in the series. It is named "<variant>+patched": its
+// builds share one object tree (and lock) of their own, so one patched
+// build after another recompiles only what the series touches, and builds
+// of the variant itself (other configs, other branches) never thrash that
+// tree. A key that is not one of its patches is an error.
+Variant with_patch_texts(const Variant& variant, const std::map<std::filesystem::path, std::string>& texts,
+                         const std::filesystem::path& dir);
 
 }  // namespace famlab::kernel

@@ -182,3 +182,32 @@ TEST(KernelRecipe, FlavourNamesAreNotVariantNames) {
   FakeRoot bad("[variants.plain]\nfragments = ['lab']\n[debug]\nfragments = ['nope']\n");
   EXPECT_NE(error_of([&] { load_kernel_recipe(bad.dir.path()); }).find("kernels.toml:4"), std::string::npos);
 }
+
+TEST(KernelRecipe, WithPatchTextsReplacesOnePatchAndKeepsTheRestOfTheVariant) {
+  RunDir dir{"famlab-patchtexts-"};
+  fs::create_directories(dir.path() / "p");
+  Variant v{"famfs", {"lab.config"}, {dir.path() / "p" / "0001-a.patch", dir.path() / "p" / "0002-b.patch"}};
+  Variant m =
+      with_patch_texts(v, {{dir.path() / "p" / "." / "0002-b.patch", "mutated\n"}}, dir.path() / "texts");
+  EXPECT_EQ(m.name, "famfs+patched");  // its own object tree and lock
+  EXPECT_EQ(m.fragments, v.fragments);
+  ASSERT_EQ(m.patches.size(), 2u);
+  EXPECT_EQ(m.patches[0], v.patches[0]);
+  EXPECT_NE(m.patches[1], v.patches[1]);
+  EXPECT_EQ(m.patches[1].filename(), "0002-b.patch");  // the build log and cache key keep the name
+  std::ifstream in(m.patches[1]);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, "mutated\n");
+  // The same text lands in the same file; another text in another.
+  EXPECT_EQ(with_patch_texts(v, {{v.patches[1], "mutated\n"}}, dir.path() / "texts").patches[1],
+            m.patches[1]);
+  EXPECT_NE(with_patch_texts(v, {{v.patches[1], "other\n"}}, dir.path() / "texts").patches[1], m.patches[1]);
+}
+
+TEST(KernelRecipe, WithPatchTextsRefusesAPatchOutsideTheSeries) {
+  RunDir dir{"famlab-patchtexts-"};
+  Variant v{"famfs", {"lab.config"}, {dir.path() / "0001-a.patch"}};
+  std::string err = error_of([&] { with_patch_texts(v, {{dir.path() / "0009-x.patch", "x"}}, dir.path()); });
+  EXPECT_NE(err.find("variant famfs has no patch"), std::string::npos) << err;
+  EXPECT_NE(err.find("0009-x.patch"), std::string::npos) << err;
+}

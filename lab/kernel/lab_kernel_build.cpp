@@ -143,8 +143,10 @@ Kernel build_lab_kernel(const Variant& variant, const LabBuildEnv& env, const Lo
   fs::path src_cache = env.cache / "kernel-src";
   fs::create_directories(src_cache);
   fs::create_directories(entry.parent_path());
-  FileLock lock(src_cache / (variant.name + ".lock"),
-                [&] { log("kernel " + variant.name + ": waiting for another famlab building it"); });
+  FileLock lock(
+      src_cache / (variant.name + ".lock"),
+      [&] { log("kernel " + variant.name + ": waiting for another famlab building it"); },
+      FileLock::Mode::Exclusive, env.cancelled);
   if (entry_complete(entry)) return kernel_from_entry(variant, entry, true, in_use);  // built while we waited
 
   std::string tmp_prefix = ".tmp-" + entry.filename().string() + "-";
@@ -173,6 +175,7 @@ Kernel build_lab_kernel(const Variant& variant, const LabBuildEnv& env, const Lo
   run.fragments = snap.variant.fragments;
   run.patches = snap.variant.patches;
   run.log = tmp / "build.log";
+  run.cancelled = env.cancelled;
   log("kernel " + variant.name + ": not cached, building (a few minutes; log: " + run.log.string() + ")");
   try {
     run_build_script(run);

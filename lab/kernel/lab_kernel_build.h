@@ -5,6 +5,7 @@
 // ("famfs+debug") vmlinux: its symbols and line tables only, compressed. A
 // hit runs no make at all.
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "lab/kernel/kernel.h"
@@ -14,10 +15,11 @@ namespace famlab::kernel {
 
 // Everything outside the variant that a lab build depends on.
 struct LabBuildEnv {
-  std::filesystem::path script;  // kernel-config/build-kernel.sh
-  std::filesystem::path source;  // /usr/src/linux-source-6.12.tar.xz
-  std::string source_version;    // its Debian package version
-  std::filesystem::path cache;   // cache_dir()
+  std::filesystem::path script;     // kernel-config/build-kernel.sh
+  std::filesystem::path source;     // /usr/src/linux-source-6.12.tar.xz
+  std::string source_version;       // its Debian package version
+  std::filesystem::path cache;      // cache_dir()
+  std::function<bool()> cancelled;  // optional: polled during a build, true stops it (famlab mutate)
 };
 
 // The real environment: the checkout's script, the installed linux-source

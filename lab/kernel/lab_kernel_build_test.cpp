@@ -28,6 +28,7 @@ source=$1 src_cache=$2 work=$3 out=$4 fragments=$5
 dir=@DIR@
 echo run >> "$dir/runs"
 if [ -f "$dir/fail" ]; then echo "error: boom in drivers/cxl/core/region.c"; exit 2; fi
+if [ -f "$dir/slow" ]; then sleep 60; fi
 if [ -f "$dir/edit" ]; then echo CONFIG_EDITED=y >> "$dir/cxl.config"; rm "$dir/edit"; fi
 IFS=, read -ra flist <<<"$fragments"
 cat "${flist[@]}" | grep -v -f "$dir/drop" > "$out/config" || true
@@ -182,6 +183,34 @@ TEST(LabKernelBuild, AnInterruptedBuildIsNotAnEntryAndIsCleanedUp) {
   EXPECT_FALSE(build_lab_kernel(lab.variant, lab.env, lab.log).cache_hit);
   EXPECT_EQ(lab.runs(), 1);
   EXPECT_FALSE(fs::exists(stale));
+}
+
+TEST(LabKernelBuild, ACancelledBuildStopsAtOnceAndLeavesNoEntry) {
+  FakeLab lab;
+  std::ofstream(lab.dir.path() / "slow") << "";
+  auto t0 = std::chrono::steady_clock::now();
+  int polls = 0;
+  lab.env.cancelled = [&] { return ++polls > 3; };
+  std::string what = error_of([&] { build_lab_kernel(lab.variant, lab.env, lab.log); });
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(what.find("kernel build interrupted"), std::string::npos) << what;
+  EXPECT_LT(s, 20) << "the script's sleep 60 was waited for";
+  EXPECT_FALSE(fs::exists(lab_kernel_entry(lab.variant, lab.env)));
+  // Not cancelled, the same build completes.
+  fs::remove(lab.dir.path() / "slow");
+  lab.env.cancelled = [] { return false; };
+  EXPECT_FALSE(build_lab_kernel(lab.variant, lab.env, lab.log).cache_hit);
+}
+
+TEST(LabKernelBuild, ACancelledWaitForAnotherBuildStopsAtOnce) {
+  FakeLab lab;
+  fs::create_directories(lab.env.cache / "kernel-src");
+  FileLock other(lab.env.cache / "kernel-src" / "plain.lock");  // another famlab builds plain
+  int polls = 0;
+  lab.env.cancelled = [&] { return ++polls > 2; };
+  std::string what = error_of([&] { build_lab_kernel(lab.variant, lab.env, lab.log); });
+  EXPECT_NE(what.find("interrupted while waiting for this lock"), std::string::npos) << what;
+  EXPECT_EQ(lab.runs(), 0);
 }
 
 // The real build-kernel.sh on a tiny source tree: a patch that does not

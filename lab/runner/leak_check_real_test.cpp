@@ -38,7 +38,7 @@ void show(const report::StepResult& st) {
 TEST(RealKmemleak, BaselineLeavesNothingAndALeakFailsTheCheckNamingItsFrame) {
   if (!env("FAMLAB_REAL") || std::string(env("FAMLAB_REAL")) != "1") GTEST_SKIP() << "set FAMLAB_REAL=1";
   if (!env("FAMLAB_AGENT")) GTEST_SKIP() << "set FAMLAB_AGENT to the static famlab-agent";
-  kernel::Kernel k = kernel::resolve_kernel({"famfs+debug", {}, {}}, print);
+  kernel::Kernel k = kernel::resolve_kernel({"famfs+debug", {}, {}, {}}, print);
   runner::GuestSoftware sw;
   sw.kernel = k;
   image::ImageSpec spec = image::default_image_spec(k);

@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "lab/common/kernel_flavour.h"
+#include "lab/common/hash.h"
 #include "lab/common/paths.h"
 #include "lab/plan/guest_plan.h"
 #include "lab/plan/qemu_args.h"
@@ -71,6 +72,7 @@ Runner::Runner(RunOptions options, report::Terminal& terminal)
 const GuestSoftware& Runner::software(const kernel::KernelRequest& kreq) {
   std::lock_guard<std::mutex> lk(software_mu_);
   std::string key = kernel_label(kreq) + "|" + kreq.modules.string();
+  for (const auto& [patch, text] : kreq.patch_texts) key += "|" + patch.string() + "=" + sha256_hex(text);
   auto it = software_.find(key);
   if (it == software_.end()) it = software_.emplace(key, prepare_guest(kreq, term_)).first;
   return it->second;
