@@ -50,4 +50,19 @@ void become_user(uint32_t uid, uint32_t gid) {
     throw Error("cap-drop user: capabilities survived the switch to uid " + std::to_string(uid));
 }
 
+void become_user_in_this_thread(uint32_t uid, uint32_t gid) {
+  if (syscall(SYS_setgroups, 0, nullptr) != 0)
+    throw Error("cap-drop user: setgroups failed: " + errno_text());
+  if (syscall(SYS_setresgid, gid, gid, gid) != 0)
+    throw Error("cap-drop user: setresgid(" + std::to_string(gid) + ") failed: " + errno_text());
+  if (syscall(SYS_setresuid, uid, uid, uid) != 0)
+    throw Error("cap-drop user: setresuid(" + std::to_string(uid) + ") failed: " + errno_text());
+  // capget of pid 0 is this thread's (/proc/self/status is the leader's).
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) throw Error("cap-drop user: capget failed: " + errno_text());
+  if (uid != 0 && (data[0].effective || data[1].effective || data[0].permitted || data[1].permitted))
+    throw Error("cap-drop user: capabilities survived the switch to uid " + std::to_string(uid));
+}
+
 }  // namespace famlab::famfs::server

@@ -18,4 +18,9 @@ void drop_rawio_with_capset();
 // afterwards (checked).
 void become_user(uint32_t uid, uint32_t gid);
 
+// The same for the calling thread alone (raw system calls: glibc's wrappers
+// change every thread). Other threads keep their credentials: a privileged
+// helper started before (privileged_giver.h) stays privileged.
+void become_user_in_this_thread(uint32_t uid, uint32_t gid);
+
 }  // namespace famlab::famfs::server

@@ -22,6 +22,7 @@
 #include "famfs/server/handoff.h"
 #include "famfs/server/kernel_famfs_report.h"
 #include "famfs/server/privilege_drop.h"
+#include "famfs/server/privileged_giver.h"
 #include "famfs/server/request_handler.h"
 #include "famfs/server/session.h"
 #include "famfs/server/status_recorder.h"
@@ -163,22 +164,35 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
   FuseMount mount;
   try {
     // Who this host is, before privilege goes (the id file may have to be
-    // made). A client asked for as such needs no write access at all.
+    // made).
     format::HostId host = format::resolve_host_id(o.host_id);
     s.host_id = format::uuid_text(host);
-    bool writable = o.role != format::RoleRequest::Client;
+    // Devices are opened read-write even for a client: the descriptor the
+    // server gives the kernel for fs-dax must be (patch 0010), and the
+    // client's own mapping becomes read-only below. A client asked for as
+    // such that may not write the device opens it read-only (files then do
+    // not open through fs-dax).
+    auto open_device = [&o](const std::string& path) {
+      try {
+        return format::Device::open(path, true);
+      } catch (const Error&) {
+        if (o.role != format::RoleRequest::Client) throw;
+        return format::Device::open(path, false);
+      }
+    };
     // The device is opened before privilege goes, except for a plain user:
     // that one must manage with the user's own rights.
-    if (o.device_fd)
-      dev = format::Device::from_fd(*o.device_fd, o.device, writable);
+    if (o.device_fd)  // as it was opened
+      dev = format::Device::from_fd(*o.device_fd, o.device,
+                                    (fcntl(*o.device_fd, F_GETFL) & O_ACCMODE) == O_RDWR);
     else if (o.cap_drop != CapDrop::User)
-      dev = format::Device::open(o.device, writable);
+      dev = open_device(o.device);
     auto open_extra = [&] {
-      for (const auto& [index, path] : o.extra_daxdevs) extra.push_back(format::Device::open(path, writable));
+      for (const auto& [index, path] : o.extra_daxdevs) extra.push_back(open_device(path));
     };
     if (o.cap_drop != CapDrop::User) open_extra();
     apply_cap_drop(o);
-    if (!dev) dev = format::Device::open(o.device, writable);
+    if (!dev) dev = open_device(o.device);
     if (extra.size() != o.extra_daxdevs.size()) open_extra();
     fs = std::make_unique<format::Filesystem>(*dev);
     synthetic = synthetic_files(o, *dev);  // a bad --replay-fmap file stops us before the mount
@@ -225,9 +239,12 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     s.pid = getpid();
   }
   std::unique_ptr<UringWriter> uring;
+  std::unique_ptr<PrivilegedDaxdevGiver> privileged_giver;
   if (o.cap_drop == CapDrop::UringPersonality) {
     uring = std::make_unique<UringWriter>();  // the personality: our privileged credentials
-    become_user(o.user_uid, o.user_gid);
+    // The device ioctl has no io_uring path: a privileged thread gives devices.
+    privileged_giver = std::make_unique<PrivilegedDaxdevGiver>();
+    become_user_in_this_thread(o.user_uid, o.user_gid);
   }
 
   RequestHandler handler(*fs, o, recorder, role);
@@ -240,9 +257,11 @@ int run_server(const ServerOptions& o, std::ostream& out, std::ostream& err) {
     extra_bytes[index] = extra[next++]->bytes();
   }
   handler.set_extra_devices(std::move(extra_bytes));
-  handler.set_daxdev_giver([&mount, device_fds](uint32_t index) {
+  handler.set_daxdev_giver([&mount, device_fds, giver = privileged_giver.get()](uint32_t index) {
     auto it = device_fds.find(index);
-    return it == device_fds.end() ? ENODEV : give_daxdev(mount.fd.get(), index, it->second);
+    if (it == device_fds.end()) return ENODEV;
+    return giver ? giver->give(mount.fd.get(), index, it->second)
+                 : give_daxdev(mount.fd.get(), index, it->second);
   });
   Session session(mount.fd.get(), handler, recorder, o, log);
   if (uring)
