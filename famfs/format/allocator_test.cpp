@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "base/error_of.h"
 #include "famfs/format/layout.h"
 
 namespace famlab::famfs::format {
@@ -10,15 +11,6 @@ namespace {
 
 constexpr uint64_t M2 = kAllocUnit;
 constexpr uint64_t kData = 5 * M2;  // superblock + 8 MiB log
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Allocator, SimpleIsFirstFitAndRoundsUp) {
   Allocator a(kData, kData + 10 * M2);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/error_of.h"
 #include "famfs/format/file_io.h"
 #include "famfs/format/fsck.h"
 #include "famfs/format/test_device.h"
@@ -14,15 +15,6 @@ namespace famlab::famfs::format {
 namespace {
 
 constexpr uint64_t M2 = kAllocUnit;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 void fill_with(uint64_t, std::span<uint8_t> d) { std::memset(d.data(), 0x5a, d.size()); }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "base/error.h"
+#include "base/error_of.h"
 #include "base/small_file.h"
 #include "famfs/format/superblock.h"
 
@@ -27,15 +28,6 @@ struct TempDir {
     fs::remove_all(path, ec);
   }
 };
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(HostId, Parses) {
   auto id = parse_host_id("  00112233-4455-6677-8899-aabbccddeeff\n");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "base/error_of.h"
 
 namespace famlab::famfs::format {
 namespace {
@@ -15,15 +16,6 @@ Superblock made_by(const HostId& master, uint32_t version = kFormatVersion) {
   sb.version = version;
   sb.master_id = master;
   return sb;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(Role, TheRecordedHostIsMasterEveryOtherAClient) {

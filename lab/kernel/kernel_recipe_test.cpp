@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/error_of.h"
 #include "lab/common/paths.h"
 
 using namespace famlab;
@@ -31,15 +32,6 @@ struct FakeRoot {
     return p;
   }
 };
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/error_of.h"
 #include "lab/common/cache_use.h"
 #include "lab/common/file_lock.h"
 #include "lab/common/paths.h"
@@ -65,15 +66,6 @@ struct FakeLab {
     return n;
   }
 };
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

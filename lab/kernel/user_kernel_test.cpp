@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/error.h"
+#include "base/error_of.h"
 #include "lab/common/paths.h"
 #include "lab/kernel/test_bzimage.h"
 
@@ -10,16 +11,7 @@ using namespace famlab;
 using namespace famlab::kernel;
 namespace fs = std::filesystem;
 
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST(UserKernel, ABzImageIsUsedAsIsWithItsHeaderRelease) {
   RunDir dir("famlab-user-");

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "base/error.h"
+#include "base/error_of.h"
 #include "lab/common/paths.h"
 #include "lab/kernel/kernel_recipe.h"
 
@@ -42,15 +43,6 @@ Mutant mutant(const std::string& line, const std::string& replacement) {
   m.replacement = replacement;
   m.where = Location{"muts.toml", 7, 1};
   return m;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
