@@ -8,7 +8,9 @@ flavours are in make nightly). One boot provokes, each in its own step
 (keep_going): a UBSAN report and a KASAN use-after-free through LKDTM, a
 lockdep lock inversion and a leak through our test module (famlab_provoke,
 kernel-config/patches/debug). lockdep turns itself off after KASAN taints
-the kernel, so it comes first."""
+the kernel, so it comes first. A second scenario passes every step of its
+own but leaks: the runner's kmemleak check after the last step (every
+scenario on a debug kernel) fails it."""
 import subprocess
 
 import pytest
@@ -38,7 +40,7 @@ run = "true"
 # kmemleak would log it as leaks). Two scans: a scan reports only what the
 # previous one found unreferenced too.
 [[step]]
-name = "kmemleak-baseline"
+name = "forget-boot-leaks"
 run = "{DEBUGFS}echo 0 > {VERBOSE}; echo scan > {KMEMLEAK}; echo scan > {KMEMLEAK}; echo clear > {KMEMLEAK}; echo 1 > {VERBOSE}"
 timeout = 300
 
@@ -67,15 +69,34 @@ timeout = 300
 '''
 
 
+# Every step passes; the leak is only seen by the runner's own kmemleak
+# check after the last step.
+LEAKS_QUIETLY = f'''name = "debug-leaks-quietly"
+topology = "{TOPO}"
+kernels = ["famfs"]
+timeout = 1500
+
+[[step]]
+name = "bring-up"
+action = "bringup"
+
+[[step]]
+name = "leak"
+run = "{DEBUGFS}echo leak > /sys/kernel/debug/famlab_provoke"
+'''
+
+
 @pytest.fixture(scope="module")
 def provoked(tmp_path_factory):
     d = tmp_path_factory.mktemp("debug")
     f = d / "scenario.toml"
     f.write_text(SCENARIO)
+    quiet = d / "leaks-quietly.toml"
+    quiet.write_text(LEAKS_QUIETLY)
     report = d / "report"
     # A cold famfs+debug build is part of this run when the cache is empty.
     proc = subprocess.run([str(FAMLAB), "run", "--kernel", "famfs", "--debug", "--report-dir", str(report),
-                           str(f)], capture_output=True, text=True, timeout=5400, cwd=ROOT)
+                           str(f), str(quiet)], capture_output=True, text=True, timeout=5400, cwd=ROOT)
     return Run(proc, report)
 
 
@@ -99,7 +120,7 @@ def test_the_debug_flavour_is_named_and_a_clean_step_passes(provoked):
     sc = provoked.scenario("debug-provoked", "famfs+debug")
     assert sc["kernel"] == "famfs+debug"
     s = steps(provoked)
-    for name in ("boot", "bring-up", "quiet", "kmemleak-baseline", "leak"):
+    for name in ("boot", "bring-up", "quiet", "forget-boot-leaks", "leak"):
         assert s[name]["status"] == "passed", s[name]
         assert not s[name]["splats"], s[name]["splats"]
 
@@ -132,3 +153,15 @@ def test_each_report_is_its_own_kind(provoked):
     assert "array-index-out-of-bounds" in s["ubsan"]["splats"][0]["title"]
     leaks = [sp for sp in s["kmemleak-scan"]["splats"] if "unreferenced object" in sp["title"]]
     assert len(leaks) >= 4, s["kmemleak-scan"]["splats"]  # the module leaks four objects
+
+
+def test_the_runners_leak_check_fails_a_scenario_whose_steps_all_passed(provoked):
+    sc = provoked.scenario("debug-leaks-quietly", "famfs+debug")
+    s = {st["name"]: st for st in sc["steps"]}
+    assert s["leak"]["status"] == "passed", s["leak"]
+    assert s["kmemleak-baseline"]["status"] == "passed", s["kmemleak-baseline"]
+    check = s["kmemleak"]
+    assert check["status"] == "failed", check
+    assert sc["status"] == "failed" and "kmemleak" in sc["message"], sc["message"]
+    assert check["data"]["leaks"] >= 4, check["data"]  # the module leaks four objects
+    frame_named(check, "kmemleak", "famlab_provoke_leak_one")
