@@ -166,11 +166,22 @@ FmapMessage malformed_fmap(const FmapMessage& good, FmapFault fault, const fuse:
       m = as_interleaved(m);
       m.interleaved.front().chunk_size = 0;
       break;
-    case FmapFault::ChunkNotPowerOfTwo:
+    case FmapFault::ChunkNotPowerOfTwo: {
+      // 6 MiB: 2 MiB aligned, not a power of two. Everything else stays
+      // valid (each strip holds whole chunks, strips side by side), so
+      // only the power-of-two check can refuse the map.
       m = as_interleaved(m);
-      m.interleaved.front().chunk_size =
-          static_cast<uint32_t>(3 * kUnit);  // 2 MiB aligned, not a power of two
+      auto& ie = m.interleaved.front();
+      const uint64_t chunk = 3 * kUnit;
+      ie.chunk_size = static_cast<uint32_t>(chunk);
+      uint64_t at = ie.strips.front().offset;
+      for (auto& strip : ie.strips) {
+        strip.length = (strip.length + chunk - 1) / chunk * chunk;
+        strip.offset = at;
+        at += strip.length;
+      }
       break;
+    }
     case FmapFault::DevindexBeyondTable:
       first_range(m).devindex = fuse::kMaxDaxdevs;
       break;

@@ -96,6 +96,18 @@ TEST_P(FmapFaults, EachFaultBreaksItsRule) {
   }
 }
 
+// A kernel that checks only that the chunk is a 2 MiB multiple (a mutant
+// famlab mutate plants) must accept this map: nothing else about it is wrong.
+TEST_P(FmapFaults, ChunkNotPowerOfTwoBreaksOnlyThatRule) {
+  const fuse::FamfsAbi& abi = fuse::famfs_abi(GetParam());
+  for (const format::Node& n : {simple_file(), striped_file()}) {
+    auto p = fuse::fmap_problems(malformed_fmap(fmap_for(n), FmapFault::ChunkNotPowerOfTwo, abi, kDevice), abi,
+                                 kDevice, n.size);
+    ASSERT_EQ(p.size(), 1u) << all(p);
+    EXPECT_TRUE(mentions(p, "chunk size 6291456 is not a power of two")) << all(p);
+  }
+}
+
 TEST_P(FmapFaults, FaultsStayIsolatedWhereTheyCan) {
   // Alignment and chunk faults must not also look like overlap or bounds
   // trouble, or a kernel rejecting them would not show which check fired.
