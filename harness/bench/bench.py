@@ -14,7 +14,11 @@
 - famfs_host_read_bandwidth: the same famfs file read on the master and on
   a client (two guests, one shared device), median of RUNS;
 - multi_guest_ready: wall time from start to every guest brought up, for
-  1, 2 and 4 guests booted side by side sharing one CXL device, median of 3.
+  1, 2 and 4 guests booted side by side sharing one CXL device, median of 3;
+- fast_vs_debug: boot to ready and the wall time of the shipped famfs
+  scenarios (DEBUG_SCENARIOS) on famfs and on famfs+debug, run one after
+  the other on this machine, with the ratio;
+- fmap_fuzz_rate: maps per second of fmap-fuzz (10,000 maps, famfs).
 """
 import json
 import os
@@ -125,6 +129,35 @@ def multi_guest_ready(kernel="plain", runs=3):
                  median=round(statistics.median(ready), 3), runs=[round(x, 3) for x in ready])
 
 
+# The famfs scenarios the fast/debug comparison runs (one guest each).
+DEBUG_SCENARIOS = ["boot-and-devdax", "cap-drop-matrix", "interleaved-reads-2way-1hb-g4096", "malformed-maps",
+                   "famfs-device-lifecycle", "famfs-multi-extent", "famfs-poisoned-page"]
+
+
+def fast_vs_debug():
+    files = [ROOT / "scenarios" / f"{n}.toml" for n in DEBUG_SCENARIOS]
+    figures = {}
+    for flavour in (["--kernel", "famfs"], ["--kernel", "famfs", "--debug"]):
+        famlab_run(*flavour, ROOT / "scenarios/boot-and-devdax.toml")  # build or find the kernel and image
+        rep, wall = famlab_run(*flavour, *files)
+        ready = statistics.median(s["boot_to_ready_seconds"] for s in rep["scenarios"])
+        name = rep["scenarios"][0]["kernel"]
+        figures[name] = (ready, wall)
+        emit(metric="famfs_scenarios_wall", kernel=name, unit="s", value=round(wall, 1),
+             boot_to_ready_median=round(ready, 2), scenarios=len(rep["scenarios"]))
+    (fr, fw), (dr, dw) = figures["famfs"], figures["famfs+debug"]
+    emit(metric="debug_over_fast", unit="ratio", boot_to_ready=round(dr / fr, 2), scenarios_wall=round(dw / fw, 2))
+
+
+def fmap_fuzz_rate():
+    rep, _ = famlab_run("--kernel", "famfs", ROOT / "scenarios/fmap-fuzz.toml")
+    step = next(s for s in rep["scenarios"][0]["steps"] if s["name"] == "fuzz")
+    summary = next(json.loads(line.split("fuzz-open: ", 1)[1]) for line in step["output"].splitlines()
+                   if line.startswith("fuzz-open: {"))
+    emit(metric="fmap_fuzz_rate", kernel="famfs", unit="maps/s", value=round(summary["maps_per_second"], 1),
+         maps=summary["maps"], seconds=round(summary["seconds"], 1))
+
+
 def main():
     for variant in ["plain", "famfs", "famfs-v3", "famfs-rfc"]:
         emit(metric="kernel_no_change_rebuild", kernel=variant, unit="s", value=round(kernel_cache_hit(variant), 3))
@@ -146,6 +179,9 @@ def main():
         famfs_bandwidth()
         famfs_host_bandwidth()
     multi_guest_ready()
+    if os.environ.get("FAMLAB_BENCH_DEBUG", "1") == "1":
+        fast_vs_debug()
+    fmap_fuzz_rate()
     rep, wall = famlab_run(ROOT / "scenarios")
     emit(metric="default_suite_wall", kernel="plain", unit="s", value=round(wall, 1),
          scenarios=len(rep["scenarios"]))
