@@ -1,5 +1,5 @@
 # famlab: every target installs what it needs first (Debian packages only).
-#   make run    build everything, boot the default scenarios on the lab kernel
+#   make run    build what it runs, boot the default scenarios on the lab kernel
 #   make test   unit tests (ASan+UBSan) and end-to-end tests in real QEMU
 #   make bench  boot-to-devdax-ready and suite timings, as JSON lines
 #   make mutate   the kill matrix of our famfs patch series (hours)
@@ -16,7 +16,12 @@ JOBS      ?= $(shell nproc)
 # Debian's python3 (python3-pytest); a python3 earlier in PATH may lack pytest.
 PYTHON    ?= /usr/bin/python3
 
-.PHONY: all deps build unit e2e test run bench mutate nightly format clean
+# What `run`, `e2e` and `bench` need: the orchestrator and what goes into
+# the guest images. `build` also compiles every unit test (release); `make
+# test` compiles the unit tests once, in the ASan build.
+PROGRAMS   = famlab famlab-agent famfs famlab-bw famlab-queue famlab-probe
+
+.PHONY: all deps build programs unit e2e test run bench mutate nightly format clean
 
 all: build
 
@@ -29,6 +34,9 @@ $(BUILD)/build.ninja: CMakeLists.txt | deps
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j$(JOBS)
 
+programs: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j$(JOBS) --target $(PROGRAMS)
+
 $(ASAN)/build.ninja: CMakeLists.txt | deps
 	cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFAMLAB_SANITIZE=ON >/dev/null
 
@@ -36,15 +44,15 @@ unit: deps $(ASAN)/build.ninja
 	cmake --build $(ASAN) -j$(JOBS)
 	cd $(ASAN) && ctest --output-on-failure -j$(JOBS)
 
-e2e: build
+e2e: programs
 	FAMLAB=$(FAMLAB) $(PYTHON) -m pytest -v -m "not nightly" harness/tests
 
 test: unit e2e
 
-run: build
+run: programs
 	$(FAMLAB) run --kernel $(KERNEL) --report-dir famlab-report $(SCENARIOS)
 
-bench: build
+bench: programs
 	FAMLAB=$(FAMLAB) $(PYTHON) harness/bench/bench.py
 
 # Every mutant of kernel-config/mutations/famfs.toml against every shipped
@@ -52,12 +60,12 @@ bench: build
 # hours. Resumable: cells already decided (in ~/.cache/famlab/mutate) are
 # not run again; MUTATE_ARGS=--first-kill gives the score without the full matrix.
 MUTATIONS ?= kernel-config/mutations/famfs.toml
-mutate: build
+mutate: programs
 	$(FAMLAB) mutate --report-dir famlab-mutate $(MUTATE_ARGS) $(MUTATIONS) $(SCENARIOS)
 
 # Too long for `make test`: the debug matrix (pytest -m nightly), every
 # scenario in $(NIGHTLY) on the famfs kernel, and the mutation matrix.
-nightly: build
+nightly: programs
 	FAMLAB=$(FAMLAB) $(PYTHON) -m pytest -v -m nightly harness/tests
 	$(FAMLAB) run --kernel famfs --report-dir famlab-nightly $(NIGHTLY)
 	$(MAKE) mutate
