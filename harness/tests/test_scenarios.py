@@ -83,3 +83,21 @@ def test_a_file_listed_twice_runs_once_and_one_name_in_two_files_gets_two_folder
     assert folders == ["boot-and-devdax-plain", "boot-and-devdax-plain-2"], folders
     for s in runs:
         assert (pathlib.Path(s["artifacts"]) / "serial.log").exists()
+
+
+def test_two_scenarios_run_side_by_side_with_j2(famlab):
+    """-j 2: the direct backend runs two scenarios at a time; each keeps its
+    own folder and result, and the run takes less than the two one after the
+    other would."""
+    r = famlab("run", "-j", "2", *[ROOT / "scenarios" / f"{n}.toml" for n in SHIPPED[:2]])
+    assert r.code == 0, r
+    scenarios = r.report["scenarios"]
+    assert [s["status"] for s in scenarios] == ["passed", "passed"], r
+    assert "start boot-and-devdax [plain] on" in r.out and "start interleave-2way-1hb [plain] on" in r.out, r
+    assert len({s["artifacts"] for s in scenarios}) == 2
+    assert r.report["seconds"] < 0.95 * sum(s["seconds"] for s in scenarios), r.report
+
+
+def test_j_is_for_the_direct_backend(famlab):
+    r = famlab("run", "-j", "2", "--connect", "qemu:///system", ROOT / "scenarios/boot-and-devdax.toml")
+    assert r.code == 2 and "-j goes with the direct backend" in r.err, r

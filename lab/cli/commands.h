@@ -26,6 +26,7 @@ struct RunArgs {
   std::string backend;               // --backend qemu|libvirt; "" = qemu, or libvirt with --connect
   std::vector<std::string> connect;  // --connect URI[#N], repeatable: the libvirt hosts
   int per_host = 0;                  // --per-host N (0 = not given: 1)
+  int jobs = 0;                      // -j N, direct QEMU (0 = not given: default_local_jobs)
   std::vector<std::string> scenarios;
 };
 int cmd_run(const RunArgs& args);

@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   runc->add_option("--per-host", run.per_host,
                    "guests at a time on each --connect host without #N (default 1)")
       ->check(CLI::Range(1, 64));
+  runc->add_option("-j,--jobs", run.jobs,
+                   "direct QEMU: scenarios at a time (default: one per 2 cores, one per 4 GiB, at least 1)")
+      ->check(CLI::Range(1, 64));
   runc->add_option("scenarios", run.scenarios, "scenario files or directories")->required();
 
   cli::ShellArgs shell;

@@ -1,5 +1,8 @@
 // famlab run: scenarios x kernels, reports in --report-dir.
+#include <unistd.h>
+
 #include <iostream>
+#include <thread>
 
 #include "base/error.h"
 #include "lab/cli/commands.h"
@@ -20,8 +23,14 @@ int cmd_run(const RunArgs& args) {
   opts.backend = !args.backend.empty() ? args.backend : (args.connect.empty() ? "qemu" : "libvirt");
   if (opts.backend == "qemu" && (!args.connect.empty() || args.per_host != 0))
     throw Error("--connect and --per-host go with --backend libvirt");
+  if (opts.backend == "libvirt" && args.jobs != 0)
+    throw Error("-j goes with the direct backend; with libvirt, say guests per host (--per-host, URI#N)");
   if (opts.backend == "libvirt")
     opts.hosts = runner::parse_hosts(args.connect, args.per_host ? args.per_host : 1);
+  opts.local_jobs = args.jobs ? args.jobs
+                              : runner::default_local_jobs(std::thread::hardware_concurrency(),
+                                                           static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                                                               static_cast<uint64_t>(sysconf(_SC_PAGE_SIZE)));
   report::Terminal term(std::cout);
   runner::Runner r(opts, term);
   auto files = runner::expand_scenario_args(args.scenarios);

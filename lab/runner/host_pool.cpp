@@ -1,5 +1,6 @@
 #include "lab/runner/host_pool.h"
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <regex>
@@ -195,6 +196,12 @@ void run_on_pool(HostPool& pool, const std::function<void(size_t host)>& open,
     for (auto& t : threads) t.join();
   }
   if (error) std::rethrow_exception(error);
+}
+
+int default_local_jobs(unsigned cores, uint64_t memory_bytes) {
+  const uint64_t by_memory = memory_bytes / (4ull << 30);
+  const uint64_t by_cores = cores / 2;
+  return static_cast<int>(std::max<uint64_t>(1, std::min(by_memory, by_cores)));
 }
 
 }  // namespace famlab::runner

@@ -11,6 +11,7 @@
 // The direct QEMU backend is a pool of one local host with one slot.
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -30,6 +31,11 @@ struct HostSpec {
 // libvirt URI (driver[+transport]://[host]/path), a bad N, or a URI given
 // twice. An empty list means libvirt's default URI.
 std::vector<HostSpec> parse_hosts(const std::vector<std::string>& connect, int per_host);
+
+// How many scenarios the direct backend runs at a time by default: one per
+// two cores (a TCG guest keeps about two busy), and one per 4 GiB of memory
+// (a guest's RAM, its CXL backing files and QEMU), at least one.
+int default_local_jobs(unsigned cores, uint64_t memory_bytes);
 
 class HostPool {
  public:

@@ -107,6 +107,15 @@ class Waves {
   std::condition_variable cv_;
 };
 
+TEST(DefaultLocalJobs, OnePerTwoCoresBoundedByMemory) {
+  constexpr uint64_t G = 1ull << 30;
+  EXPECT_EQ(default_local_jobs(2, 24 * G), 1);  // this lab's machines
+  EXPECT_EQ(default_local_jobs(16, 64 * G), 8);
+  EXPECT_EQ(default_local_jobs(16, 12 * G), 3);  // memory bounds it
+  EXPECT_EQ(default_local_jobs(1, 2 * G), 1);    // never zero
+  EXPECT_EQ(default_local_jobs(0, 0), 1);
+}
+
 }  // namespace
 
 TEST(HostPool, SpreadsJobsAndKeepsThePerHostLimit) {

@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "base/error.h"
-#include "lab/common/kernel_flavour.h"
 #include "lab/common/hash.h"
+#include "lab/common/kernel_flavour.h"
 #include "lab/common/paths.h"
 #include "lab/plan/guest_plan.h"
 #include "lab/plan/qemu_args.h"
@@ -112,10 +112,13 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
       jobs.push_back({&sc, &kreq, folder});
     }
 
-  // Direct QEMU is a pool of one local slot; libvirt spreads over its hosts.
+  // Direct QEMU is a pool of one local host with -j slots; libvirt spreads
+  // over its hosts.
   const bool libvirt = options_.backend == "libvirt";
   std::vector<HostSpec> hosts =
-      libvirt && !options_.hosts.empty() ? options_.hosts : std::vector<HostSpec>{{"", 1}};
+      libvirt && !options_.hosts.empty()
+          ? options_.hosts
+          : std::vector<HostSpec>{{"", libvirt ? 1 : std::max(1, options_.local_jobs)}};
   HostPool pool(hosts, jobs.size());
   std::vector<std::shared_ptr<vm::LibvirtConnection>> connections(hosts.size());
   size_t slots = 0;

@@ -30,7 +30,8 @@ struct RunOptions {
   std::filesystem::path report_dir = "famlab-report";
   double boot_timeout_s = 180;
   bool keep_run_dirs = false;    // keep backing files and sockets for debugging
-  std::string backend = "qemu";  // "qemu" (direct, one guest at a time) or "libvirt"
+  std::string backend = "qemu";  // "qemu" (direct QEMU here) or "libvirt"
+  int local_jobs = 1;            // qemu: scenarios at a time on this machine (-j)
   std::vector<HostSpec> hosts;   // libvirt: the pool (parse_hosts); empty = libvirt's default URI
 };
 
