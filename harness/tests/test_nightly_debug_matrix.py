@@ -9,12 +9,15 @@ import pytest
 from conftest import ROOT
 
 # Cells each variant fails by design (harness/tests/test_famfs.py).
-UNPRIVILEGED = {"capset-effective-drop", "fusermount3-unprivileged", "unprivileged-with-dax-fd"}
+UNPRIVILEGED = {"capset-effective-drop", "fusermount3-unprivileged", "unprivileged-with-dax-fd",
+                "supervisor-mounts-for-unprivileged"}
+AFTER_INIT = {"capset-after-init", "fd-handed-over-after-init", "fd-cloned-after-init"}
+V3 = {"fusermount3-unprivileged", "unprivileged-with-dax-fd", "supervisor-mounts-for-unprivileged"}
 EXPECTED_FAILURES = {
     "plain": set(),
     "famfs": set(),
-    "famfs-v3": {("cap-drop-matrix", c) for c in ("fusermount3-unprivileged", "unprivileged-with-dax-fd")},
-    "famfs-rfc": {("cap-drop-matrix", c) for c in UNPRIVILEGED},
+    "famfs-v3": {("cap-drop-matrix", c) for c in V3 | AFTER_INIT},
+    "famfs-rfc": {("cap-drop-matrix", c) for c in UNPRIVILEGED | AFTER_INIT},
 }
 
 
