@@ -18,7 +18,10 @@
 - fast_vs_debug: boot to ready and the wall time of the shipped famfs
   scenarios (DEBUG_SCENARIOS) on famfs and on famfs+debug, run one after
   the other on this machine, with the ratio;
-- fmap_fuzz_rate: maps per second of fmap-fuzz (10,000 maps, famfs).
+- fmap_fuzz_rate: maps per second of fmap-fuzz (10,000 maps, famfs);
+- ready_by_topology: boot to devdax ready for 1 device (cxl1) and 4 devices
+  (cxl4-switch), median of RUNS, one after the other;
+- suite_jobs: the default suite's wall time with -j 1 and -j 2.
 """
 import json
 import os
@@ -158,6 +161,26 @@ def fmap_fuzz_rate():
          maps=summary["maps"], seconds=round(summary["seconds"], 1))
 
 
+def ready_by_topology(kernel="plain"):
+    with tempfile.TemporaryDirectory() as d:
+        for topo in ["cxl1", "cxl4-switch"]:
+            sc = pathlib.Path(d) / f"ready-{topo}.toml"
+            sc.write_text(f'name = "ready-{topo}"\ntopology = "{ROOT}/scenarios/topologies/{topo}.toml"\n\n'
+                          '[[step]]\nname = "bring-up"\naction = "bringup"\n')
+            famlab_run("--kernel", kernel, sc)  # warm the caches
+            ready = [famlab_run("--kernel", kernel, sc)[0]["scenarios"][0]["boot_to_ready_seconds"]
+                     for _ in range(RUNS)]
+            emit(metric="boot_to_devdax_ready_by_topology", kernel=kernel, topology=topo, unit="s",
+                 median=round(statistics.median(ready), 3), runs=[round(x, 3) for x in ready])
+
+
+def suite_jobs(kernel="plain"):
+    for jobs in ["1", "2"]:
+        rep, wall = famlab_run("--kernel", kernel, "-j", jobs, ROOT / "scenarios")
+        emit(metric="suite_wall_by_jobs", kernel=kernel, jobs=int(jobs), unit="s", value=round(wall, 1),
+             scenarios=len(rep["scenarios"]))
+
+
 def main():
     for variant in ["plain", "famfs", "famfs-v3", "famfs-rfc"]:
         emit(metric="kernel_no_change_rebuild", kernel=variant, unit="s", value=round(kernel_cache_hit(variant), 3))
@@ -182,6 +205,8 @@ def main():
     if os.environ.get("FAMLAB_BENCH_DEBUG", "1") == "1":
         fast_vs_debug()
     fmap_fuzz_rate()
+    ready_by_topology()
+    suite_jobs()
     rep, wall = famlab_run(ROOT / "scenarios")
     emit(metric="default_suite_wall", kernel="plain", unit="s", value=round(wall, 1),
          scenarios=len(rep["scenarios"]))
