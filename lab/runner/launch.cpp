@@ -81,6 +81,9 @@ BootOutcome await_boot(Guest& guest, double timeout_s) {
     // QEMU refusing its arguments is the lab's problem, not the kernel's.
     out.infrastructure = b.outcome == vm::Outcome::Interrupted ||
                          (b.outcome == vm::Outcome::VmExited && guest.session->panic_text().empty());
+    auto status = guest.session->exit_status();
+    out.qemu_crashed =
+        b.outcome == vm::Outcome::VmExited && guest.session->panic_text().empty() && status && *status > 128;
   } else if (!boot.splats.empty()) {
     boot.status = report::Status::Failed;
     boot.message = "kernel " + boot.splats[0].kind + " during boot: " + boot.splats[0].title;
@@ -139,6 +142,38 @@ std::vector<BootOutcome> boot_guests(const std::vector<std::unique_ptr<Guest>>& 
   for (size_t i = 0; i < guests.size(); ++i)
     boots.push_back(failed[i] ? *failed[i] : await_boot(*guests[i], timeout_s));
   return boots;
+}
+
+BootedGuests boot_guests_once_more(std::vector<std::unique_ptr<Guest>> guests, const PlanGuests& replan,
+                                   double timeout_s) {
+  BootedGuests out;
+  out.guests = std::move(guests);
+  out.boots = boot_guests(out.guests, timeout_s);
+  std::string why;
+  for (size_t i = 0; i < out.boots.size(); ++i) {
+    if (!out.boots[i].qemu_crashed) continue;
+    why += (why.empty() ? "" : "; ") + out.boots[i].step.message;
+    const auto& dir = out.guests[i]->artifacts;
+    std::error_code ec;  // the console stays in serial.log when it cannot move
+    if (!dir.empty()) std::filesystem::rename(dir / "serial.log", dir / "serial.qemu-crash.log", ec);
+  }
+  if (why.empty()) return out;
+  shutdown_guests(out.guests, 1);
+  std::vector<std::unique_ptr<Guest>> fresh;
+  try {
+    fresh = replan();
+  } catch (const Error& e) {
+    for (auto& b : out.boots)
+      if (b.qemu_crashed) b.step.message += "; planning the guests again failed: " + std::string(e.what());
+    return out;
+  }
+  out.guests.clear();  // the crashed set goes before the fresh one starts
+  out.guests = std::move(fresh);
+  out.boots = boot_guests(out.guests, timeout_s);
+  out.retried = why +
+                " (QEMU crashed, not the kernel: all guests booted once more; the crashed console is "
+                "serial.qemu-crash.log)";
+  return out;
 }
 
 void shutdown_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s) {

@@ -65,6 +65,7 @@ std::unique_ptr<Guest> plan_guest(const GuestSetup& setup, const BackendFactory&
 struct BootOutcome {
   report::StepResult step;      // "boot": its time and any splat during boot
   bool infrastructure = false;  // QEMU itself failed (no panic): the lab's problem, not the kernel's
+  bool qemu_crashed = false;    // QEMU died of a signal before the hello (see boot_guests_once_more)
 };
 
 // One sparse file per shared device of a multi-guest scenario, in `dir`, at
@@ -80,6 +81,22 @@ BootOutcome boot_guest(Guest& guest, double timeout_s);
 // Boots guests side by side; one outcome per guest, in order. When a host
 // failed, every guest is stopped and the vm::HostError is rethrown.
 std::vector<BootOutcome> boot_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s);
+
+// Boots the planned guests side by side. When QEMU itself
+// crashed before a hello (it died of a signal with no kernel panic: QEMU
+// 10's TCG can abort in iotlb_to_section while a guest's PCI bus is set
+// up, rarely, more so under load), every guest is stopped, the crashed
+// guests' consoles are kept as serial.qemu-crash.log, and a fresh set is
+// planned and booted once more. `retried` says why when that happened; a
+// second crash is reported as the boot's error.
+struct BootedGuests {
+  std::vector<std::unique_ptr<Guest>> guests;
+  std::vector<BootOutcome> boots;
+  std::string retried;
+};
+using PlanGuests = std::function<std::vector<std::unique_ptr<Guest>>()>;
+BootedGuests boot_guests_once_more(std::vector<std::unique_ptr<Guest>> guests, const PlanGuests& replan,
+                                   double timeout_s);
 
 // Powers every guest off (side by side), killing what does not stop in time.
 void shutdown_guests(const std::vector<std::unique_ptr<Guest>>& guests, double timeout_s);

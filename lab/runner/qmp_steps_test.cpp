@@ -32,7 +32,8 @@ struct HostStepContext {
       backend, vm::VmSpec{{}, false, dir.path(), {}},
       vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log"}};
   std::map<int, std::pair<uint64_t, uint64_t>> written;
-  StepContext ctx{session, topology, qemu, guest_plan, "plain", written, 1e9, {}, nullptr, "", {}, {}, {}, {}};
+  StepContext ctx{session, topology, qemu, guest_plan, "plain", written, 1e9,
+                  {},      nullptr,  "",   {},         {},      {},      {}};
 
   explicit HostStepContext(const std::string& topology_name)
       : topology(topology::load_topology(std::filesystem::path(FAMLAB_SOURCE_DIR) / "scenarios/topologies" /

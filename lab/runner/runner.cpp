@@ -256,6 +256,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   // its own folder there, and the shared devices' files sit beside them.
   std::unique_ptr<RunDir> run_dir;
   std::vector<std::unique_ptr<Guest>> guests;
+  PlanGuests replan;
   bool leak_check = false;  // debug kernels (kmemleak) also check what the scenario leaked
   try {
     fs::remove_all(res.artifacts);
@@ -269,7 +270,10 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     write_artifact(res.artifacts, "image", sw.image.cpio.string() + "\nsha256 " + sw.image.hash + "\n");
     copy_artifact(res.artifacts, "kernel-config", sw.kernel.config);
     copy_artifact(res.artifacts, "scenario.toml", sc.file);
-    guests = plan_guests(sc, sw, run_dir->path(), res.artifacts, backend_factory(sc, res, where));
+    replan = [this, &sc, sw = &sw, &run_dir, &res, &where] {
+      return plan_guests(sc, *sw, run_dir->path(), res.artifacts, backend_factory(sc, res, where));
+    };
+    guests = replan();
     if (where.connection)
       for (const auto& g : guests)
         res.domain +=
@@ -288,7 +292,13 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   // and any splat during boot show up. The scenario's timeout counts from here.
   const auto guests_start = std::chrono::steady_clock::now();
   // A HostError from here goes up: the pool takes the scenario back.
-  std::vector<BootOutcome> boots = boot_guests(guests, options_.boot_timeout_s);
+  BootedGuests booted_guests = boot_guests_once_more(std::move(guests), replan, options_.boot_timeout_s);
+  guests = std::move(booted_guests.guests);
+  std::vector<BootOutcome>& boots = booted_guests.boots;
+  if (!booted_guests.retried.empty()) {
+    term.info("   RETRY boot: " + booted_guests.retried);
+    for (auto& b : boots) b.step.data["retried"] = booted_guests.retried;
+  }
   Status boot_status = Status::Passed;
   std::string boot_message;
   for (size_t i = 0; i < boots.size(); ++i) {

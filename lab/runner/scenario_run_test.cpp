@@ -311,6 +311,92 @@ TEST(Launch, AGuestThatNeverSaysHelloTimesOutAtBoot) {
   EXPECT_FALSE(boot.infrastructure);
 }
 
+// A guest in its own folder whose QEMU crashes as it starts (134: it
+// aborted on an assertion), or boots when `crash` is false.
+std::unique_ptr<Guest> scripted_guest(const fs::path& dir, const std::string& name, bool crash) {
+  auto g = std::make_unique<Guest>();
+  g->name = name;
+  g->artifacts = dir / name;
+  fs::create_directories(g->artifacts);
+  auto b = std::make_unique<ScriptedBackend>(shell_like());
+  if (crash)
+    b->crash_on_start({"qemu-system-x86_64: system/physmem.c:2678: iotlb_to_section: Assertion failed."},
+                      134);
+  g->backend = std::move(b);
+  vm::VmSpec spec = scripted_spec(g->artifacts);
+  g->session = std::make_unique<vm::GuestSession>(
+      *g->backend, spec,
+      vm::SessionLogs{g->artifacts / "serial.log", g->artifacts / "dmesg.log", g->artifacts / "agent.log"});
+  return g;
+}
+
+TEST(Launch, AQemuCrashBeforeHelloBootsAllGuestsOnceMoreAndKeepsTheCrashedConsole) {
+  RunDir dir("famlab-scripted-");
+  std::vector<std::unique_ptr<Guest>> first;
+  first.push_back(scripted_guest(dir.path(), "a", false));
+  first.push_back(scripted_guest(dir.path(), "b", true));
+  int replans = 0;
+  BootedGuests booted = boot_guests_once_more(
+      std::move(first),
+      [&] {
+        ++replans;
+        std::vector<std::unique_ptr<Guest>> fresh;
+        fresh.push_back(scripted_guest(dir.path(), "a", false));
+        fresh.push_back(scripted_guest(dir.path(), "b", false));
+        return fresh;
+      },
+      10);
+  EXPECT_EQ(replans, 1);
+  ASSERT_EQ(booted.boots.size(), 2u);
+  EXPECT_EQ(booted.boots[0].step.status, Status::Passed) << booted.boots[0].step.message;
+  EXPECT_EQ(booted.boots[1].step.status, Status::Passed) << booted.boots[1].step.message;
+  EXPECT_NE(booted.retried.find("guest b: vm exited: QEMU died of signal 6 before the agent said hello"),
+            std::string::npos)
+      << booted.retried;
+  EXPECT_NE(read_small_file(dir.path() / "b" / "serial.qemu-crash.log").find("iotlb_to_section"),
+            std::string::npos);
+  shutdown_guests(booted.guests, 5);
+}
+
+TEST(Launch, ASecondQemuCrashIsTheBootsErrorAndAGuestThatJustExitsIsNotRetried) {
+  RunDir dir("famlab-scripted-");
+  std::vector<std::unique_ptr<Guest>> first;
+  first.push_back(scripted_guest(dir.path(), "a", true));
+  BootedGuests twice = boot_guests_once_more(
+      std::move(first),
+      [&] {
+        std::vector<std::unique_ptr<Guest>> fresh;
+        fresh.push_back(scripted_guest(dir.path(), "a", true));
+        return fresh;
+      },
+      10);
+  ASSERT_EQ(twice.boots.size(), 1u);
+  EXPECT_EQ(twice.boots[0].step.status, Status::Failed);
+  EXPECT_TRUE(twice.boots[0].infrastructure);
+  EXPECT_TRUE(twice.boots[0].qemu_crashed);
+  EXPECT_FALSE(twice.retried.empty());
+
+  // QEMU that exits normally (it refused its arguments, exit 1) would only
+  // fail the same way again.
+  std::vector<std::unique_ptr<Guest>> refused;
+  refused.push_back(scripted_guest(dir.path(), "c", false));
+  static_cast<ScriptedBackend&>(*refused[0]->backend).crash_on_start({"qemu: bad option"}, 1);
+  int replans = 0;
+  BootedGuests once = boot_guests_once_more(
+      std::move(refused),
+      [&] {
+        ++replans;
+        return std::vector<std::unique_ptr<Guest>>{};
+      },
+      10);
+  EXPECT_EQ(replans, 0);
+  EXPECT_TRUE(once.retried.empty());
+  EXPECT_TRUE(once.boots[0].infrastructure);
+  EXPECT_FALSE(once.boots[0].qemu_crashed);
+  EXPECT_EQ(once.boots[0].step.message,
+            "guest c: vm exited: QEMU exited before the agent said hello (see serial.log)");
+}
+
 // A guest that brings up (as planned: an empty plan) and answers kmemleak's
 // scripts: `kmemleak_exit` for each, and `leaks` as its report.
 testing::Script with_kmemleak(int kmemleak_exit, const std::string& leaks) {

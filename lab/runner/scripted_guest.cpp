@@ -25,6 +25,14 @@ void ScriptedBackend::start(const vm::VmSpec& spec) {
   if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) throw Error("scripted guest: pipe failed");
   console_read_.reset(p[0]);
   console_write_.reset(p[1]);
+  if (crash_console_) {
+    for (const auto& line : *crash_console_) {
+      std::string l = line + "\n";
+      (void)!::write(console_write_.get(), l.data(), l.size());
+    }
+    exited_ = true;
+    return;
+  }
   UniqueFd listen_fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -37,8 +45,13 @@ void ScriptedBackend::start(const vm::VmSpec& spec) {
 }
 
 std::optional<int> ScriptedBackend::exited() {
-  if (exited_) return 0;
+  if (exited_) return exit_status_;
   return std::nullopt;
+}
+
+void ScriptedBackend::crash_on_start(std::vector<std::string> console, int status) {
+  crash_console_ = std::move(console);
+  exit_status_ = status;
 }
 
 void ScriptedBackend::kill() {

@@ -55,6 +55,9 @@ class ScriptedBackend : public vm::Backend {
   // The kernel panics now, whatever the guest is doing: console lines, then
   // the VM is gone.
   void panic_now(const std::vector<std::string>& console);
+  // QEMU itself dies as it starts: prints `console`, then exits with
+  // `status` (134: an assertion of its own) before any hello.
+  void crash_on_start(std::vector<std::string> console, int status);
 
  private:
   void serve(int listen_fd);
@@ -68,6 +71,8 @@ class ScriptedBackend : public vm::Backend {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> exited_{false};
+  int exit_status_ = 0;
+  std::optional<std::vector<std::string>> crash_console_;
   mutable std::mutex mu_;
   std::vector<protocol::Request> requests_;
   uint64_t kmsg_seq_ = 0;

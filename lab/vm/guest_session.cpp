@@ -104,6 +104,7 @@ Outcome GuestSession::pump(Clock::time_point deadline,
     }
     if (interrupted()) return Outcome::Interrupted;
     if (auto st = backend_.exited()) {
+      exit_status_ = st;
       read_console();
       if (console_.panicked()) return Outcome::Panic;
       return Outcome::VmExited;
@@ -150,7 +151,12 @@ CallResult GuestSession::wait_for_hello(double timeout_s) {
   r.splats = kernel_.take();
   symbolize(r.splats);
   if (r.outcome == Outcome::Panic) r.detail = console_.panic_text();
-  if (r.outcome == Outcome::VmExited) r.detail = "QEMU exited before the agent said hello (see serial.log)";
+  if (r.outcome == Outcome::VmExited) {
+    r.detail = "QEMU exited before the agent said hello (see serial.log)";
+    if (exit_status_ && *exit_status_ > 128)
+      r.detail = "QEMU died of signal " + std::to_string(*exit_status_ - 128) +
+                 " before the agent said hello (see serial.log)";
+  }
   if (r.outcome == Outcome::Timeout)
     r.detail = "no hello from the agent within " + std::to_string(static_cast<int>(timeout_s)) + " s";
   return r;

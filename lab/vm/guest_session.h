@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,9 @@ class GuestSession {
   CallResult idle_check();
 
   double elapsed() const;  // seconds since start
+  // How the VM ended, once it did: an exit code, or 128 + the signal that
+  // killed QEMU (134: QEMU aborted on an assertion of its own).
+  std::optional<int> exit_status() const { return exit_status_; }
   std::string panic_text() const { return console_.panic_text(); }
 
   // Annotates kernel trace text with source locations (file:line, inlined
@@ -103,6 +107,7 @@ class GuestSession {
   Clock::time_point start_;
   uint64_t next_id_ = 1;
   bool started_ = false;
+  std::optional<int> exit_status_;
   std::unique_ptr<kernel::Symbolizer> symbolizer_;  // made on the first trace
   bool symbolizer_made_ = false;
 };
