@@ -110,6 +110,7 @@ json famfs_status_to_json(const FamfsStatus& s) {
           {"requests", s.requests},
           {"malformed_requests", s.malformed_requests},
           {"error_replies", s.error_replies},
+          {"notify_store", s.notify_store},
           {"last_error", s.last_error},
           {"exit_reason", s.exit_reason}};
 }
@@ -156,6 +157,7 @@ FamfsStatus famfs_status_from_json(const json& j) {
   s.requests = required<uint64_t>(j, "requests");
   s.malformed_requests = required<uint64_t>(j, "malformed_requests");
   s.error_replies = required<uint64_t>(j, "error_replies");
+  s.notify_store = required<std::map<std::string, uint64_t>>(j, "notify_store");
   s.last_error = required<std::string>(j, "last_error");
   s.exit_reason = required<std::string>(j, "exit_reason");
   return s;

@@ -72,6 +72,9 @@ struct FamfsStatus {
   uint64_t requests = 0;
   uint64_t malformed_requests = 0;
   uint64_t error_replies = 0;
+  // --notify-store: how the kernel answered the FUSE_NOTIFY_STORE pushes,
+  // "accepted" or the errno's name ("EINVAL") -> count.
+  std::map<std::string, uint64_t> notify_store;
   std::string last_error;   // the latest malformed request or failure, in words
   std::string exit_reason;  // why the server stopped (unmounted, --die-on, signal)
 };

@@ -177,11 +177,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       mkfs_command(device, parse_size_option(log_size, "--log-size"), force,
                    format::resolve_host_id(change.host_id), out);
     if (creat->parsed())
-      creat_command(device, path, parse_size_option(size_text, "--size"),
-                    layout.parse(), owner.parse(), change.parse(), out);
-    if (cp->parsed())
-      cp_command(device, source, path, layout.parse(), owner.parse(),
-                 change.parse(), out);
+      creat_command(device, path, parse_size_option(size_text, "--size"), layout.parse(), owner.parse(),
+                    change.parse(), out);
+    if (cp->parsed()) cp_command(device, source, path, layout.parse(), owner.parse(), change.parse(), out);
     if (mkdir->parsed()) mkdir_command(device, path, parents, owner.parse(), change.parse(), out);
     if (logplay->parsed()) return logplay_command(mountpoint, json, out);
     if (hostid->parsed()) out << format::uuid_text(format::resolve_host_id(change.host_id)) << "\n";

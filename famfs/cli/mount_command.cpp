@@ -50,6 +50,11 @@ CLI::App* add_mount_command(CLI::App& app, MountArgs& a) {
               "after a file's map went out, say its size is 2 MiB larger (misbehaviour)");
   m->add_option("--accept-create", a.accept_create,
                 "answer CREATE by making a zero-filled file of this SIZE (misbehaviour; default EPERM)");
+  m->add_option(
+      "--notify-store", a.notify_store,
+      "push 4 KiB of page cache (FUSE_NOTIFY_STORE) before answering a file's OPEN: first-open (before "
+      "the kernel has its map) or later-opens (over its map); the kernel's answers go to the status "
+      "(misbehaviour)");
   m->add_flag("--daemon", a.daemon,
               "return once mounted and INIT is answered; keep serving in the background");
   m->add_flag("--debug", a.debug, "log every request");
@@ -122,6 +127,9 @@ server::ServerOptions to_server_options(const MountArgs& a) {
   o.die_after_requests = a.die_after;
   o.accept_copy_file_range = a.accept_copy_file_range;
   o.size_drift = a.size_drift;
+  auto notify = server::parse_notify_store(a.notify_store);
+  if (!notify) throw Error("--notify-store: '" + a.notify_store + "' is not none, first-open or later-opens");
+  o.notify_store = *notify;
   if (!a.accept_create.empty()) o.accept_create = parse_size_option(a.accept_create, "--accept-create");
   o.daemon = a.daemon;
   o.debug = a.debug;

@@ -42,6 +42,7 @@ struct MountArgs {
   bool accept_copy_file_range = false;
   bool size_drift = false;
   std::string accept_create;  // a size, "2M"
+  std::string notify_store = "none";
   bool daemon = false;
   bool debug = false;
   std::string log;

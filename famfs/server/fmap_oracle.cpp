@@ -50,7 +50,8 @@ std::string all_problems(const fuse::FmapVerdict& v) {
 
 std::optional<Finding> judge_open(const fuse::FmapVerdict& v, const OpenOutcome& o) {
   const std::string seen = "kernel: " + outcome_text(o) + "; rules: " + verdict_text(v);
-  if (!o.kernel_trouble.empty()) return Finding{"kernel-trouble", seen + "; kernel log: " + o.kernel_trouble, ""};
+  if (!o.kernel_trouble.empty())
+    return Finding{"kernel-trouble", seen + "; kernel log: " + o.kernel_trouble, ""};
   if (v.valid()) {
     if (o.open_errno) return Finding{"refused-valid", seen, ""};
     if (o.read_errno) return Finding{"unreadable", seen, ""};

@@ -101,8 +101,8 @@ TEST_P(FmapFaults, EachFaultBreaksItsRule) {
 TEST_P(FmapFaults, ChunkNotPowerOfTwoBreaksOnlyThatRule) {
   const fuse::FamfsAbi& abi = fuse::famfs_abi(GetParam());
   for (const format::Node& n : {simple_file(), striped_file()}) {
-    auto p = fuse::fmap_problems(malformed_fmap(fmap_for(n), FmapFault::ChunkNotPowerOfTwo, abi, kDevice), abi,
-                                 kDevice, n.size);
+    auto p = fuse::fmap_problems(malformed_fmap(fmap_for(n), FmapFault::ChunkNotPowerOfTwo, abi, kDevice),
+                                 abi, kDevice, n.size);
     ASSERT_EQ(p.size(), 1u) << all(p);
     EXPECT_TRUE(mentions(p, "chunk size 6291456 is not a power of two")) << all(p);
   }

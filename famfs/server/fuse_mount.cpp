@@ -73,7 +73,8 @@ MountMethod choose_mount_method(MountMethod requested) {
 }
 
 FuseMount mount_fuse(const std::string& source, const std::string& mountpoint, MountMethod method,
-                     bool allow_other, bool read_only, std::optional<std::pair<uint32_t, uint32_t>> for_user) {
+                     bool allow_other, bool read_only,
+                     std::optional<std::pair<uint32_t, uint32_t>> for_user) {
   return choose_mount_method(method) == MountMethod::Syscall
              ? mount_with_syscall(source, mountpoint, allow_other, read_only, for_user)
              : mount_with_fusermount(source, mountpoint, allow_other, read_only);

@@ -13,8 +13,8 @@
 #include "famfs/fuse/init_negotiation.h"
 #include "famfs/server/client_role.h"
 #include "famfs/server/fmap_reply.h"
-#include "famfs/server/logplay_report.h"
 #include "famfs/server/guarded_access.h"
+#include "famfs/server/logplay_report.h"
 
 namespace famlab::famfs::server {
 namespace {

@@ -42,6 +42,10 @@ class RequestHandler {
   // the root directory; nullptr for none. Not owned.
   void set_synthetic_files(const SyntheticFiles* files) { synthetic_ = files; }
 
+  // What the server pushes to the kernel before its reply to `request`, if
+  // anything: the FUSE_NOTIFY_STORE of --notify-store on a file's OPEN.
+  std::optional<fuse::Bytes> notify_before_reply(const fuse::Request& request);
+
   const fuse::FamfsAbi& abi() const { return abi_; }
   // The kernel and the server agreed on FUSE_DAX_FMAP in INIT.
   bool famfs_active() const { return famfs_active_; }
@@ -99,6 +103,7 @@ class RequestHandler {
   DaxdevGiver give_daxdev_;
   // --size-drift: files whose map went out; their size grows by 2 MiB.
   std::set<uint64_t> drifted_;
+  std::map<uint64_t, uint32_t> opens_;  // --notify-store: OPENs seen per file
   const SyntheticFiles* synthetic_ = nullptr;
 };
 

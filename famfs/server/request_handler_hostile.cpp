@@ -7,6 +7,7 @@
 
 #include "famfs/format/file_io.h"
 #include "famfs/format/layout.h"
+#include "famfs/server/guarded_access.h"
 #include "famfs/server/request_handler.h"
 
 namespace famlab::famfs::server {
@@ -34,6 +35,18 @@ struct CreateIn {
 };
 static_assert(sizeof(CreateIn) == 16);
 
+// include/uapi/linux/fuse.h: a notification is an out header with unique 0
+// and the notify code in `error`.
+constexpr int32_t kNotifyStoreCode = 4;  // FUSE_NOTIFY_STORE
+struct NotifyStoreOut {
+  uint64_t nodeid;
+  uint64_t offset;
+  uint32_t size;
+  uint32_t padding;
+};
+static_assert(sizeof(NotifyStoreOut) == 24);
+constexpr uint32_t kNotifyStoreBytes = 4096;
+
 template <class T>
 bool take(std::span<const uint8_t>& payload, T& out) {
   if (payload.size() < sizeof(T)) return false;
@@ -50,6 +63,29 @@ std::string RequestHandler::path_of(uint64_t ino) const {
        n = fs_.tree().node(n->parent))
     path = "/" + n->name + path;
   return path.empty() ? "/" : path;
+}
+
+std::optional<Bytes> RequestHandler::notify_before_reply(const fuse::Request& req) {
+  const fuse::InHeader& h = req.header;
+  if (options_.notify_store == NotifyStore::None || h.opcode != fuse::kOpen) return std::nullopt;
+  int err = 0;
+  const format::Node* n = file_node(h.nodeid, err);
+  if (!n) return std::nullopt;
+  bool first = ++opens_[n->ino] == 1;
+  if (first != (options_.notify_store == NotifyStore::FirstOpen)) return std::nullopt;
+  // The file's own first bytes: on a kernel that rightly takes the store
+  // (no famfs), the page cache then still says what the file says.
+  std::vector<uint8_t> data(kNotifyStoreBytes);
+  guarded_device_access([&] { format::read_file(device_bytes(device_of(*n)), *n, 0, data); });
+  NotifyStoreOut out{n->ino, 0, kNotifyStoreBytes, 0};
+  fuse::OutHeader head{static_cast<uint32_t>(sizeof head + sizeof out + data.size()), kNotifyStoreCode, 0};
+  Bytes msg;
+  auto hb = fuse::record_bytes(head);
+  auto ob = fuse::record_bytes(out);
+  msg.insert(msg.end(), hb.begin(), hb.end());
+  msg.insert(msg.end(), ob.begin(), ob.end());
+  msg.insert(msg.end(), data.begin(), data.end());
+  return msg;
 }
 
 // --accept-copy-file-range: copies what fits inside the destination through

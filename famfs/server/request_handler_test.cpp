@@ -494,5 +494,47 @@ TEST(RequestHandler, SizeDriftGrowsAFileOnceItsMapWentOut) {
   EXPECT_EQ(size(), 6 * M2);
 }
 
+// The FUSE_NOTIFY_STORE --notify-store pushes before an OPEN's reply: on
+// the file's first open or on every later one, 4 KiB of its own bytes.
+TEST(RequestHandler, NotifyStoreGoesOutOnlyAtTheOpensItNamesWithTheFilesBytes) {
+  auto notify_at_open = [](Fixture& f, uint64_t ino) -> std::optional<Bytes> {
+    fuse::OpenIn in{};
+    Bytes req = encode_request(fuse::kOpen, ++f.unique, ino, {record_bytes(in)});
+    fuse::DecodeResult d = fuse::decode_request(req, f.handler->abi());
+    EXPECT_TRUE(d.request) << d.error;
+    return f.handler->notify_before_reply(*d.request);
+  };
+  Fixture none;
+  EXPECT_FALSE(notify_at_open(none, none.simple_ino));
+
+  Fixture first;
+  first.options.notify_store = NotifyStore::FirstOpen;
+  auto n = notify_at_open(first, first.simple_ino);
+  ASSERT_TRUE(n);
+  auto p = fuse::parse_reply(*n);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->header.unique, 0u);
+  EXPECT_EQ(p->header.error, 4);  // FUSE_NOTIFY_STORE
+  ASSERT_EQ(p->body.size(), 24u + 4096u);
+  uint64_t nodeid = 0, offset = 1;
+  uint32_t size = 0;
+  std::memcpy(&nodeid, p->body.data(), 8);
+  std::memcpy(&offset, p->body.data() + 8, 8);
+  std::memcpy(&size, p->body.data() + 16, 4);
+  EXPECT_EQ(nodeid, first.simple_ino);
+  EXPECT_EQ(offset, 0u);
+  EXPECT_EQ(size, 4096u);
+  EXPECT_EQ(p->body[24 + 300], 300 % 251);                // the file's own byte 300
+  EXPECT_FALSE(notify_at_open(first, first.simple_ino));  // its second open
+  EXPECT_TRUE(notify_at_open(first, first.striped_ino));  // another file's first
+  EXPECT_FALSE(notify_at_open(first, first.dir_ino));     // directories: never
+
+  Fixture later;
+  later.options.notify_store = NotifyStore::LaterOpens;
+  EXPECT_FALSE(notify_at_open(later, later.simple_ino));
+  EXPECT_TRUE(notify_at_open(later, later.simple_ino));
+  EXPECT_TRUE(notify_at_open(later, later.simple_ino));
+}
+
 }  // namespace
 }  // namespace famlab::famfs::server

@@ -58,6 +58,11 @@ constexpr std::array<std::pair<fuse::DaxFmapPolicy, const char*>, 3> kDaxFmap{{
     {fuse::DaxFmapPolicy::Decline, "decline"},
     {fuse::DaxFmapPolicy::Force, "force"},
 }};
+constexpr std::array<std::pair<NotifyStore, const char*>, 3> kNotifyStore{{
+    {NotifyStore::None, "none"},
+    {NotifyStore::FirstOpen, "first-open"},
+    {NotifyStore::LaterOpens, "later-opens"},
+}};
 
 template <class E, size_t N>
 std::optional<E> find_word(const std::array<std::pair<E, const char*>, N>& table, std::string_view word) {
@@ -103,10 +108,12 @@ std::optional<FmapFault> parse_fmap_fault(std::string_view w) { return find_word
 std::optional<fuse::DaxFmapPolicy> parse_dax_fmap_policy(std::string_view w) {
   return find_word(kDaxFmap, w);
 }
+std::optional<NotifyStore> parse_notify_store(std::string_view w) { return find_word(kNotifyStore, w); }
 const char* to_string(CapDrop v) { return find_name(kCapDrop, v); }
 const char* to_string(MountMethod v) { return find_name(kMountMethod, v); }
 const char* to_string(FmapFault v) { return find_name(kFmapFault, v); }
 const char* to_string(fuse::DaxFmapPolicy v) { return find_name(kDaxFmap, v); }
+const char* to_string(NotifyStore v) { return find_name(kNotifyStore, v); }
 std::string cap_drop_words() { return all_words(kCapDrop); }
 std::string fmap_fault_words() { return all_words(kFmapFault); }
 

@@ -63,6 +63,13 @@ enum class FmapFault {
   HugeStripCount,       // strip count 0xffffffff, the real strips after it
 };
 
+// --notify-store: before answering a file's FUSE_OPEN, the server pushes
+// 4 KiB of page cache for it (FUSE_NOTIFY_STORE at offset 0). On the first
+// open the kernel has no map yet, so the file gets page cache and the
+// famfs open that follows must refuse to put a map over it (EBUSY); on
+// later opens the map is there and the store itself must be refused.
+enum class NotifyStore { None, FirstOpen, LaterOpens };
+
 struct LateReply {
   std::optional<uint32_t> opcode;  // nullopt: every opcode
   uint32_t delay_ms = 0;
@@ -116,9 +123,10 @@ struct ServerOptions {
   bool accept_copy_file_range = false;  // answer COPY_FILE_RANGE, claiming every byte copied
   bool size_drift = false;              // a file's attributes grow by 2 MiB once its map went out
   uint64_t accept_create = 0;           // answer CREATE with a new zero-filled file of this size (0: EPERM)
-  bool daemon = false;                  // return once mounted and INIT answered
-  bool debug = false;                   // one line per request on the log
-  std::string log_path;                 // empty: stderr (a daemon without one logs nowhere)
+  NotifyStore notify_store = NotifyStore::None;  // push page cache at opens (FUSE_NOTIFY_STORE)
+  bool daemon = false;                           // return once mounted and INIT answered
+  bool debug = false;                            // one line per request on the log
+  std::string log_path;                          // empty: stderr (a daemon without one logs nowhere)
 };
 
 // Word <-> enum; parse_* return nullopt for an unknown word.
@@ -126,10 +134,12 @@ std::optional<CapDrop> parse_cap_drop(std::string_view word);
 std::optional<MountMethod> parse_mount_method(std::string_view word);
 std::optional<FmapFault> parse_fmap_fault(std::string_view word);
 std::optional<fuse::DaxFmapPolicy> parse_dax_fmap_policy(std::string_view word);
+std::optional<NotifyStore> parse_notify_store(std::string_view word);
 const char* to_string(CapDrop v);
 const char* to_string(MountMethod v);
 const char* to_string(FmapFault v);
 const char* to_string(fuse::DaxFmapPolicy v);
+const char* to_string(NotifyStore v);
 // All words of a kind, "a|b|c", for help texts and error messages.
 std::string cap_drop_words();
 std::string fmap_fault_words();

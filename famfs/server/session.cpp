@@ -39,6 +39,14 @@ void Session::send(const fuse::Bytes& reply) {
   log_ << "famfs: " << why << std::endl;
 }
 
+void Session::push_notify_store(const fuse::Bytes& notification) {
+  ssize_t n = writer_ ? writer_(fd_, notification) : ::write(fd_, notification.data(), notification.size());
+  int err = n >= 0 ? 0 : writer_ ? static_cast<int>(-n) : errno;
+  const char* name = err ? strerrorname_np(err) : nullptr;
+  ++recorder_.status().notify_store[err == 0 ? "accepted" : name ? name : std::to_string(err)];
+  recorder_.mark_changed();
+}
+
 bool Session::serve_one(std::span<const uint8_t> bytes) {
   const fuse::FamfsAbi& abi = handler_.abi();
   fuse::DecodeResult d = fuse::decode_request(bytes, abi);
@@ -64,6 +72,7 @@ bool Session::serve_one(std::span<const uint8_t> bytes) {
   if (uint32_t delay = misbehaviour_.delay_ms(h.opcode))
     std::this_thread::sleep_for(std::chrono::milliseconds(delay));
 
+  if (auto notify = handler_.notify_before_reply(*d.request)) push_notify_store(*notify);
   std::optional<fuse::Bytes> reply = handler_.handle(*d.request);
   if (uint32_t defer = misbehaviour_.defer_ms(h.opcode); reply && defer)
     deferred_.emplace_back(std::chrono::steady_clock::now() + std::chrono::milliseconds(defer), *reply);

@@ -38,6 +38,9 @@ class Session {
 
  private:
   void send(const fuse::Bytes& reply);
+  // A FUSE_NOTIFY_STORE (--notify-store); the kernel's answer goes to the
+  // status: "accepted" or the errno's name.
+  void push_notify_store(const fuse::Bytes& notification);
   // --defer: replies held until their time; sent by run() when due.
   void send_due_replies();
   int ms_until_next_due(int cap) const;

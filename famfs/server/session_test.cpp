@@ -103,6 +103,42 @@ TEST(Session, RunEndsOnDestroyAndOnStop) {
   close(in[1]);
 }
 
+// --notify-store: the store goes out before the OPEN's reply, and how the
+// kernel answered it (here: a pipe takes it; a writer refuses it EINVAL,
+// as a famfs kernel does over a map) is counted in the status.
+TEST(Session, NotifyStoreGoesOutBeforeTheReplyAndTheKernelsAnswerIsCounted) {
+  Fixture f;
+  f.options.notify_store = NotifyStore::LaterOpens;
+  uint64_t ino = f.fs.create_file("a", 2u << 20, {}, {}, [](uint64_t, std::span<uint8_t>) {}).ino;
+  fuse::OpenIn in{};
+  auto open = [&](uint64_t unique) {
+    return f.session->serve_one(fuse::encode_request(fuse::kOpen, unique, ino, {fuse::record_bytes(in)}));
+  };
+  ASSERT_TRUE(open(10));
+  fuse::Bytes storage;
+  auto r = f.reply(storage);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->header.unique, 10u);  // the first open: the reply alone
+  ASSERT_TRUE(open(11));
+  storage.assign(8192, 0);
+  ssize_t n = read(f.p[0], storage.data(), storage.size());
+  ASSERT_EQ(n, static_cast<ssize_t>(16 + 24 + 4096 + 16 + sizeof(fuse::OpenOut)));
+  storage.resize(16 + 24 + 4096);  // the store alone; the OPEN's reply follows it
+  auto notify = fuse::parse_reply(storage);
+  ASSERT_TRUE(notify);
+  EXPECT_EQ(notify->header.unique, 0u);
+  EXPECT_EQ(notify->header.error, 4);
+  EXPECT_EQ(f.recorder.status().notify_store.at("accepted"), 1u);
+
+  f.session->use_writer([](int fd, std::span<const uint8_t> bytes) -> ssize_t {
+    if (bytes.size() > 4096) return -EINVAL;  // the store: refused
+    return ::write(fd, bytes.data(), bytes.size());
+  });
+  ASSERT_TRUE(open(12));
+  EXPECT_EQ(f.recorder.status().notify_store.at("EINVAL"), 1u);
+  EXPECT_EQ(f.recorder.status().notify_store.at("accepted"), 1u);
+}
+
 // --defer holds one reply while the session goes on answering the next
 // request: the later request's reply comes out first.
 TEST(Session, DeferredReplyComesLaterWithoutHoldingOthers) {
