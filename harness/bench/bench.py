@@ -21,10 +21,16 @@
 - fmap_fuzz_rate: maps per second of fmap-fuzz (10,000 maps, famfs);
 - ready_by_topology: boot to devdax ready for 1 device (cxl1) and 4 devices
   (cxl4-switch), median of RUNS, one after the other;
-- suite_jobs: the default suite's wall time with -j 1 and -j 2.
+- suite_jobs: the default suite's wall time with -j 1 and -j 2;
+- boot_breakdown: where boot to ready goes, per topology, median of RUNS:
+  QEMU and firmware (host boot time minus the guest's uptime at the hello),
+  the kernel until /init, /init until the agent's hello, the bring-up
+  (regions and devdax), and the kernel's longest silences before /init
+  (the line after which the time went).
 """
 import json
 import os
+import re
 import pathlib
 import statistics
 import subprocess
@@ -174,6 +180,51 @@ def ready_by_topology(kernel="plain"):
                  median=round(statistics.median(ready), 3), runs=[round(x, 3) for x in ready])
 
 
+def kernel_log_times(dmesg):
+    """[(seconds, text)] of the kernel log records in a dmesg.log artifact."""
+    out = []
+    for line in dmesg.splitlines():
+        m = re.match(r"\[\s*(\d+\.\d+)\] (.*)", line)
+        if m:
+            out.append((float(m.group(1)), m.group(2)))
+    return out
+
+
+def boot_breakdown(kernel="plain"):
+    for topo in ["cxl1", "cxl4-switch"]:
+        phases = {"qemu_firmware": [], "kernel_to_init": [], "init_to_hello": [], "bringup": [], "ready": []}
+        silences = {}
+        with tempfile.TemporaryDirectory() as d:
+            sc = pathlib.Path(d) / f"parts-{topo}.toml"
+            sc.write_text(f'name = "parts-{topo}"\ntopology = "{ROOT}/scenarios/topologies/{topo}.toml"\n\n'
+                          '[[step]]\nname = "bring-up"\naction = "bringup"\n')
+            famlab_run("--kernel", kernel, sc)  # warm the caches
+            for i in range(RUNS):
+                rep_dir = pathlib.Path(d) / f"run-{i}"
+                p = subprocess.run([FAMLAB, "run", "--kernel", kernel, "--report-dir", str(rep_dir), str(sc)],
+                                   capture_output=True, text=True)
+                if p.returncode != 0:
+                    sys.exit(f"boot_breakdown {topo} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
+                scenario = json.loads((rep_dir / "report.json").read_text())["scenarios"][0]
+                steps = {s["name"]: s for s in scenario["steps"]}
+                boot, uptime = steps["boot"]["seconds"], float(steps["boot"]["data"]["guest_uptime"])
+                log = kernel_log_times((rep_dir / f"parts-{topo}-{kernel}" / "dmesg.log").read_text())
+                init = next(t for t, text in log if text.startswith("Run /init"))
+                phases["qemu_firmware"].append(boot - uptime)
+                phases["kernel_to_init"].append(init)
+                phases["init_to_hello"].append(uptime - init)
+                phases["bringup"].append(steps["bring-up"]["seconds"])
+                phases["ready"].append(scenario["boot_to_ready_seconds"])
+                before_init = [(t, text) for t, text in log if t <= init]
+                for (t0, text), (t1, _) in zip(before_init, before_init[1:]):
+                    key = re.sub(r"\d+", "N", text)[:60]
+                    silences.setdefault(key, []).append(t1 - t0)
+        longest = sorted(((statistics.median(v), k) for k, v in silences.items() if len(v) == RUNS), reverse=True)
+        emit(metric="boot_breakdown", kernel=kernel, topology=topo, unit="s",
+             **{k: round(statistics.median(v), 3) for k, v in phases.items()},
+             longest_kernel_silences=[{"after": k, "s": round(v, 3)} for v, k in longest[:4]])
+
+
 def suite_jobs(kernel="plain"):
     for jobs in ["1", "2"]:
         rep, wall = famlab_run("--kernel", kernel, "-j", jobs, ROOT / "scenarios")
@@ -206,6 +257,7 @@ def main():
         fast_vs_debug()
     fmap_fuzz_rate()
     ready_by_topology()
+    boot_breakdown()
     suite_jobs()
     rep, wall = famlab_run(ROOT / "scenarios")
     emit(metric="default_suite_wall", kernel="plain", unit="s", value=round(wall, 1),

@@ -34,7 +34,7 @@ def famlab_run(tmp_path_factory, kernel, names, timeout=1800):
 def famfs_run(tmp_path_factory):
     """Every interleaved-reads topology and malformed-maps on the famfs kernel."""
     return famlab_run(tmp_path_factory, "famfs", INTERLEAVED + ["malformed-maps", "famfs-device-lifecycle",
-                                                             "famfs-two-devices"])
+                                                             "famfs-two-devices", "famfs-page-cache-guards"])
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +115,18 @@ def test_devices_are_refused_held_and_given_up_safely(famfs_run):
     out = step(famfs_run, "famfs-device-lifecycle", "famfs", "lifecycle")["output"]
     assert "read-after-unbind: rc=1" in out and "after-rebind: intact" in out, out
     assert not any(s["splats"] for s in sc["steps"])
+    out = step(famfs_run, "famfs-device-lifecycle", "famfs", "chardev-bounds")["output"]
+    assert "last-byte: touch" in out and ": ok" in out and "past-end: touch" in out and "SIGBUS" in out, out
+
+
+def test_page_cache_never_mixes_with_a_famfs_map(famfs_run):
+    """Page cache a server pushes before the map makes the famfs open refuse
+    (EBUSY); a push over a mapped file is refused (EINVAL)."""
+    sc = famfs_run.scenario("famfs-page-cache-guards", "famfs")
+    assert sc["status"] == "passed", famfs_run
+    out = step(famfs_run, "famfs-page-cache-guards", "famfs", "guards")["output"]
+    assert "store-before-map: open rc=1" in out and "Device or resource busy" in out, out
+    assert '"notify_store":{"EINVAL":1}' in out and "store-over-map: still intact" in out, out
 
 
 def test_one_connection_serves_files_from_two_devices(famfs_run):
