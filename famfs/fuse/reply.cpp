@@ -5,6 +5,17 @@ namespace {
 
 size_t align8(size_t n) { return (n + 7) & ~size_t{7}; }
 
+// An out header (`error`: 0, a negative errno or a notify code) and a body.
+Bytes message(int32_t error, uint64_t unique, std::span<const uint8_t> body) {
+  OutHeader h{static_cast<uint32_t>(sizeof(OutHeader) + body.size()), error, unique};
+  Bytes out;
+  out.reserve(h.len);
+  auto hb = record_bytes(h);
+  out.insert(out.end(), hb.begin(), hb.end());
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
 }  // namespace
 
 Bytes reply_error(uint64_t unique, int errno_value) {
@@ -13,15 +24,9 @@ Bytes reply_error(uint64_t unique, int errno_value) {
   return Bytes(b.begin(), b.end());
 }
 
-Bytes reply_ok(uint64_t unique, std::span<const uint8_t> body) {
-  OutHeader h{static_cast<uint32_t>(sizeof(OutHeader) + body.size()), 0, unique};
-  Bytes out;
-  out.reserve(h.len);
-  auto hb = record_bytes(h);
-  out.insert(out.end(), hb.begin(), hb.end());
-  out.insert(out.end(), body.begin(), body.end());
-  return out;
-}
+Bytes reply_ok(uint64_t unique, std::span<const uint8_t> body) { return message(0, unique, body); }
+
+Bytes notification(int32_t code, std::span<const uint8_t> body) { return message(code, 0, body); }
 
 bool DirentBuffer::add(uint64_t ino, uint64_t next_offset, uint32_t type, std::string_view name) {
   size_t record = align8(sizeof(DirentHeader) + name.size());

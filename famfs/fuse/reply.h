@@ -26,6 +26,8 @@ std::span<const uint8_t> record_bytes(const T& record) {
 // errno_value is positive (ENOENT); it travels negated.
 Bytes reply_error(uint64_t unique, int errno_value);
 Bytes reply_ok(uint64_t unique, std::span<const uint8_t> body = {});
+// A notification: unique 0, the notify code (kNotifyStore) in `error`.
+Bytes notification(int32_t code, std::span<const uint8_t> body);
 
 template <class T>
 Bytes reply_record(uint64_t unique, const T& record) {

@@ -110,6 +110,17 @@ struct OutHeader {
 };
 static_assert(sizeof(OutHeader) == 16);
 
+// A notification (server to kernel, unasked): an OutHeader with unique 0
+// and the notify code in `error`, then the code's record.
+constexpr int32_t kNotifyStore = 4;  // FUSE_NOTIFY_STORE: page cache for a node
+struct NotifyStoreOut {
+  uint64_t nodeid;
+  uint64_t offset;
+  uint32_t size;  // the data follows the record
+  uint32_t padding;
+};
+static_assert(sizeof(NotifyStoreOut) == 24);
+
 struct InitIn {
   uint32_t major;
   uint32_t minor;

@@ -35,17 +35,7 @@ struct CreateIn {
 };
 static_assert(sizeof(CreateIn) == 16);
 
-// include/uapi/linux/fuse.h: a notification is an out header with unique 0
-// and the notify code in `error`.
-constexpr int32_t kNotifyStoreCode = 4;  // FUSE_NOTIFY_STORE
-struct NotifyStoreOut {
-  uint64_t nodeid;
-  uint64_t offset;
-  uint32_t size;
-  uint32_t padding;
-};
-static_assert(sizeof(NotifyStoreOut) == 24);
-constexpr uint32_t kNotifyStoreBytes = 4096;
+constexpr uint32_t kNotifyStoreBytes = 4096;  // --notify-store: one page at offset 0
 
 template <class T>
 bool take(std::span<const uint8_t>& payload, T& out) {
@@ -75,17 +65,13 @@ std::optional<Bytes> RequestHandler::notify_before_reply(const fuse::Request& re
   if (first != (options_.notify_store == NotifyStore::FirstOpen)) return std::nullopt;
   // The file's own first bytes: on a kernel that rightly takes the store
   // (no famfs), the page cache then still says what the file says.
-  std::vector<uint8_t> data(kNotifyStoreBytes);
-  guarded_device_access([&] { format::read_file(device_bytes(device_of(*n)), *n, 0, data); });
-  NotifyStoreOut out{n->ino, 0, kNotifyStoreBytes, 0};
-  fuse::OutHeader head{static_cast<uint32_t>(sizeof head + sizeof out + data.size()), kNotifyStoreCode, 0};
-  Bytes msg;
-  auto hb = fuse::record_bytes(head);
-  auto ob = fuse::record_bytes(out);
-  msg.insert(msg.end(), hb.begin(), hb.end());
-  msg.insert(msg.end(), ob.begin(), ob.end());
-  msg.insert(msg.end(), data.begin(), data.end());
-  return msg;
+  fuse::NotifyStoreOut out{n->ino, 0, kNotifyStoreBytes, 0};
+  auto record = fuse::record_bytes(out);
+  Bytes body(record.begin(), record.end());
+  body.resize(sizeof out + kNotifyStoreBytes);
+  guarded_device_access(
+      [&] { format::read_file(device_bytes(device_of(*n)), *n, 0, std::span(body).subspan(sizeof out)); });
+  return fuse::notification(fuse::kNotifyStore, body);
 }
 
 // --accept-copy-file-range: copies what fits inside the destination through

@@ -29,10 +29,14 @@ Session::Session(int fuse_fd, RequestHandler& handler, StatusRecorder& recorder,
       log_(log),
       misbehaviour_(options) {}
 
+int Session::write_to_kernel(const fuse::Bytes& message) {
+  ssize_t n = writer_ ? writer_(fd_, message) : ::write(fd_, message.data(), message.size());
+  return n >= 0 ? 0 : writer_ ? static_cast<int>(-n) : errno;
+}
+
 void Session::send(const fuse::Bytes& reply) {
-  ssize_t n = writer_ ? writer_(fd_, reply) : ::write(fd_, reply.data(), reply.size());
-  int err = n >= 0 ? 0 : writer_ ? static_cast<int>(-n) : errno;
-  if (n >= 0 || err == ENOENT) return;  // ENOENT: the request was interrupted meanwhile
+  int err = write_to_kernel(reply);
+  if (err == 0 || err == ENOENT) return;  // ENOENT: the request was interrupted meanwhile
   std::string why = "writing a reply to /dev/fuse failed: " + std::string(std::strerror(err));
   recorder_.status().last_error = why;
   recorder_.mark_changed();
@@ -40,8 +44,7 @@ void Session::send(const fuse::Bytes& reply) {
 }
 
 void Session::push_notify_store(const fuse::Bytes& notification) {
-  ssize_t n = writer_ ? writer_(fd_, notification) : ::write(fd_, notification.data(), notification.size());
-  int err = n >= 0 ? 0 : writer_ ? static_cast<int>(-n) : errno;
+  int err = write_to_kernel(notification);
   const char* name = err ? strerrorname_np(err) : nullptr;
   ++recorder_.status().notify_store[err == 0 ? "accepted" : name ? name : std::to_string(err)];
   recorder_.mark_changed();

@@ -37,6 +37,8 @@ class Session {
   void use_writer(Writer writer) { writer_ = std::move(writer); }
 
  private:
+  // One write to /dev/fuse (or the writer); 0 or the errno it failed with.
+  int write_to_kernel(const fuse::Bytes& message);
   void send(const fuse::Bytes& reply);
   // A FUSE_NOTIFY_STORE (--notify-store); the kernel's answer goes to the
   // status: "accepted" or the errno's name.

@@ -167,12 +167,18 @@ def fmap_fuzz_rate():
          maps=summary["maps"], seconds=round(summary["seconds"], 1))
 
 
+def bringup_scenario(d, name, topo):
+    """A scenario file in d: boot on scenarios/topologies/TOPO.toml and bring up, nothing else."""
+    sc = pathlib.Path(d) / f"{name}.toml"
+    sc.write_text(f'name = "{name}"\ntopology = "{ROOT}/scenarios/topologies/{topo}.toml"\n\n'
+                  '[[step]]\nname = "bring-up"\naction = "bringup"\n')
+    return sc
+
+
 def ready_by_topology(kernel="plain"):
     with tempfile.TemporaryDirectory() as d:
         for topo in ["cxl1", "cxl4-switch"]:
-            sc = pathlib.Path(d) / f"ready-{topo}.toml"
-            sc.write_text(f'name = "ready-{topo}"\ntopology = "{ROOT}/scenarios/topologies/{topo}.toml"\n\n'
-                          '[[step]]\nname = "bring-up"\naction = "bringup"\n')
+            sc = bringup_scenario(d, f"ready-{topo}", topo)
             famlab_run("--kernel", kernel, sc)  # warm the caches
             ready = [famlab_run("--kernel", kernel, sc)[0]["scenarios"][0]["boot_to_ready_seconds"]
                      for _ in range(RUNS)]
@@ -195,9 +201,7 @@ def boot_breakdown(kernel="plain"):
         phases = {"qemu_firmware": [], "kernel_to_init": [], "init_to_hello": [], "bringup": [], "ready": []}
         silences = {}
         with tempfile.TemporaryDirectory() as d:
-            sc = pathlib.Path(d) / f"parts-{topo}.toml"
-            sc.write_text(f'name = "parts-{topo}"\ntopology = "{ROOT}/scenarios/topologies/{topo}.toml"\n\n'
-                          '[[step]]\nname = "bring-up"\naction = "bringup"\n')
+            sc = bringup_scenario(d, f"parts-{topo}", topo)
             famlab_run("--kernel", kernel, sc)  # warm the caches
             for i in range(RUNS):
                 rep_dir = pathlib.Path(d) / f"run-{i}"

@@ -1,9 +1,13 @@
 """The lab must catch what goes wrong: a failing command, a kernel WARN
 during a step (provoked for real with LKDTM), and a kernel panic, each
 reported as what it is, with the evidence attached."""
+import json
+import os
+import shutil
+import subprocess
 import time
 
-from conftest import ROOT
+from conftest import FAMLAB, ROOT
 
 TOPO = ROOT / "scenarios/topologies/cxl1.toml"
 DEBUGFS = "mount -t debugfs none /sys/kernel/debug 2>/dev/null; "
@@ -79,12 +83,6 @@ def test_a_qemu_that_aborts_before_the_hello_is_booted_once_more(tmp_path):
     sets up its PCI bus (iotlb_to_section, seen once with four guests). That
     is not the kernel's fault: famlab keeps the crashed console and boots
     again, once. A real QEMU behind a wrapper that aborts on its first start."""
-    import json
-    import os
-    import shutil
-    import subprocess
-    from conftest import FAMLAB
-
     real = shutil.which("qemu-system-x86_64")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

@@ -79,11 +79,10 @@ BootOutcome await_boot(Guest& guest, double timeout_s) {
     boot.status = b.outcome == vm::Outcome::Interrupted ? report::Status::Error : report::Status::Failed;
     boot.message = std::string(vm::to_string(b.outcome)) + ": " + b.detail;
     // QEMU refusing its arguments is the lab's problem, not the kernel's.
-    out.infrastructure = b.outcome == vm::Outcome::Interrupted ||
-                         (b.outcome == vm::Outcome::VmExited && guest.session->panic_text().empty());
+    bool exited_without_panic = b.outcome == vm::Outcome::VmExited && guest.session->panic_text().empty();
+    out.infrastructure = b.outcome == vm::Outcome::Interrupted || exited_without_panic;
     auto status = guest.session->exit_status();
-    out.qemu_crashed =
-        b.outcome == vm::Outcome::VmExited && guest.session->panic_text().empty() && status && *status > 128;
+    out.qemu_crashed = exited_without_panic && status && *status > 128;
   } else if (!boot.splats.empty()) {
     boot.status = report::Status::Failed;
     boot.message = "kernel " + boot.splats[0].kind + " during boot: " + boot.splats[0].title;

@@ -26,10 +26,7 @@ void ScriptedBackend::start(const vm::VmSpec& spec) {
   console_read_.reset(p[0]);
   console_write_.reset(p[1]);
   if (crash_console_) {
-    for (const auto& line : *crash_console_) {
-      std::string l = line + "\n";
-      (void)!::write(console_write_.get(), l.data(), l.size());
-    }
+    write_console(*crash_console_);
     exited_ = true;
     return;
   }
@@ -86,11 +83,15 @@ void ScriptedBackend::send_kmsg(const std::string& line) {
   send(k);
 }
 
-void ScriptedBackend::panic_now(const std::vector<std::string>& console) {
-  for (const auto& line : console) {
+void ScriptedBackend::write_console(const std::vector<std::string>& lines) {
+  for (const auto& line : lines) {
     std::string l = line + "\n";
     (void)!::write(console_write_.get(), l.data(), l.size());
   }
+}
+
+void ScriptedBackend::panic_now(const std::vector<std::string>& console) {
+  write_console(console);
   exited_ = true;
 }
 
@@ -113,10 +114,7 @@ void ScriptedBackend::answer(const protocol::Request& req) {
   }
   for (const auto& line : r.kmsg) send_kmsg(line);
   if (!r.panic.empty()) {
-    for (const auto& line : r.panic) {
-      std::string l = line + "\n";
-      (void)!::write(console_write_.get(), l.data(), l.size());
-    }
+    write_console(r.panic);
     exited_ = true;
     return;
   }

@@ -61,6 +61,7 @@ class ScriptedBackend : public vm::Backend {
 
  private:
   void serve(int listen_fd);
+  void write_console(const std::vector<std::string>& lines);
   void send(const protocol::Message& m);
   void answer(const protocol::Request& req);
 
