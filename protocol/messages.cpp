@@ -23,6 +23,7 @@ constexpr OpName kOps[] = {
     {Op::PoisonList, "poison_list"},
     {Op::TraceEvents, "trace_events"},
     {Op::DaxMode, "dax_mode"},
+    {Op::Resume, "resume"},
 };
 
 struct EventName {
@@ -77,6 +78,8 @@ std::string encode(const Request& r) {
   if (!r.await_events.empty()) j["await_events"] = r.await_events;
   if (!r.famfs_role.empty()) j["famfs_role"] = r.famfs_role;
   if (!r.dax_mode.empty()) j["dax_mode"] = r.dax_mode;
+  if (!r.entropy.empty()) j["entropy"] = r.entropy;
+  if (r.clock_ns) j["clock_ns"] = r.clock_ns;
   if (r.op == Op::WritePattern || r.op == Op::VerifyPattern || r.op == Op::FamfsMount ||
       r.op == Op::DaxMode) {
     j["region"] = r.region;
@@ -114,6 +117,8 @@ Request decode_request(const std::string& line) {
   r.await_events = field<std::map<std::string, int>>(j, "await_events", {});
   r.famfs_role = field<std::string>(j, "famfs_role", "");
   r.dax_mode = field<std::string>(j, "dax_mode", "");
+  r.entropy = field<std::string>(j, "entropy", "");
+  r.clock_ns = field<int64_t>(j, "clock_ns", 0);
   return r;
 }
 

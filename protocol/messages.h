@@ -42,6 +42,9 @@ enum class Op {
   TraceEvents,    // enable trace_events, wait (up to timeout_s) until
                   // await_events arrived, return what was traced
                   // (TraceEventsResult)
+  Resume,         // the guest was restored from a snapshot: mix `entropy`
+                  // into the RNG and reseed it, set the clock to `clock_ns`,
+                  // re-probe the CXL hardware (ResumeResult)
 };
 
 struct Request {
@@ -66,6 +69,8 @@ struct Request {
   // read-only against the same patterns.
   std::string famfs_role;
   std::string dax_mode;  // DaxMode: "famfs" | "devdax"
+  std::string entropy;   // Resume: hex, fresh random bytes from the host
+  int64_t clock_ns = 0;  // Resume: the host's CLOCK_REALTIME
 };
 
 // ---- agent -> host ----------------------------------------------------------

@@ -122,6 +122,18 @@ TEST(Protocol, TraceRequestsRoundTrip) {
                std::invalid_argument);
 }
 
+TEST(Protocol, ResumeCarriesEntropyAndTheHostClock) {
+  Request r;
+  r.id = 3;
+  r.op = Op::Resume;
+  r.entropy = "00ff10";
+  r.clock_ns = 1796655496123456789;
+  Request back = decode_request(encode(r));
+  EXPECT_EQ(back.op, Op::Resume);
+  EXPECT_EQ(back.entropy, "00ff10");
+  EXPECT_EQ(back.clock_ns, r.clock_ns);
+}
+
 TEST(Protocol, DecodersRejectGarbageWithReason) {
   EXPECT_THROW(decode_request("not json"), std::invalid_argument);
   EXPECT_THROW(decode_request("{\"op\":\"fly\"}"), std::invalid_argument);

@@ -186,6 +186,29 @@ DmesgResult decode_dmesg_result(const json& j) {
   return r;
 }
 
+json encode(const ResumeResult& r) {
+  return {{"kernel", r.kernel},
+          {"uptime", r.uptime},
+          {"reseeded", r.reseeded},
+          {"clock_step_s", r.clock_step_s},
+          {"host_bridges", r.host_bridges},
+          {"memdevs", r.memdevs},
+          {"reprobe_seconds", r.reprobe_seconds}};
+}
+
+ResumeResult decode_resume_result(const json& j) {
+  ResumeResult r;
+  Fields f(j, "resume result");
+  f.get("kernel", r.kernel);
+  f.get("uptime", r.uptime);
+  f.get("reseeded", r.reseeded);
+  f.get("clock_step_s", r.clock_step_s);
+  f.get("host_bridges", r.host_bridges);
+  f.get("memdevs", r.memdevs);
+  f.get("reprobe_seconds", r.reprobe_seconds);
+  return r;
+}
+
 json encode(const ShellResult& r) { return {{"console", r.console}, {"pid", r.pid}}; }
 
 ShellResult decode_shell_result(const json& j) {

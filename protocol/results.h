@@ -106,6 +106,21 @@ struct DmesgResult {
   uint64_t bytes = 0;
 };
 
+// ---- resume -------------------------------------------------------------------------
+
+struct ResumeResult {
+  std::string kernel;       // uname -r, as the hello says it
+  double uptime = 0;        // guest uptime after the resume
+  bool reseeded = false;    // entropy credited and the CRNG reseeded
+  double clock_step_s = 0;  // how far the clock was set forward (the snapshot's age)
+  // The CXL host bridges whose PCI devices were removed and found again
+  // (QEMU does not migrate the CXL devices' state), and the memdevs bound
+  // afterwards.
+  std::vector<std::string> host_bridges;
+  int memdevs = 0;
+  double reprobe_seconds = 0;
+};
+
 struct ShellResult {
   std::string console;
   int64_t pid = 0;
@@ -197,6 +212,7 @@ nlohmann::json encode(const DaxModeChange& r);
 nlohmann::json encode(const PatternResult& r);
 nlohmann::json encode(const DmesgResult& r);
 nlohmann::json encode(const ShellResult& r);
+nlohmann::json encode(const ResumeResult& r);
 nlohmann::json encode(const FamfsFileResult& r);
 nlohmann::json encode(const FamfsMountResult& r);
 nlohmann::json encode(const DaxView& v);
@@ -211,6 +227,7 @@ DaxModeChange decode_dax_mode_change(const nlohmann::json& j);
 PatternResult decode_pattern_result(const nlohmann::json& j);
 DmesgResult decode_dmesg_result(const nlohmann::json& j);
 ShellResult decode_shell_result(const nlohmann::json& j);
+ResumeResult decode_resume_result(const nlohmann::json& j);
 FamfsFileResult decode_famfs_file_result(const nlohmann::json& j);
 FamfsMountResult decode_famfs_mount_result(const nlohmann::json& j);
 TraceEventsResult decode_trace_events_result(const nlohmann::json& j);

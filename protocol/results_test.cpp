@@ -53,6 +53,26 @@ TEST(Results, BringupRoundTripsThroughTheWire) {
   EXPECT_EQ(back.mismatches, r.mismatches);
 }
 
+TEST(Results, ResumeRoundTripsAndNamesAMissingField) {
+  ResumeResult r;
+  r.kernel = "6.12.118";
+  r.uptime = 1.4;
+  r.reseeded = true;
+  r.clock_step_s = 3600.5;
+  r.host_bridges = {"pci0000:0c", "pci0000:0e"};
+  r.memdevs = 4;
+  r.reprobe_seconds = 0.12;
+  json wire = json::parse(encode(r).dump());
+  ResumeResult back = decode_resume_result(wire);
+  EXPECT_EQ(back.kernel, r.kernel);
+  EXPECT_TRUE(back.reseeded);
+  EXPECT_DOUBLE_EQ(back.clock_step_s, 3600.5);
+  EXPECT_EQ(back.host_bridges, r.host_bridges);
+  EXPECT_EQ(back.memdevs, 4);
+  wire.erase("reseeded");
+  EXPECT_EQ(decode_error([&] { decode_resume_result(wire); }), "resume result: field 'reseeded' is missing");
+}
+
 TEST(Results, PoisonListRoundTripsAndKeepsAMissingHpaMissing) {
   PoisonListResult r;
   r.triggered = {"mem0", "mem1"};

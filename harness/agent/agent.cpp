@@ -17,6 +17,7 @@
 #include "harness/agent/memdev.h"
 #include "harness/agent/pattern_io.h"
 #include "harness/agent/poison_list.h"
+#include "harness/agent/resume.h"
 #include "harness/agent/system_info.h"
 #include "harness/agent/tool_runner.h"
 
@@ -165,6 +166,9 @@ void Agent::handle_line(const std::string& line) {
         break;
       case Op::DaxMode:
         do_dax_mode(req, fin);
+        break;
+      case Op::Resume:
+        do_resume(req, fin);
         break;
       case Op::Poweroff:
         do_poweroff(fin);
@@ -397,6 +401,25 @@ void Agent::do_poweroff(Message& fin) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   while (channel_.pending_bytes() > 0 && std::chrono::steady_clock::now() < deadline) poll_once(50, nullptr);
   if (opts_.power_off) opts_.power_off();
+}
+
+void Agent::do_resume(const protocol::Request& req, Message& fin) {
+  protocol::ResumeResult r;
+  r.kernel = kernel_release();
+  reseed_crng(opts_.roots.dev / "urandom", entropy_bytes(req.entropy));
+  r.reseeded = true;
+  if (req.clock_ns) r.clock_step_s = set_clock(req.clock_ns);
+  double t0 = now_s();
+  ReprobeResult probe = reprobe_cxl(opts_.roots, opts_.device_timeout_s, [this] { pump(); });
+  r.reprobe_seconds = now_s() - t0;
+  r.host_bridges = probe.host_bridges;
+  r.memdevs = probe.memdevs;
+  r.uptime = uptime_seconds();
+  info("resumed: CRNG reseeded, clock moved " + std::to_string(r.clock_step_s) + " s, " +
+       std::to_string(r.host_bridges.size()) + " CXL host bridge(s) re-probed, " + std::to_string(r.memdevs) +
+       " memdev(s) bound");
+  fin.ok = true;
+  fin.result = protocol::encode(r);
 }
 
 void Agent::do_poison_list(Message& fin) {

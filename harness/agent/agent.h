@@ -62,6 +62,7 @@ class Agent {
   void do_poweroff(protocol::Message& fin);
   void do_poison_list(protocol::Message& fin);
   void do_trace_events(const protocol::Request& req, protocol::Message& fin);
+  void do_resume(const protocol::Request& req, protocol::Message& fin);
 
   // One round of I/O: port, kernel log, and the pipes of `child` (if any),
   // waiting at most timeout_ms. Never starts a request.
