@@ -142,6 +142,7 @@ std::vector<std::string> to_qemu_argv(const VmDescription& vm) {
   add_qmp(argv, vm.qmp);
   for (const auto& o : memory_and_cxl_options(vm, false)) add(argv, o.name, o.value);
   if (std::string windows = cxl_windows_value(vm); !windows.empty()) add(argv, "-M", windows);
+  if (!vm.restore_state.empty()) add(argv, "-incoming", "file:" + vm.restore_state.string());
   return argv;
 }
 

@@ -246,3 +246,14 @@ TEST(QemuArgs, AcceleratorAndRebootFollowTheDescription) {
   vm.boot.kernel.clear();
   EXPECT_THROW(to_qemu_argv(vm), Error);
 }
+
+TEST(QemuArgs, ARestoreIsTheSameMachineLoadingItsStateLast) {
+  VmInputs in = inputs();
+  QemuPlan cold = make_qemu_plan(shipped("cxl1.toml"), in);
+  in.restore_state = "/cache/snapshots/abc/state.mig";
+  QemuPlan restore = make_qemu_plan(shipped("cxl1.toml"), in);
+  ASSERT_EQ(restore.argv.size(), cold.argv.size() + 2);
+  EXPECT_TRUE(std::equal(cold.argv.begin(), cold.argv.end(), restore.argv.begin()));
+  EXPECT_EQ(values_of(restore.argv, "-incoming"),
+            std::vector<std::string>{"file:/cache/snapshots/abc/state.mig"});
+}

@@ -125,6 +125,7 @@ VmDescription describe_vm(const Topology& t, const VmInputs& in) {
   vm.qmp.socket = socket_in(in.run_dir, "qmp.sock", "QMP");
   add_cxl(vm, t, in);
   assign_root_slots(vm);
+  vm.restore_state = in.restore_state;
   return vm;
 }
 

@@ -25,6 +25,8 @@ struct VmInputs {
   // shared memory); such a device's volatile memory is that file instead of
   // one in run_dir.
   std::map<std::string, std::filesystem::path> shared_volatile;
+  // A saved machine state to resume instead of booting (lab/runner/snapshot_boot.h).
+  std::filesystem::path restore_state;
 };
 
 enum class Accel { Tcg, Kvm };
@@ -142,6 +144,9 @@ struct VmDescription {
   std::vector<CxlSwitch> switches;
   std::vector<Type3Device> type3;
   std::vector<CxlWindow> windows;
+  // Non-empty: QEMU loads this migration stream (-incoming file:) and waits,
+  // paused, instead of booting. Same machine otherwise, to the last device.
+  std::filesystem::path restore_state;
 };
 
 // Throws famlab::Error when the inputs cannot be expressed (e.g. a socket

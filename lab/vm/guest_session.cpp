@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
+#include <utility>
 
 #include "base/error.h"
 #include "lab/kernel/kernel_symbols.h"
@@ -36,6 +38,17 @@ GuestSession::GuestSession(Backend& backend, VmSpec spec, SessionLogs logs)
   agent_.open(logs.agent);
   if (!serial_ || !dmesg_ || !agent_)
     throw Error(Location{logs.serial.parent_path().string()}, "cannot create the run's log files");
+  if (!logs.boot_logs.empty()) {
+    const std::string mark = "---- famlab: restored from the snapshot in " + logs.boot_logs.string() +
+                             "; the boot above is the one it was taken after ----\n";
+    for (auto [from, to] : {std::pair{"serial.log", &serial_}, std::pair{"dmesg.log", &dmesg_}}) {
+      std::ifstream in(logs.boot_logs / from, std::ios::binary);
+      *to << in.rdbuf();
+      to->clear();  // an empty log leaves failbit set
+      *to << (to == &serial_ ? "\r\n" : "") << mark;
+      to->flush();
+    }
+  }
 }
 
 GuestSession::~GuestSession() {
@@ -159,6 +172,25 @@ CallResult GuestSession::wait_for_hello(double timeout_s) {
   }
   if (r.outcome == Outcome::Timeout)
     r.detail = "no hello from the agent within " + std::to_string(static_cast<int>(timeout_s)) + " s";
+  return r;
+}
+
+CallResult GuestSession::resume(protocol::Request resume, double timeout_s) {
+  const auto deadline =
+      start_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+  // QEMU serves the port's socket from its start; the guest is running by now.
+  while (!channel_.connected() && Clock::now() < deadline && !backend_.exited() && !interrupted()) {
+    if (!channel_.try_connect(spec_.vm.agent.socket))
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  resume.op = protocol::Op::Resume;
+  double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+  CallResult r = call(std::move(resume), std::max(left, 0.0));
+  if (r.outcome == Outcome::Finished && r.finished.ok && r.finished.result.is_object()) {
+    hello_.event = protocol::Event::Hello;
+    hello_.kernel_release = r.finished.result.value("kernel", "");
+    hello_.uptime = r.finished.result.value("uptime", 0.0);
+  }
   return r;
 }
 

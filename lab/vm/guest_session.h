@@ -25,6 +25,10 @@ struct SessionLogs {
   std::filesystem::path serial;  // console bytes as QEMU printed them
   std::filesystem::path dmesg;   // kernel log records from the agent
   std::filesystem::path agent;   // protocol lines, both directions, timed
+  // A guest restored from a snapshot: the directory holding the console and
+  // kernel log of the boot it was taken after (serial.log, dmesg.log). They
+  // open this run's logs, so these read like a boot's.
+  std::filesystem::path boot_logs;
 };
 
 enum class Outcome { Finished, Timeout, Panic, VmExited, Interrupted };
@@ -56,6 +60,12 @@ class GuestSession {
   // Waits until `timeout_s` after start() for the hello.
   CallResult wait_for_hello(double timeout_s);
   const protocol::Message& hello() const { return hello_; }
+
+  // For a guest restored from a snapshot, instead of wait_for_hello: waits
+  // (until `timeout_s` after start()) for the agent's port, then sends it
+  // `resume` (protocol::Op::Resume). Its answer stands in for the hello
+  // (kernel release, uptime).
+  CallResult resume(protocol::Request resume, double timeout_s);
 
   using OutputFn = std::function<void(const protocol::Message&)>;
   CallResult call(protocol::Request request, double timeout_s, const OutputFn& on_output = {});

@@ -30,12 +30,14 @@ inline bool have_qemu() {
 
 class FrozenQemu {
  public:
-  // `topology`: a file name in scenarios/topologies.
-  explicit FrozenQemu(const std::string& topology) {
+  // `topology`: a file name in scenarios/topologies. `restore_state`: a
+  // machine state for it to load (-incoming) instead.
+  explicit FrozenQemu(const std::string& topology, const std::filesystem::path& restore_state = {}) {
     plan::VmInputs in;
     in.kernel = run_.path() / "bzImage";
     in.initrd = run_.path() / "initrd";
     in.run_dir = run_.path();
+    in.restore_state = restore_state;
     plan::test_support::write_stand_in_kernel(in.kernel);
     std::ofstream(in.initrd) << "initrd";
     auto plan = plan::make_qemu_plan(
