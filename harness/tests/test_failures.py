@@ -98,7 +98,8 @@ def test_a_qemu_that_aborts_before_the_hello_is_booted_once_more(tmp_path):
     f = scenario(tmp_path, [{"name": "bring-up", "action": "bringup"}])
     report = tmp_path / "report"
     env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
-    r = subprocess.run([str(FAMLAB), "run", "--report-dir", str(report), str(f)], capture_output=True,
+    # --cold: a restore (-incoming) would be the wrapper's first start.
+    r = subprocess.run([str(FAMLAB), "run", "--cold", "--report-dir", str(report), str(f)], capture_output=True,
                        text=True, timeout=600, cwd=ROOT, env=env)
     assert (tmp_path / "aborted").is_dir(), "the wrapper never ran: " + r.stdout + r.stderr
     assert r.returncode == 0, r.stdout + r.stderr

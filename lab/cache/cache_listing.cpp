@@ -112,6 +112,8 @@ class Scanner {
         stock(top.path());
       else if (name == "images")
         images(top.path());
+      else if (name == "snapshots")
+        snapshots(top.path());
       else if (name == "ccache")
         add("ccache", top.path(), {in_use_lock(top.path())});
       else
@@ -229,6 +231,25 @@ class Scanner {
       } else {
         unknown(c.path());
       }
+    }
+  }
+
+  // snapshots/<key> (lab/runner/snapshot_store.h), <key>.failed markers
+  // and .tmp- directories of snapshots being taken.
+  void snapshots(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& c : fs::directory_iterator(dir, ec)) {
+      const std::string name = c.path().filename().string();
+      if (is_lock_file(name) || leftover(c.path())) continue;
+      pid_t writer = 0;
+      if (!entry_of_temp(name, &writer).empty())
+        add("unfinished snapshot", c.path(), {}).writer = writer;
+      else if (ends_with(name, ".failed"))
+        add("snapshot that failed to restore", c.path(), {});
+      else if (name.size() == 64 && fs::is_directory(c.path(), ec))
+        add("snapshot", c.path(), {in_use_lock(c.path())});
+      else
+        unknown(c.path());
     }
   }
 

@@ -59,6 +59,11 @@ TEST(CacheListing, KnowsEveryKindOfEntryFamlabWritesAndKeepsTheRest) {
   c.file("ccache/a/b", 64 * KiB);
   c.file("ccache.in-use", 0);
   c.file("notes.txt", 10);
+  const std::string snap = "snapshots/" + std::string(64, 'a');
+  c.file(snap + "/state.mig", 64 * KiB);
+  c.file(snap + ".in-use", 0);
+  c.file("snapshots/" + std::string(64, 'b') + ".failed", 10);
+  c.file("snapshots/.tmp-" + std::string(64, 'c') + ".0-321/state.mig", 4 * KiB);
 
   Listing l = list_cache(c.root());
   auto m = by_name(l);
@@ -101,6 +106,9 @@ TEST(CacheListing, KnowsEveryKindOfEntryFamlabWritesAndKeepsTheRest) {
       {"images/" + kImageTemp + "123", "unfinished image", {}, true},
       {"ccache", "ccache", {"ccache.in-use"}, true},
       {"notes.txt", "unknown (not famlab's)", {}, false},
+      {snap, "snapshot", {snap + ".in-use"}, true},
+      {"snapshots/" + std::string(64, 'b') + ".failed", "snapshot that failed to restore", {}, true},
+      {"snapshots/.tmp-" + std::string(64, 'c') + ".0-321", "unfinished snapshot", {}, true},
   };
   EXPECT_EQ(l.entries.size(), std::size(want));  // lock files, stock/current: not entries
   for (const auto& w : want) {
@@ -116,6 +124,7 @@ TEST(CacheListing, KnowsEveryKindOfEntryFamlabWritesAndKeepsTheRest) {
   }
   EXPECT_TRUE(m["kernels/.trash-plain-1111111111111111-77"]->leftover);
   EXPECT_EQ(m["images/" + kImageTemp + "123"]->writer, 123);
+  EXPECT_EQ(m["snapshots/.tmp-" + std::string(64, 'c') + ".0-321"]->writer, 321);
 }
 
 TEST(CacheListing, OldestUseFirstAndSizesShareHardLinkedFiles) {

@@ -23,6 +23,7 @@ struct RunArgs {
   std::string report_dir = "famlab-report";
   double boot_timeout = 180;
   bool keep_run_dir = false;
+  bool cold = false;                 // --cold: no snapshots
   std::string backend;               // --backend qemu|libvirt; "" = qemu, or libvirt with --connect
   std::vector<std::string> connect;  // --connect URI[#N], repeatable: the libvirt hosts
   int per_host = 0;                  // --per-host N (0 = not given: 1)

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   runc->add_option("--report-dir", run.report_dir, "where junit.xml, report.json and artifacts go");
   runc->add_option("--boot-timeout", run.boot_timeout, "seconds to wait for the guest agent");
   runc->add_flag("--keep-run-dir", run.keep_run_dir, "keep the private run directory (backing files)");
+  runc->add_flag("--cold", run.cold,
+                 "boot every guest from scratch: no snapshot is restored or taken (see README, Snapshots)");
   runc->add_option("--backend", run.backend, "qemu (direct, default) or libvirt (default with --connect)")
       ->check(CLI::IsMember({"qemu", "libvirt"}));
   // Repeated, one URI per use: never a list that swallows the scenarios.

@@ -19,6 +19,7 @@ int cmd_run(const RunArgs& args) {
   opts.report_dir = args.report_dir;
   opts.boot_timeout_s = args.boot_timeout;
   opts.keep_run_dirs = args.keep_run_dir;
+  opts.cold = args.cold;
   // --connect alone means libvirt; with --backend qemu it is a mistake.
   opts.backend = !args.backend.empty() ? args.backend : (args.connect.empty() ? "qemu" : "libvirt");
   if (opts.backend == "qemu" && (!args.connect.empty() || args.per_host != 0))

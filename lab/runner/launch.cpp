@@ -15,6 +15,7 @@ std::unique_ptr<Guest> plan_guest(const GuestSetup& setup, const BackendFactory&
   if (!setup.software) throw Error("plan_guest: no kernel and image for guest '" + setup.name + "'");
   auto g = std::make_unique<Guest>();
   g->name = setup.name;
+  g->run_dir = setup.run_dir;
   g->artifacts = setup.artifacts;
   std::filesystem::create_directories(setup.artifacts);
   g->topology = topology::load_topology(setup.topology_file);
@@ -24,28 +25,31 @@ std::unique_ptr<Guest> plan_guest(const GuestSetup& setup, const BackendFactory&
   in.run_dir = setup.run_dir;
   in.interactive = setup.interactive;
   in.shared_volatile = setup.shared_volatile;
+  in.restore_state = setup.restore_state;
   g->qemu = plan::make_qemu_plan(g->topology, in);
   g->guest_plan = plan::make_guest_plan(g->topology);
 
-  write_artifact(setup.artifacts, "qemu-command.sh",
-                 "#!/bin/sh\n# The exact command famlab ran. File backends and the agent socket live in the\n"
-                 "# run directory, which is removed after the run (--keep-run-dir keeps it).\n" +
-                     shell_command(g->qemu.argv));
+  write_artifact(
+      setup.artifacts, "qemu-command.sh",
+      "#!/bin/sh\n# The exact command famlab ran. File backends and the agent socket live in the\n"
+      "# run directory, which is removed after the run (--keep-run-dir keeps it).\n" +
+          std::string(setup.restore_state.empty()
+                          ? ""
+                          : "# It restores a snapshot (-incoming) and waits, paused, for 'cont' on its\n"
+                            "# monitor; famlab run --cold writes the command that boots instead.\n") +
+          shell_command(g->qemu.argv));
   write_artifact(setup.artifacts, "guest-plan.json", nlohmann::json(g->guest_plan).dump(2) + "\n");
   copy_artifact(setup.artifacts, "topology.toml", setup.topology_file);
 
   g->backend = make_backend(setup);
   g->session = std::make_unique<vm::GuestSession>(
       *g->backend, vm::VmSpec{g->qemu.vm, setup.interactive, setup.run_dir, setup.shared_dir},
-      vm::SessionLogs{setup.artifacts / "serial.log", setup.artifacts / "dmesg.log",
-                      setup.artifacts / "agent.log"});
+      vm::SessionLogs{
+          setup.artifacts / "serial.log", setup.artifacts / "dmesg.log", setup.artifacts / "agent.log",
+          setup.restore_state.empty() ? std::filesystem::path{} : setup.restore_state.parent_path()});
   return g;
 }
 
-namespace {
-
-// The guest's QMP, through whatever its backend offers. Never throws: the
-// reason goes to qmp_problem (and the transcript) instead.
 void open_qmp(Guest& guest) {
   auto transcript =
       std::make_shared<vm::QmpTranscript>(guest.artifacts.empty() ? "" : guest.artifacts / "qmp.log");
@@ -63,6 +67,8 @@ void open_qmp(Guest& guest) {
     guest.qmp_problem = e.what();
   }
 }
+
+namespace {
 
 // The boot step of a started guest: waits for its hello and judges it.
 BootOutcome await_boot(Guest& guest, double timeout_s) {

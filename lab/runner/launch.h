@@ -32,6 +32,9 @@ struct GuestSetup {
   // and the private directory above run_dir that holds those files.
   std::map<std::string, std::filesystem::path> shared_volatile;
   std::filesystem::path shared_dir;
+  // A snapshot's machine state (snapshot_store.h) to resume instead of
+  // booting; its directory also holds the boot's logs.
+  std::filesystem::path restore_state;
 };
 
 // A planned (and, after boot_guest, running) guest. Owns its VM: destroying
@@ -39,6 +42,7 @@ struct GuestSetup {
 struct Guest {
   std::string name;
   topology::Topology topology;
+  std::filesystem::path run_dir;  // its private directory (GuestSetup::run_dir)
   plan::QemuPlan qemu;
   protocol::GuestPlan guest_plan;
   std::filesystem::path artifacts;
@@ -73,6 +77,10 @@ struct BootOutcome {
 std::map<std::string, std::filesystem::path> make_shared_memory(const scenario::Scenario& sc,
                                                                 const std::filesystem::path& dir);
 
+// Opens the guest's QMP monitor, through whatever its backend offers. Never
+// throws: the reason goes to guest.qmp_problem (and qmp.log) instead.
+void open_qmp(Guest& guest);
+
 // Starts the VM and waits for the agent's hello, then opens its QEMU's
 // monitor (a monitor that cannot be opened fails only the QMP steps).
 // Throws vm::HostError when the host (libvirt) failed rather than the guest.
@@ -93,6 +101,7 @@ struct BootedGuests {
   std::vector<std::unique_ptr<Guest>> guests;
   std::vector<BootOutcome> boots;
   std::string retried;
+  std::string snapshot;  // what snapshot_boot.h did, for the terminal; "" for none
 };
 using PlanGuests = std::function<std::vector<std::unique_ptr<Guest>>()>;
 BootedGuests boot_guests_once_more(std::vector<std::unique_ptr<Guest>> guests, const PlanGuests& replan,

@@ -30,7 +30,7 @@ struct HostStepContext {
   vm::QemuBackend backend;
   vm::GuestSession session{
       backend, vm::VmSpec{{}, false, dir.path(), {}},
-      vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log"}};
+      vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log", {}}};
   std::map<int, std::pair<uint64_t, uint64_t>> written;
   StepContext ctx{session, topology, qemu, guest_plan, "plain", written, 1e9,
                   {},      nullptr,  "",   {},         {},      {},      {}};

@@ -20,6 +20,7 @@
 #include "lab/runner/artifacts.h"
 #include "lab/runner/launch.h"
 #include "lab/runner/scenario_run.h"
+#include "lab/runner/snapshot_boot.h"
 #include "lab/topology/load.h"
 #include "lab/vm/domain_metadata.h"
 #include "lab/vm/interrupt.h"
@@ -256,7 +257,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   // its own folder there, and the shared devices' files sit beside them.
   std::unique_ptr<RunDir> run_dir;
   std::vector<std::unique_ptr<Guest>> guests;
-  PlanGuests replan;
+  PlanGuestsWith replan;
   bool leak_check = false;  // debug kernels (kmemleak) also check what the scenario leaked
   try {
     fs::remove_all(res.artifacts);
@@ -270,10 +271,10 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
     write_artifact(res.artifacts, "image", sw.image.cpio.string() + "\nsha256 " + sw.image.hash + "\n");
     copy_artifact(res.artifacts, "kernel-config", sw.kernel.config);
     copy_artifact(res.artifacts, "scenario.toml", sc.file);
-    replan = [this, &sc, sw = &sw, &run_dir, &res, &where] {
-      return plan_guests(sc, *sw, run_dir->path(), res.artifacts, backend_factory(sc, res, where));
+    replan = [this, &sc, sw = &sw, &run_dir, &res, &where](const fs::path& restore) {
+      return plan_guests(sc, *sw, run_dir->path(), res.artifacts, backend_factory(sc, res, where), restore);
     };
-    guests = replan();
+    guests = replan({});
     if (where.connection)
       for (const auto& g : guests)
         res.domain +=
@@ -292,8 +293,17 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   // and any splat during boot show up. The scenario's timeout counts from here.
   const auto guests_start = std::chrono::steady_clock::now();
   // A HostError from here goes up: the pool takes the scenario back.
-  BootedGuests booted_guests = boot_guests_once_more(std::move(guests), replan, options_.boot_timeout_s);
+  SnapshotStore* store = snapshot_store(sc, kreq, where);
+  fs::path qemu_binary;
+  try {
+    if (store) qemu_binary = find_program("qemu-system-x86_64");
+  } catch (const Error&) {
+    store = nullptr;  // the boot says QEMU is missing
+  }
+  BootedGuests booted_guests =
+      boot_with_snapshots(std::move(guests), replan, store, qemu_binary, options_.boot_timeout_s);
   guests = std::move(booted_guests.guests);
+  if (!booted_guests.snapshot.empty()) term.info("   snapshot: " + booted_guests.snapshot);
   std::vector<BootOutcome>& boots = booted_guests.boots;
   if (!booted_guests.retried.empty()) {
     term.info("   RETRY boot: " + booted_guests.retried);
@@ -334,7 +344,8 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
 // devices' files beside them.
 std::vector<std::unique_ptr<Guest>> Runner::plan_guests(const scenario::Scenario& sc, const GuestSoftware& sw,
                                                         const fs::path& run_dir, const fs::path& artifacts,
-                                                        const BackendFactory& make_backend) {
+                                                        const BackendFactory& make_backend,
+                                                        const fs::path& restore_state) {
   std::map<std::string, fs::path> shared = make_shared_memory(sc, run_dir);
   std::vector<std::unique_ptr<Guest>> guests;
   for (const auto& spec : sc.guests) {
@@ -346,10 +357,22 @@ std::vector<std::unique_ptr<Guest>> Runner::plan_guests(const scenario::Scenario
     setup.artifacts = spec.name.empty() ? artifacts : artifacts / spec.name;
     setup.shared_volatile = shared;
     if (!spec.name.empty()) setup.shared_dir = run_dir;
+    setup.restore_state = restore_state;
     fs::create_directories(setup.run_dir);
     guests.push_back(plan_guest(setup, make_backend));
   }
   return guests;
+}
+
+SnapshotStore* Runner::snapshot_store(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
+                                      const Placement& where) {
+  // A mutant kernel is built once and thrown away: its snapshots would only
+  // fill the cache. Several guests share memory files that a restore would
+  // overwrite with the snapshot's view.
+  if (options_.cold || where.connection || !kreq.patch_texts.empty() || sc.guests.size() != 1) return nullptr;
+  std::lock_guard lock(software_mu_);
+  if (!snapshots_) snapshots_ = std::make_unique<SnapshotStore>(cache_dir() / "snapshots");
+  return snapshots_.get();
 }
 
 BackendFactory Runner::backend_factory(const scenario::Scenario& sc, const report::ScenarioResult& res,

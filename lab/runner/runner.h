@@ -17,6 +17,7 @@
 #include "lab/runner/guest_software.h"
 #include "lab/runner/host_pool.h"
 #include "lab/runner/launch.h"
+#include "lab/runner/snapshot_store.h"
 #include "lab/scenario/scenario_check.h"
 
 namespace famlab::vm {
@@ -32,6 +33,7 @@ struct RunOptions {
   bool keep_run_dirs = false;    // keep backing files and sockets for debugging
   std::string backend = "qemu";  // "qemu" (direct QEMU here) or "libvirt"
   int local_jobs = 1;            // qemu: scenarios at a time on this machine (-j)
+  bool cold = false;             // never start from a snapshot nor take one (--cold)
   std::vector<HostSpec> hosts;   // libvirt: the pool (parse_hosts); empty = libvirt's default URI
 };
 
@@ -56,7 +58,13 @@ class Runner {
   std::vector<std::unique_ptr<Guest>> plan_guests(const scenario::Scenario& sc, const GuestSoftware& sw,
                                                   const std::filesystem::path& run_dir,
                                                   const std::filesystem::path& artifacts,
-                                                  const BackendFactory& make_backend);
+                                                  const BackendFactory& make_backend,
+                                                  const std::filesystem::path& restore_state = {});
+  // Where this scenario's boot may use snapshots (snapshot_boot.h): a single
+  // guest on the direct backend, a kernel that is not a mutant, not --cold.
+  // nullptr otherwise.
+  SnapshotStore* snapshot_store(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
+                                const Placement& where);
   // How this scenario's guests get their VMs: QEMU children, or libvirt
   // domains on `where`, one per guest, named after scenario, kernel and guest.
   BackendFactory backend_factory(const scenario::Scenario& sc, const report::ScenarioResult& res,
@@ -67,6 +75,7 @@ class Runner {
   std::mutex software_mu_;                         // scenarios run in parallel on a libvirt pool
   std::map<std::string, GuestSoftware> software_;  // by kernel spec
   std::string run_id_;                             // names this run's libvirt domains
+  std::unique_ptr<SnapshotStore> snapshots_;       // made on first use
 };
 
 }  // namespace famlab::runner

@@ -54,7 +54,7 @@ struct ScriptedGuest {
     guest->backend = std::move(b);
     guest->session = std::make_unique<vm::GuestSession>(
         *guest->backend, scripted_spec(dir.path()),
-        vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log"});
+        vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log", {}});
     BootOutcome boot = boot_guest(*guest, 10);
     EXPECT_EQ(boot.step.status, Status::Passed) << boot.step.message;
   }
@@ -304,7 +304,7 @@ TEST(Launch, AGuestThatNeverSaysHelloTimesOutAtBoot) {
   g.backend = std::make_unique<ScriptedBackend>(shell_like(), /*say_hello=*/false);
   g.session = std::make_unique<vm::GuestSession>(
       *g.backend, scripted_spec(dir.path()),
-      vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log"});
+      vm::SessionLogs{dir.path() / "serial.log", dir.path() / "dmesg.log", dir.path() / "agent.log", {}});
   BootOutcome boot = boot_guest(g, 1);
   EXPECT_EQ(boot.step.status, Status::Failed);
   EXPECT_EQ(boot.step.message, "timeout: no hello from the agent within 1 s");
@@ -326,7 +326,8 @@ std::unique_ptr<Guest> scripted_guest(const fs::path& dir, const std::string& na
   vm::VmSpec spec = scripted_spec(g->artifacts);
   g->session = std::make_unique<vm::GuestSession>(
       *g->backend, spec,
-      vm::SessionLogs{g->artifacts / "serial.log", g->artifacts / "dmesg.log", g->artifacts / "agent.log"});
+      vm::SessionLogs{
+          g->artifacts / "serial.log", g->artifacts / "dmesg.log", g->artifacts / "agent.log", {}});
   return g;
 }
 
