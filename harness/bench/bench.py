@@ -26,12 +26,22 @@
   QEMU and firmware (host boot time minus the guest's uptime at the hello),
   the kernel until /init, /init until the agent's hello, the bring-up
   (regions and devdax), and the kernel's longest silences before /init
-  (the line after which the time went).
+  (the line after which the time went);
+- snapshot_start: scenario start to its first step (the boot step) and to
+  devdax ready, cold (--cold) and restored from a snapshot, side by side,
+  median of RUNS, per topology; and what taking the snapshot cost;
+- matrix_wall: every shipped scenario on every kernel it lists, once
+  --cold, once taking snapshots (an empty snapshot store), once restoring
+  them: the nightly's wall time before and after snapshots.
+
+Boot figures other than snapshot_start and matrix_wall are cold boots
+(--cold). `bench.py NAME...` runs only the named groups (see GROUPS).
 """
 import json
 import os
 import re
 import pathlib
+import shutil
 import statistics
 import subprocess
 import sys
@@ -147,8 +157,8 @@ def fast_vs_debug():
     files = [ROOT / "scenarios" / f"{n}.toml" for n in DEBUG_SCENARIOS]
     figures = {}
     for flavour in (["--kernel", "famfs"], ["--kernel", "famfs", "--debug"]):
-        famlab_run(*flavour, ROOT / "scenarios/boot-and-devdax.toml")  # build or find the kernel and image
-        rep, wall = famlab_run(*flavour, *files)
+        famlab_run("--cold", *flavour, ROOT / "scenarios/boot-and-devdax.toml")  # build or find the kernel and image
+        rep, wall = famlab_run("--cold", *flavour, *files)
         ready = statistics.median(s["boot_to_ready_seconds"] for s in rep["scenarios"])
         name = rep["scenarios"][0]["kernel"]
         figures[name] = (ready, wall)
@@ -179,8 +189,8 @@ def ready_by_topology(kernel="plain"):
     with tempfile.TemporaryDirectory() as d:
         for topo in ["cxl1", "cxl4-switch"]:
             sc = bringup_scenario(d, f"ready-{topo}", topo)
-            famlab_run("--kernel", kernel, sc)  # warm the caches
-            ready = [famlab_run("--kernel", kernel, sc)[0]["scenarios"][0]["boot_to_ready_seconds"]
+            famlab_run("--cold", "--kernel", kernel, sc)  # warm the caches
+            ready = [famlab_run("--cold", "--kernel", kernel, sc)[0]["scenarios"][0]["boot_to_ready_seconds"]
                      for _ in range(RUNS)]
             emit(metric="boot_to_devdax_ready_by_topology", kernel=kernel, topology=topo, unit="s",
                  median=round(statistics.median(ready), 3), runs=[round(x, 3) for x in ready])
@@ -202,10 +212,10 @@ def boot_breakdown(kernel="plain"):
         silences = {}
         with tempfile.TemporaryDirectory() as d:
             sc = bringup_scenario(d, f"parts-{topo}", topo)
-            famlab_run("--kernel", kernel, sc)  # warm the caches
+            famlab_run("--cold", "--kernel", kernel, sc)  # warm the caches
             for i in range(RUNS):
                 rep_dir = pathlib.Path(d) / f"run-{i}"
-                p = subprocess.run([FAMLAB, "run", "--kernel", kernel, "--report-dir", str(rep_dir), str(sc)],
+                p = subprocess.run([FAMLAB, "run", "--cold", "--kernel", kernel, "--report-dir", str(rep_dir), str(sc)],
                                    capture_output=True, text=True)
                 if p.returncode != 0:
                     sys.exit(f"boot_breakdown {topo} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
@@ -231,19 +241,78 @@ def boot_breakdown(kernel="plain"):
 
 def suite_jobs(kernel="plain"):
     for jobs in ["1", "2"]:
-        rep, wall = famlab_run("--kernel", kernel, "-j", jobs, ROOT / "scenarios")
+        rep, wall = famlab_run("--cold", "--kernel", kernel, "-j", jobs, ROOT / "scenarios")
         emit(metric="suite_wall_by_jobs", kernel=kernel, jobs=int(jobs), unit="s", value=round(wall, 1),
              scenarios=len(rep["scenarios"]))
 
 
+def snapshot_start(kernel="plain"):
+    """Boot step and boot to ready, cold and restored, alternating runs."""
+    with tempfile.TemporaryDirectory() as d:
+        for topo in ["cxl1", "cxl4-switch"]:
+            sc = bringup_scenario(d, f"snap-{topo}", topo)
+            rep, _ = famlab_run("--kernel", kernel, sc)  # takes the snapshot if there is none
+            taken = rep["scenarios"][0]["steps"][0]["data"].get("snapshot", {})
+            figures = {"cold": ([], []), "restored": ([], [])}
+            for _ in range(RUNS):
+                for mode, args in [("cold", ["--cold"]), ("restored", [])]:
+                    sc_rep = famlab_run(*args, "--kernel", kernel, sc)[0]["scenarios"][0]
+                    boot = sc_rep["steps"][0]
+                    if mode == "restored" and "restored" not in boot["data"].get("snapshot", {}):
+                        sys.exit(f"snapshot_start: {topo} was not restored: {boot}")
+                    figures[mode][0].append(boot["seconds"])
+                    figures[mode][1].append(sc_rep["boot_to_ready_seconds"])
+            med = {m: (statistics.median(b), statistics.median(r)) for m, (b, r) in figures.items()}
+            emit(metric="snapshot_start", kernel=kernel, topology=topo, unit="s",
+                 cold_to_first_step=round(med["cold"][0], 3), restored_to_first_step=round(med["restored"][0], 3),
+                 cold_to_ready=round(med["cold"][1], 3), restored_to_ready=round(med["restored"][1], 3),
+                 ratio_to_ready=round(med["cold"][1] / med["restored"][1], 1),
+                 restored_runs=[round(x, 3) for x in figures["restored"][0]],
+                 snapshot_bytes=taken.get("bytes"), save_seconds=taken.get("save_seconds"))
+
+
+def matrix_wall():
+    """The nightly's matrix: cold, then snapshots from an empty store, then warm."""
+    store = pathlib.Path(os.environ.get("FAMLAB_CACHE") or pathlib.Path.home() / ".cache/famlab") / "snapshots"
+    aside = store.with_name("snapshots.bench-aside")
+    if store.exists():
+        store.rename(aside)  # an empty store for the "taking" run; put back after
+    try:
+        walls = {}
+        for mode, args in [("cold", ["--cold"]), ("taking", []), ("restoring", [])]:
+            with tempfile.TemporaryDirectory() as d:
+                t0 = time.monotonic()
+                subprocess.run([FAMLAB, "run", "--report-dir", d, *args, str(ROOT / "scenarios")],
+                               capture_output=True, text=True)
+                walls[mode] = time.monotonic() - t0
+                rep = json.loads(pathlib.Path(d, "report.json").read_text())
+            boots = [st for s in rep["scenarios"] for st in s["steps"] if st["name"].startswith("boot")]
+            emit(metric="matrix_wall", mode=mode, unit="s", value=round(walls[mode], 1), cells=len(rep["scenarios"]),
+                 restored_boots=sum(1 for b in boots if "restored" in (b.get("data") or {}).get("snapshot", {})),
+                 boots=len(boots),
+                 not_passed=[f"{s['name']} [{s['kernel']}] {s['status']}" for s in rep["scenarios"]
+                             if s["status"] != "passed"])
+        emit(metric="matrix_wall_ratio", unit="ratio", cold_over_restoring=round(walls["cold"] / walls["restoring"], 2),
+             cold_over_taking=round(walls["cold"] / walls["taking"], 2))
+    finally:
+        if aside.exists():
+            shutil.rmtree(store, ignore_errors=True)
+            aside.rename(store)
+
+
 def main():
+    groups = sys.argv[1:]
+    if groups:
+        for g in groups:
+            GROUPS[g]()
+        return
     for variant in ["plain", "famfs", "famfs-v3", "famfs-rfc"]:
         emit(metric="kernel_no_change_rebuild", kernel=variant, unit="s", value=round(kernel_cache_hit(variant), 3))
     for kernel in os.environ.get("FAMLAB_BENCH_KERNELS", "plain stock").split():
-        famlab_run("--kernel", kernel, READY)  # warm the kernel and image caches
+        famlab_run("--cold", "--kernel", kernel, READY)  # warm the kernel and image caches
         ready, write, read = [], [], []
         for _ in range(RUNS):
-            rep, _ = famlab_run("--kernel", kernel, READY)
+            rep, _ = famlab_run("--cold", "--kernel", kernel, READY)
             sc = rep["scenarios"][0]
             ready.append(sc["boot_to_ready_seconds"])
             steps = {s["name"]: s for s in sc["steps"]}
@@ -262,10 +331,17 @@ def main():
     fmap_fuzz_rate()
     ready_by_topology()
     boot_breakdown()
+    snapshot_start()
     suite_jobs()
     rep, wall = famlab_run(ROOT / "scenarios")
     emit(metric="default_suite_wall", kernel="plain", unit="s", value=round(wall, 1),
          scenarios=len(rep["scenarios"]))
+    matrix_wall()
+
+
+GROUPS = {"ready_by_topology": ready_by_topology, "boot_breakdown": boot_breakdown,
+          "snapshot_start": snapshot_start, "suite_jobs": suite_jobs, "matrix_wall": matrix_wall,
+          "fmap_fuzz_rate": fmap_fuzz_rate, "multi_guest_ready": multi_guest_ready}
 
 
 if __name__ == "__main__":

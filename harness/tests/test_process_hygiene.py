@@ -14,7 +14,9 @@ SCENARIO = ROOT / "scenarios/boot-and-devdax.toml"
 
 def start_run(tmp_path):
     env = dict(os.environ, TMPDIR=str(tmp_path))  # run dirs land here: a marker for our QEMU
-    proc = subprocess.Popen([str(FAMLAB), "run", "--report-dir", str(tmp_path / "report"), str(SCENARIO)],
+    # --cold: a restored guest finishes this scenario within a second, before
+    # the signal; a cold boot is still booting.
+    proc = subprocess.Popen([str(FAMLAB), "run", "--cold", "--report-dir", str(tmp_path / "report"), str(SCENARIO)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
     deadline = time.monotonic() + 300
     while not qemu_processes_with(str(tmp_path)):

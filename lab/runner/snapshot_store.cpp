@@ -1,11 +1,17 @@
 #include "lab/runner/snapshot_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <vector>
 
 #include "base/error.h"
+#include "base/units.h"
 #include "lab/common/cache_use.h"
 #include "lab/common/hash.h"
 
@@ -89,7 +95,50 @@ bool SnapshotStore::publish(const fs::path& staging, const std::string& key, nlo
     fs::remove_all(staging, ec);
     return false;
   }
+  trim(snapshot_limit());
   return true;
+}
+
+uint64_t SnapshotStore::snapshot_limit() {
+  const char* env = std::getenv("FAMLAB_SNAPSHOT_MAX");
+  if (!env || !*env) return 8 * GiB;
+  auto bytes = parse_size(env);
+  if (!bytes) throw Error("FAMLAB_SNAPSHOT_MAX: '" + std::string(env) + "' is not a size (like 8G)");
+  return *bytes;
+}
+
+int SnapshotStore::trim(uint64_t max_bytes) {
+  struct Held {
+    std::time_t used;
+    fs::path dir;
+    uint64_t bytes;
+  };
+  std::vector<Held> all;
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root_, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() != 64 || !e.is_directory(ec)) continue;
+    uint64_t bytes = 0;
+    for (const auto& f : fs::directory_iterator(e.path(), ec))
+      if (f.is_regular_file(ec)) bytes += f.file_size(ec);
+    struct stat st {};
+    stat(e.path().c_str(), &st);
+    all.push_back({st.st_mtim.tv_sec, e.path(), bytes});
+    total += bytes;
+  }
+  std::sort(all.begin(), all.end(), [](const Held& a, const Held& b) { return a.used < b.used; });
+  int removed = 0;
+  for (const auto& h : all) {
+    if (total <= max_bytes) break;
+    auto lock = FileLock::try_lock(in_use_lock(h.dir));
+    if (!lock) continue;  // a run is restoring it
+    fs::remove_all(h.dir, ec);
+    if (ec) continue;
+    total -= h.bytes;
+    ++removed;
+  }
+  return removed;
 }
 
 }  // namespace famlab::runner

@@ -43,6 +43,14 @@ class SnapshotStore {
   // first (ours is dropped). Throws Error when the state is unreadable.
   bool publish(const std::filesystem::path& staging, const std::string& key, nlohmann::json meta);
 
+  // Removes the least recently used snapshots (not in use) until the rest
+  // take at most `max_bytes`; returns how many went. Snapshots are made on
+  // every new kernel, image or QEMU, about 100 MB each: unbounded, nightly
+  // CI would fill the disk. publish() calls it with snapshot_limit().
+  int trim(uint64_t max_bytes);
+  // $FAMLAB_SNAPSHOT_MAX ("8G" by default). Throws Error for a bad value.
+  static uint64_t snapshot_limit();
+
  private:
   std::filesystem::path root_;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 
 #include "base/error.h"
@@ -66,6 +68,39 @@ TEST_F(SnapshotStoreTest, ATruncatedStateOrAMissingMetaIsDamage) {
   take("k2", "machine state");
   fs::remove(store_.root() / "k2" / "meta.json");
   EXPECT_NE(store_.find("k2").problem.find("meta.json is missing or not JSON"), std::string::npos);
+}
+
+TEST_F(SnapshotStoreTest, TrimRemovesTheLeastRecentlyUsedFirstAndNeverOneInUse) {
+  const std::string a(64, 'a'), b(64, 'b'), c(64, 'c');
+  for (const auto& k : {a, b, c}) take(k, std::string(1000, 'x'));
+  // Last use: b oldest, then a, then c.
+  auto age = [&](const std::string& k, int seconds_ago) {
+    fs::last_write_time(store_.root() / k,
+                        fs::file_time_type::clock::now() - std::chrono::seconds(seconds_ago));
+  };
+  age(b, 300);
+  age(a, 200);
+  age(c, 100);
+  auto held = store_.find(a);  // a run is restoring a
+  ASSERT_TRUE(held.found);
+  age(a, 200);                      // find() marked it used; put it back
+  EXPECT_EQ(store_.trim(2500), 1);  // b goes, and that is enough
+  EXPECT_FALSE(fs::exists(store_.root() / b));
+  EXPECT_TRUE(fs::exists(store_.root() / a));
+  held.found.reset();
+  EXPECT_EQ(store_.trim(1500), 1);  // now a, the older
+  EXPECT_FALSE(fs::exists(store_.root() / a));
+  EXPECT_TRUE(fs::exists(store_.root() / c));
+}
+
+TEST(SnapshotLimit, ComesFromTheEnvironmentAndABadValueSaysSo) {
+  unsetenv("FAMLAB_SNAPSHOT_MAX");
+  EXPECT_EQ(SnapshotStore::snapshot_limit(), 8ull << 30);
+  setenv("FAMLAB_SNAPSHOT_MAX", "512M", 1);
+  EXPECT_EQ(SnapshotStore::snapshot_limit(), 512ull << 20);
+  setenv("FAMLAB_SNAPSHOT_MAX", "lots", 1);
+  EXPECT_THROW(SnapshotStore::snapshot_limit(), Error);
+  unsetenv("FAMLAB_SNAPSHOT_MAX");
 }
 
 }  // namespace
