@@ -54,6 +54,8 @@ READY = ROOT / "harness/bench/ready.toml"
 FAMFS_BW = ROOT / "harness/bench/famfs-bandwidth.toml"
 FAMFS_HOSTS_BW = ROOT / "harness/bench/famfs-hosts-bandwidth.toml"
 RUNS = int(os.environ.get("FAMLAB_BENCH_RUNS", "5"))
+# Every kernel the shipped scenarios list: each runs on those of them it names.
+MATRIX_KERNELS = ["plain", "stock", "famfs", "famfs-v3", "famfs-rfc"]
 
 
 def famlab_run(*args):
@@ -282,7 +284,8 @@ def matrix_wall():
         for mode, args in [("cold", ["--cold"]), ("taking", []), ("restoring", [])]:
             with tempfile.TemporaryDirectory() as d:
                 t0 = time.monotonic()
-                subprocess.run([FAMLAB, "run", "--report-dir", d, *args, str(ROOT / "scenarios")],
+                kernels = [a for k in MATRIX_KERNELS for a in ("--kernel", k)]
+                subprocess.run([FAMLAB, "run", "--report-dir", d, *args, *kernels, str(ROOT / "scenarios")],
                                capture_output=True, text=True)
                 walls[mode] = time.monotonic() - t0
                 rep = json.loads(pathlib.Path(d, "report.json").read_text())
