@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <optional>
 
 #include "base/error.h"
 #include "base/hex.h"
@@ -123,6 +124,58 @@ fs::path failed_marker(const SnapshotStore& store, const std::string& key) {
   return store.root() / (key + ".failed");
 }
 
+BootedGuests one_guest(std::vector<std::unique_ptr<Guest>> guests, BootOutcome boot) {
+  BootedGuests out;
+  out.guests = std::move(guests);
+  out.boots.push_back(std::move(boot));
+  return out;
+}
+
+// A restore's result: the booted guest (restored, or stopped by the user),
+// or why it failed after the snapshot was dropped.
+struct RestoreTry {
+  std::optional<BootedGuests> booted;
+  std::string failed;
+};
+
+RestoreTry try_restore(const PlanGuestsWith& plan, SnapshotStore& store, const std::string& key,
+                       Snapshot snap, double timeout_s) {
+  std::vector<std::unique_ptr<Guest>> restored;
+  BootOutcome b;
+  try {
+    restored = plan(snap.state);
+    b = restore_boot(*restored[0], snap, timeout_s);
+  } catch (const Error& e) {
+    b.step.status = Status::Error;
+    b.step.message = std::string("planning the restore: ") + e.what();
+  }
+  if (b.step.status == Status::Passed) {
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.2f s", b.step.seconds);
+    BootedGuests out = one_guest(std::move(restored), std::move(b));
+    out.snapshot = "restored " + short_key(key) + " in " + secs;
+    return {std::move(out), ""};
+  }
+  if (vm::interrupted()) {  // the user stopped famlab: not the snapshot's fault
+    b.step.status = Status::Error;
+    b.infrastructure = true;
+    return {one_guest(std::move(restored), std::move(b)), ""};
+  }
+  // Never a wrong result: the restore's evidence is kept, the snapshot is
+  // not tried again, and the guest boots cold.
+  shutdown_guests(restored, 1);
+  std::error_code ec;
+  if (!restored.empty())
+    for (const char* log : {"serial.log", "dmesg.log", "agent.log", "qmp.log"})
+      fs::rename(restored[0]->artifacts / log,
+                 restored[0]->artifacts / ("restore-failed." + std::string(log)), ec);
+  std::ofstream(failed_marker(store, key)) << b.step.message << "\n";
+  snap.in_use.reset();
+  fs::remove_all(store.root() / key, ec);
+  return {std::nullopt, "restoring snapshot " + short_key(key) + " failed (" + b.step.message +
+                            "; its logs are restore-failed.*): booted cold"};
+}
+
 }  // namespace
 
 SnapshotKeyInputs snapshot_key_inputs(const Guest& guest, const fs::path& qemu_binary) {
@@ -157,46 +210,9 @@ BootedGuests boot_with_snapshots(std::vector<std::unique_ptr<Guest>> guests, con
     if (!found.problem.empty()) note = found.problem + ": booted cold";
     if (found.found) {
       guests.clear();  // the cold plan's QEMU never started
-      std::vector<std::unique_ptr<Guest>> restored;
-      BootOutcome b;
-      try {
-        restored = plan(found.found->state);
-        b = restore_boot(*restored[0], *found.found, timeout_s);
-      } catch (const Error& e) {
-        b.step.status = Status::Error;
-        b.step.message = std::string("planning the restore: ") + e.what();
-      }
-      if (b.step.status == Status::Passed) {
-        BootedGuests out;
-        out.guests = std::move(restored);
-        out.boots.push_back(std::move(b));
-        char secs[32];
-        std::snprintf(secs, sizeof secs, "%.2f s", out.boots[0].step.seconds);
-        out.snapshot = "restored " + short_key(key) + " in " + secs;
-        return out;
-      }
-      if (vm::interrupted()) {  // the user stopped famlab: not the snapshot's fault
-        b.step.status = Status::Error;
-        b.infrastructure = true;
-        BootedGuests out;
-        out.guests = std::move(restored);
-        out.boots.push_back(std::move(b));
-        return out;
-      }
-      // Never a wrong result: the restore's evidence is kept, the snapshot
-      // is not tried again, and the guest boots cold.
-      shutdown_guests(restored, 1);
-      std::error_code ec;
-      if (!restored.empty())
-        for (const char* log : {"serial.log", "dmesg.log", "agent.log", "qmp.log"})
-          fs::rename(restored[0]->artifacts / log,
-                     restored[0]->artifacts / ("restore-failed." + std::string(log)), ec);
-      restored.clear();
-      std::ofstream(failed_marker(*store, key)) << b.step.message << "\n";
-      found.found.reset();
-      fs::remove_all(store->root() / key, ec);
-      note = "restoring snapshot " + short_key(key) + " failed (" + b.step.message +
-             "; its logs are restore-failed.*): booted cold";
+      RestoreTry tried = try_restore(plan, *store, key, std::move(*found.found), timeout_s);
+      if (tried.booted) return std::move(*tried.booted);
+      note = tried.failed;
       may_take = false;
       guests = plan({});
     }
