@@ -151,3 +151,53 @@ def test_cold_takes_and_restores_nothing(tmp_path):
     assert "snapshot" not in boot_of(sc[0])["data"] and "snapshot:" not in proc.stdout
     after = {d.name for d in SNAPSHOTS.iterdir()} if SNAPSHOTS.exists() else set()
     assert after - before == set() or all(n.endswith(".in-use") for n in after - before), after - before
+
+
+# On resume the agent probes the CXL host bridges again, so a restored guest's
+# kernel log says "host supports CXL" twice: this step fails only restored.
+CONFIRMED = """
+name = "{name}"
+description = "fails on a restored guest (or always): a failure is confirmed cold"
+topology = "{root}/scenarios/topologies/cxl1.toml"
+kernels = ["plain"]
+
+[[step]]
+name = "probed-once"
+run = "{run}"
+"""
+
+
+def test_a_failure_on_a_restored_guest_is_confirmed_from_a_cold_boot(tmp_path):
+    """A scenario that fails on a restored guest runs again from a cold boot,
+    and that run is the one reported: a flaw of the snapshot cannot become a
+    verdict, and a real failure is reported with a cold boot's artifacts (the
+    restored run's are kept in restored-run/)."""
+    only = tmp_path / "restored-only.toml"
+    only.write_text(CONFIRMED.format(name="snapshot-restored-only", root=ROOT,
+                                     run="[ $(dmesg | grep -c 'host supports CXL') -eq 1 ]"))
+    always = tmp_path / "always.toml"
+    always.write_text(CONFIRMED.format(name="snapshot-always-fails", root=ROOT, run="echo no; exit 3"))
+    warm = tmp_path / "warm.toml"
+    warm.write_text(TWINS.format(name="snapshot-warm", root=ROOT))
+    run_restored(tmp_path / "first", warm)  # a snapshot of the same machine exists from here on
+    report = tmp_path / "report"
+    proc = subprocess.run([str(FAMLAB), "run", "--report-dir", str(report), only, always],
+                          capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    scs = {s["name"]: s for s in json.loads((report / "report.json").read_text())["scenarios"]}
+    for name, status in (("snapshot-restored-only", "passed"), ("snapshot-always-fails", "failed")):
+        sc = scs[name]
+        assert sc["status"] == status, sc
+        assert "snapshot" not in boot_of(sc)["data"], boot_of(sc)  # the reported run booted cold
+        [attempt] = sc["attempts"]
+        assert re.match(r"restored from snapshot [0-9a-f]{12} \(artifacts in restored-run/\): failed: "
+                        r"step 'probed-once': exit status 3?", attempt), attempt
+        art = pathlib.Path(sc["artifacts"])
+        assert "restored from the snapshot" in (art / "restored-run" / "serial.log").read_text()
+        assert "restored from the snapshot" not in (art / "serial.log").read_text()
+        assert not (report / f"{art.name}.restored-run").exists()
+        # The agent's channel closes once per run, and says so once.
+        assert (art / "agent.log").read_text().count("agent channel closed") <= 1
+    assert "exit status 3" in scs["snapshot-always-fails"]["message"]
+    assert "WARNING: snapshot-restored-only failed on a guest restored from snapshot" in proc.stdout
+    assert "WARNING: snapshot-always-fails" not in proc.stdout

@@ -168,14 +168,15 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
       term_.info("start " + jobs[j].sc->name + " [" + kernel_label(*jobs[j].kreq) + "] on " + where.host);
     report::ScenarioResult r;
     try {
-      r = run_one(*jobs[j].sc, *jobs[j].kreq, jobs[j].folder, term, where);
+      r = run_confirmed(*jobs[j].sc, *jobs[j].kreq, jobs[j].folder, term, where);
     } catch (const vm::HostError& e) {
       term_.info(std::string(e.kind() == vm::HostError::Kind::Down ? "host down: " : "host refused: ") +
                  e.what() + " (" + jobs[j].sc->name + " goes to another host if one can take it)");
       throw;
     }
     if (slots > 1) term_.raw(buffered.str());
-    r.attempts = pool.attempts(j);
+    std::vector<std::string> before = pool.attempts(j);
+    r.attempts.insert(r.attempts.begin(), before.begin(), before.end());
     std::lock_guard<std::mutex> lk(results_mu);
     results[j] = std::move(r);
     write_reports();
@@ -229,9 +230,33 @@ report::RunResult Runner::run(const std::vector<fs::path>& files) {
   return run;
 }
 
+report::ScenarioResult Runner::run_confirmed(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
+                                             const std::string& folder, report::Terminal& term,
+                                             const Placement& where) {
+  report::ScenarioResult first = run_one(sc, kreq, folder, term, where);
+  const std::string snapshot = restored_snapshot(first);
+  if (snapshot.empty() || first.status == Status::Passed || first.status == Status::Skipped ||
+      vm::interrupted())
+    return first;
+  term.info("   the guest was restored from snapshot " + snapshot + ": confirming the result on a cold boot");
+  const fs::path kept = options_.report_dir / (folder + ".restored-run");
+  fs::remove_all(kept);
+  fs::rename(first.artifacts, kept);
+  report::ScenarioResult cold = run_one(sc, kreq, folder, term, where, /*cold=*/true);
+  std::error_code ec;
+  fs::rename(kept, cold.artifacts / "restored-run", ec);
+  if (ec) fs::remove_all(kept);
+  cold.attempts.push_back("restored from snapshot " + snapshot + " (artifacts in restored-run/): " +
+                          report::to_string(first.status) + ": " + first.message);
+  if (cold.status == Status::Passed)
+    term.info("   WARNING: " + sc.name + " failed on a guest restored from snapshot " + snapshot +
+              " and passed from a cold boot; the cold result stands (restored-run/ has the other)");
+  return cold;
+}
+
 report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
                                        const std::string& folder, report::Terminal& term,
-                                       const Placement& where) {
+                                       const Placement& where, bool cold) {
   auto t0 = std::chrono::steady_clock::now();
   report::ScenarioResult res;
   res.name = sc.name;
@@ -293,7 +318,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   // and any splat during boot show up. The scenario's timeout counts from here.
   const auto guests_start = std::chrono::steady_clock::now();
   // A HostError from here goes up: the pool takes the scenario back.
-  SnapshotStore* store = snapshot_store(sc, kreq, where);
+  SnapshotStore* store = snapshot_store(sc, kreq, where, cold);
   fs::path qemu_binary;
   try {
     if (store) qemu_binary = find_program("qemu-system-x86_64");
@@ -365,11 +390,12 @@ std::vector<std::unique_ptr<Guest>> Runner::plan_guests(const scenario::Scenario
 }
 
 SnapshotStore* Runner::snapshot_store(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
-                                      const Placement& where) {
+                                      const Placement& where, bool cold) {
   // A mutant kernel is built once and thrown away: its snapshots would only
   // fill the cache. Several guests share memory files that a restore would
   // overwrite with the snapshot's view.
-  if (options_.cold || where.connection || !kreq.patch_texts.empty() || sc.guests.size() != 1) return nullptr;
+  if (cold || options_.cold || where.connection || !kreq.patch_texts.empty() || sc.guests.size() != 1)
+    return nullptr;
   std::lock_guard lock(software_mu_);
   if (!snapshots_) snapshots_ = std::make_unique<SnapshotStore>(cache_dir() / "snapshots");
   return snapshots_.get();

@@ -53,7 +53,17 @@ class Runner {
     std::shared_ptr<vm::LibvirtConnection> connection;
   };
   report::ScenarioResult run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
-                                 const std::string& folder, report::Terminal& term, const Placement& where);
+                                 const std::string& folder, report::Terminal& term, const Placement& where,
+                                 bool cold = false);
+  // run_one, and when its guest was restored from a snapshot and the
+  // scenario did not pass, once more from a cold boot: that run is the one
+  // reported, the restored one is kept in <folder>/restored-run and named in
+  // the attempts. A failure famlab reports therefore always reproduces from
+  // a cold boot (qemu-command.sh --cold), and a flaw of a snapshot cannot
+  // become a verdict.
+  report::ScenarioResult run_confirmed(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
+                                       const std::string& folder, report::Terminal& term,
+                                       const Placement& where);
   const GuestSoftware& software(const kernel::KernelRequest& kreq);
   std::vector<std::unique_ptr<Guest>> plan_guests(const scenario::Scenario& sc, const GuestSoftware& sw,
                                                   const std::filesystem::path& run_dir,
@@ -64,7 +74,7 @@ class Runner {
   // guest on the direct backend, a kernel that is not a mutant, not --cold.
   // nullptr otherwise.
   SnapshotStore* snapshot_store(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
-                                const Placement& where);
+                                const Placement& where, bool cold);
   // How this scenario's guests get their VMs: QEMU children, or libvirt
   // domains on `where`, one per guest, named after scenario, kernel and guest.
   BackendFactory backend_factory(const scenario::Scenario& sc, const report::ScenarioResult& res,

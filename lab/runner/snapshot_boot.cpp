@@ -236,4 +236,14 @@ BootedGuests boot_with_snapshots(std::vector<std::unique_ptr<Guest>> guests, con
   return out;
 }
 
+std::string restored_snapshot(const report::ScenarioResult& result) {
+  for (const auto& step : result.steps) {
+    if (step.action != "boot") continue;
+    const auto it = step.data.find("snapshot");
+    if (it != step.data.end() && it->is_object() && it->contains("restored") && (*it)["restored"].is_string())
+      return (*it)["restored"].get<std::string>();
+  }
+  return "";
+}
+
 }  // namespace famlab::runner

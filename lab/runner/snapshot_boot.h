@@ -19,8 +19,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "lab/report/results.h"
 #include "lab/runner/launch.h"
 #include "lab/runner/snapshot_key.h"
 #include "lab/runner/snapshot_store.h"
@@ -44,5 +46,9 @@ SnapshotKeyInputs snapshot_key_inputs(const Guest& guest, const std::filesystem:
 BootedGuests boot_with_snapshots(std::vector<std::unique_ptr<Guest>> guests, const PlanGuestsWith& plan,
                                  SnapshotStore* store, const std::filesystem::path& qemu_binary,
                                  double timeout_s);
+
+// The snapshot (short key) a scenario's guest was restored from, read from
+// its boot step's "snapshot" object; empty when it booted cold.
+std::string restored_snapshot(const report::ScenarioResult& result);
 
 }  // namespace famlab::runner

@@ -133,5 +133,21 @@ TEST_F(SnapshotBootTest, WithoutAStoreTheBootIsPlainAndSaysNothingOfSnapshots) {
   shutdown_guests(b.guests, 5);
 }
 
+TEST(RestoredSnapshot, IsReadFromTheBootStepOnlyWhenTheGuestWasRestored) {
+  report::ScenarioResult r;
+  EXPECT_EQ(restored_snapshot(r), "");
+  report::StepResult boot;
+  boot.name = "boot";
+  boot.action = "boot";
+  boot.data["snapshot"] = {{"cold", "no snapshot yet"}, {"taken", "deda46ae700a"}};
+  r.steps.push_back(boot);
+  EXPECT_EQ(restored_snapshot(r), "");
+  r.steps[0].data["snapshot"] = {{"restored", "deda46ae700a"}, {"load_seconds", 0.03}};
+  EXPECT_EQ(restored_snapshot(r), "deda46ae700a");
+  // A step of another action that happens to say "restored" is not a boot.
+  r.steps[0].action = "exec";
+  EXPECT_EQ(restored_snapshot(r), "");
+}
+
 }  // namespace
 }  // namespace famlab::runner

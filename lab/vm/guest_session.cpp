@@ -129,12 +129,15 @@ Outcome GuestSession::pump(Clock::time_point deadline,
     pollfd fds[2];
     nfds_t n = 0;
     if (backend_.console_fd() >= 0) fds[n++] = {backend_.console_fd(), POLLIN, 0};
-    if (channel_.connected()) fds[n++] = {channel_.fd(), POLLIN, 0};
+    // A closed channel polls readable forever: leave it out once it has
+    // said EOF, or this loop spins (and logs) until QEMU exits.
+    if (channel_.connected() && !agent_eof_) fds[n++] = {channel_.fd(), POLLIN, 0};
     poll(fds, n, 20);
     read_console();
-    if (channel_.connected() && !channel_.read_available()) {
+    if (channel_.connected() && !agent_eof_ && !channel_.read_available()) {
       // EOF from the guest's port: it is powering off or gone. Keep
       // pumping the console until QEMU exits or the deadline passes.
+      agent_eof_ = true;
       log_agent("--", "agent channel closed");
     }
   }

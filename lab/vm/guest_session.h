@@ -109,6 +109,7 @@ class GuestSession {
   Backend& backend_;
   VmSpec spec_;
   AgentChannel channel_;
+  bool agent_eof_ = false;  // the guest's port closed: poll only the console from then on
   std::ofstream serial_, dmesg_, agent_;
   SplatDetector console_;  // console lines: panics even when the agent is dead
   SplatDetector kernel_;   // kmsg records: splats attributed to the running call
