@@ -245,7 +245,10 @@ CallResult GuestSession::call(protocol::Request request, double timeout_s, const
 void GuestSession::shutdown(double timeout_s) {
   if (!started_) return;
   try {
-    if (channel_.connected() && !backend_.exited() && !interrupted()) {
+    // A panicked guest reads nothing: a request written to it only meets
+    // its QEMU going away (libvirtd 11 has aborted on a double free after
+    // such a write failed with EPIPE).
+    if (channel_.connected() && !agent_eof_ && !console_.panicked() && !backend_.exited() && !interrupted()) {
       protocol::Request off;
       off.op = protocol::Op::Poweroff;
       off.id = next_id_++;
