@@ -280,7 +280,7 @@ def test_pool_spreads_scenarios_and_moves_them_off_bad_hosts(daemon, run_base, q
         env = dict(os.environ, TMPDIR=str(run_base))
         args = [a for h in hosts for a in ("--connect", h)]
         proc = subprocess.Popen([str(FAMLAB), "run", "--report-dir", str(tmp_path / "report"), *args,
-                                 "--per-host", "1", "scenarios/"], stdout=subprocess.PIPE,
+                                 "--per-host", "1", "--cold", "scenarios/"], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
         # The second daemon dies while its guest runs (libvirt's QEMU lives on).
         assert wait_for(lambda: lost.domains(running=True) or proc.poll() is not None, 300)
@@ -341,10 +341,11 @@ def test_pool_spreads_scenarios_and_moves_them_off_bad_hosts(daemon, run_base, q
 
 
 def start_pool_run(daemon, run_base, report_dir):
-    """A pool run in the background, returned once it has two guests up."""
+    """A pool run in the background, returned once it has two guests up
+    (cold: a restored guest may be gone before it is looked at)."""
     env = dict(os.environ, TMPDIR=str(run_base))
     proc = subprocess.Popen([str(FAMLAB), "run", "--report-dir", str(report_dir), "--connect", daemon.uri,
-                             "--connect", daemon.uri2, "scenarios/"],
+                             "--connect", daemon.uri2, "--cold", "scenarios/"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
     deadline = time.monotonic() + 300
     while len(daemon.domains()) < 2 or len(qemu_processes_with(str(run_base))) < 2:
@@ -465,4 +466,34 @@ def test_kernel_panic_is_reported_from_the_libvirt_console(daemon, run_base, tmp
     assert step["status"] == "failed" and "kernel panic" in step["message"], step
     serial = (tmp_path / "report" / "lv-panic-plain" / "serial.log").read_text()
     assert "Kernel panic" in serial
+    assert daemon.domains() == [] and run_dirs(run_base) == []
+
+
+def test_a_libvirt_guest_restores_from_a_snapshot_like_a_direct_one(daemon, run_base, qemu_suite, tmp_path):
+    """Through libvirt the snapshot is saved over the domain's monitor into
+    its run directory and moved into the cache; a restore stages it in the
+    run directory and QEMU loads it (-incoming in qemu:commandline). The
+    restored run matches a cold one, and its key is not the direct
+    backend's: libvirt writes its own QEMU command."""
+    f = ROOT / "scenarios" / "boot-and-devdax.toml"
+    cold = famlab_run(tmp_path / "cold", run_base, "--connect", daemon.uri, "--cold", "--kernel", "plain", f)
+    assert cold.code == 0, cold
+    runs = [famlab_run(tmp_path / f"warm{i}", run_base, "--connect", daemon.uri, "--kernel", "plain", f)
+            for i in range(2)]
+    for r in runs:
+        assert r.code == 0, r
+    boots = [r.report["scenarios"][0]["steps"][0] for r in runs]
+    snaps = [b["data"]["snapshot"] for b in boots]
+    assert "restored" in snaps[1], boots[1]  # the first run took it, or restored one taken before
+    assert "taken" in snaps[0] or "restored" in snaps[0], boots[0]
+    key = snaps[1]["restored"]
+    direct = qemu_suite.scenario("boot-and-devdax")["steps"][0]["data"]["snapshot"]
+    assert key != direct.get("restored", direct.get("taken")), (snaps, direct)
+    warm = runs[1].report["scenarios"][0]
+    assert outcome(runs[1]) == outcome(cold)
+    assert guest_view(warm) == guest_view(cold.report["scenarios"][0])
+    art = pathlib.Path(warm["artifacts"])
+    assert re.search(r"<qemu:arg value='-incoming'/>\s*<qemu:arg value='file:[^']*/boot-state.mig'/>",
+                     (art / "domain.xml").read_text())
+    assert "restored from the snapshot in" in (art / "serial.log").read_text()
     assert daemon.domains() == [] and run_dirs(run_base) == []

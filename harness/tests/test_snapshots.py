@@ -171,7 +171,7 @@ def test_a_failure_on_a_restored_guest_is_confirmed_from_a_cold_boot(tmp_path):
     """A scenario that fails on a restored guest runs again from a cold boot,
     and that run is the one reported: a flaw of the snapshot cannot become a
     verdict, and a real failure is reported with a cold boot's artifacts (the
-    restored run's are kept in restored-run/)."""
+    restored run's are kept in first-run/)."""
     only = tmp_path / "restored-only.toml"
     only.write_text(CONFIRMED.format(name="snapshot-restored-only", root=ROOT,
                                      run="[ $(dmesg | grep -c 'host supports CXL') -eq 1 ]"))
@@ -190,14 +190,14 @@ def test_a_failure_on_a_restored_guest_is_confirmed_from_a_cold_boot(tmp_path):
         assert sc["status"] == status, sc
         assert "snapshot" not in boot_of(sc)["data"], boot_of(sc)  # the reported run booted cold
         [attempt] = sc["attempts"]
-        assert re.match(r"restored from snapshot [0-9a-f]{12} \(artifacts in restored-run/\): failed: "
-                        r"step 'probed-once': exit status 3?", attempt), attempt
+        assert re.match(r"first run \(artifacts in first-run/\): the guest was restored from snapshot "
+                        r"[0-9a-f]{12}; failed: step 'probed-once': exit status 3?", attempt), attempt
         art = pathlib.Path(sc["artifacts"])
-        assert "restored from the snapshot" in (art / "restored-run" / "serial.log").read_text()
+        assert "restored from the snapshot" in (art / "first-run" / "serial.log").read_text()
         assert "restored from the snapshot" not in (art / "serial.log").read_text()
-        assert not (report / f"{art.name}.restored-run").exists()
+        assert not (report / f"{art.name}.first-run").exists()
         # The agent's channel closes once per run, and says so once.
         assert (art / "agent.log").read_text().count("agent channel closed") <= 1
     assert "exit status 3" in scs["snapshot-always-fails"]["message"]
-    assert "WARNING: snapshot-restored-only failed on a guest restored from snapshot" in proc.stdout
+    assert "WARNING: snapshot-restored-only failed once (the guest was restored from snapshot" in proc.stdout
     assert "WARNING: snapshot-always-fails" not in proc.stdout

@@ -18,6 +18,7 @@
 #include "lab/report/json_report.h"
 #include "lab/report/junit.h"
 #include "lab/runner/artifacts.h"
+#include "lab/runner/cold_confirmation.h"
 #include "lab/runner/launch.h"
 #include "lab/runner/scenario_run.h"
 #include "lab/runner/snapshot_boot.h"
@@ -234,23 +235,22 @@ report::ScenarioResult Runner::run_confirmed(const scenario::Scenario& sc, const
                                              const std::string& folder, report::Terminal& term,
                                              const Placement& where) {
   report::ScenarioResult first = run_one(sc, kreq, folder, term, where);
-  const std::string snapshot = restored_snapshot(first);
-  if (snapshot.empty() || first.status == Status::Passed || first.status == Status::Skipped ||
-      vm::interrupted())
-    return first;
-  term.info("   the guest was restored from snapshot " + snapshot + ": confirming the result on a cold boot");
-  const fs::path kept = options_.report_dir / (folder + ".restored-run");
+  if (first.status == Status::Passed || first.status == Status::Skipped || vm::interrupted()) return first;
+  const std::string why = needs_a_cold_confirmation(first);
+  if (why.empty()) return first;
+  term.info("   " + why + ": running it once more from a cold boot");
+  const fs::path kept = options_.report_dir / (folder + ".first-run");
   fs::remove_all(kept);
   fs::rename(first.artifacts, kept);
   report::ScenarioResult cold = run_one(sc, kreq, folder, term, where, /*cold=*/true);
   std::error_code ec;
-  fs::rename(kept, cold.artifacts / "restored-run", ec);
+  fs::rename(kept, cold.artifacts / "first-run", ec);
   if (ec) fs::remove_all(kept);
-  cold.attempts.push_back("restored from snapshot " + snapshot + " (artifacts in restored-run/): " +
+  cold.attempts.push_back("first run (artifacts in first-run/): " + why + "; " +
                           report::to_string(first.status) + ": " + first.message);
   if (cold.status == Status::Passed)
-    term.info("   WARNING: " + sc.name + " failed on a guest restored from snapshot " + snapshot +
-              " and passed from a cold boot; the cold result stands (restored-run/ has the other)");
+    term.info("   WARNING: " + sc.name + " failed once (" + why +
+              ") and passed from a cold boot; the cold result stands (first-run/ has the other)");
   return cold;
 }
 
@@ -318,7 +318,7 @@ report::ScenarioResult Runner::run_one(const scenario::Scenario& sc, const kerne
   // and any splat during boot show up. The scenario's timeout counts from here.
   const auto guests_start = std::chrono::steady_clock::now();
   // A HostError from here goes up: the pool takes the scenario back.
-  SnapshotStore* store = snapshot_store(sc, kreq, where, cold);
+  SnapshotStore* store = snapshot_store(sc, kreq, cold);
   fs::path qemu_binary;
   try {
     if (store) qemu_binary = find_program("qemu-system-x86_64");
@@ -390,12 +390,11 @@ std::vector<std::unique_ptr<Guest>> Runner::plan_guests(const scenario::Scenario
 }
 
 SnapshotStore* Runner::snapshot_store(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
-                                      const Placement& where, bool cold) {
+                                      bool cold) {
   // A mutant kernel is built once and thrown away: its snapshots would only
   // fill the cache. Several guests share memory files that a restore would
   // overwrite with the snapshot's view.
-  if (cold || options_.cold || where.connection || !kreq.patch_texts.empty() || sc.guests.size() != 1)
-    return nullptr;
+  if (cold || options_.cold || !kreq.patch_texts.empty() || sc.guests.size() != 1) return nullptr;
   std::lock_guard lock(software_mu_);
   if (!snapshots_) snapshots_ = std::make_unique<SnapshotStore>(cache_dir() / "snapshots");
   return snapshots_.get();

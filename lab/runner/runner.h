@@ -55,12 +55,13 @@ class Runner {
   report::ScenarioResult run_one(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
                                  const std::string& folder, report::Terminal& term, const Placement& where,
                                  bool cold = false);
-  // run_one, and when its guest was restored from a snapshot and the
-  // scenario did not pass, once more from a cold boot: that run is the one
-  // reported, the restored one is kept in <folder>/restored-run and named in
-  // the attempts. A failure famlab reports therefore always reproduces from
-  // a cold boot (qemu-command.sh --cold), and a flaw of a snapshot cannot
-  // become a verdict.
+  // run_one, and when the scenario did not pass on a guest that was
+  // restored from a snapshot or whose timers stopped
+  // (needs_a_cold_confirmation), once more from a cold boot: that run is
+  // the one reported, the first is kept in <folder>/first-run and named in
+  // the attempts. A failure famlab reports therefore reproduces from a cold
+  // boot (qemu-command.sh), and neither a flaw of a snapshot nor the
+  // emulator's lost timer interrupts become a verdict on their own.
   report::ScenarioResult run_confirmed(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
                                        const std::string& folder, report::Terminal& term,
                                        const Placement& where);
@@ -71,10 +72,9 @@ class Runner {
                                                   const BackendFactory& make_backend,
                                                   const std::filesystem::path& restore_state = {});
   // Where this scenario's boot may use snapshots (snapshot_boot.h): a single
-  // guest on the direct backend, a kernel that is not a mutant, not --cold.
+  // guest (on either backend), a kernel that is not a mutant, not --cold.
   // nullptr otherwise.
-  SnapshotStore* snapshot_store(const scenario::Scenario& sc, const kernel::KernelRequest& kreq,
-                                const Placement& where, bool cold);
+  SnapshotStore* snapshot_store(const scenario::Scenario& sc, const kernel::KernelRequest& kreq, bool cold);
   // How this scenario's guests get their VMs: QEMU children, or libvirt
   // domains on `where`, one per guest, named after scenario, kernel and guest.
   BackendFactory backend_factory(const scenario::Scenario& sc, const report::ScenarioResult& res,

@@ -90,14 +90,31 @@ BootOutcome restore_boot(Guest& guest, const Snapshot& snap, double timeout_s) {
   return out;
 }
 
+// Renames, or copies and removes across file systems.
+void move_file(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::rename(from, to, ec);
+  if (!ec) return;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec)
+    throw Error(Location{from.string()},
+                "cannot move the saved state to " + to.string() + ": " + ec.message());
+  fs::remove(from, ec);
+}
+
 // Saves the cold-booted guest's state as the snapshot for `key`; the guest
 // runs on. What happened, for the boot step's data.
 nlohmann::json take_snapshot(Guest& guest, SnapshotStore& store, const std::string& key,
                              double boot_seconds) {
   if (!guest.qmp) return {{"not_taken", "no QMP: " + guest.qmp_problem}};
   fs::path dir = store.staging(key);
+  // A confined QEMU (libvirt's) writes where it may; the state moves into
+  // the store afterwards.
+  const bool confined = guest.backend && guest.backend->confined_to_run_dir();
+  const fs::path written = confined ? guest.run_dir / "snapshot-state.mig" : dir / "state.mig";
   try {
-    vm::SavedState saved = vm::save_machine_state(*guest.qmp, dir / "state.mig", 120);
+    vm::SavedState saved = vm::save_machine_state(*guest.qmp, written, 120);
+    if (confined) move_file(written, dir / "state.mig");
     for (const char* log : {"serial.log", "dmesg.log"})
       if (fs::exists(guest.artifacts / log)) fs::copy_file(guest.artifacts / log, dir / log);
     std::time_t now = std::time(nullptr);
@@ -116,6 +133,7 @@ nlohmann::json take_snapshot(Guest& guest, SnapshotStore& store, const std::stri
   } catch (const Error& e) {
     std::error_code ec;
     fs::remove_all(dir, ec);
+    if (confined) fs::remove(written, ec);
     return {{"not_taken", e.what()}};
   }
 }
@@ -186,6 +204,7 @@ SnapshotKeyInputs snapshot_key_inputs(const Guest& guest, const fs::path& qemu_b
   in.kernel = guest.qemu.vm.boot.kernel;
   in.initrd = guest.qemu.vm.boot.initrd;
   in.guest_plan = nlohmann::json(guest.guest_plan).dump();
+  if (guest.backend) in.machine = guest.backend->machine_identity();
   return in;
 }
 

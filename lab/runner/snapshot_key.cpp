@@ -53,6 +53,8 @@ std::string snapshot_key(const SnapshotKeyInputs& in) {
   h.add("kernel").add(file_hash(in.kernel));
   h.add("initrd").add(file_hash(in.initrd));
   h.add("plan").add(in.guest_plan);
+  // Only when there is one: the keys of direct-QEMU snapshots stay as they were.
+  if (!in.machine.empty()) h.add("machine").add(in.machine);
   return h.hex();
 }
 

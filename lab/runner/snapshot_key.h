@@ -5,6 +5,8 @@
 // run directory in it differs from run to run and is taken out. The files
 // it names count by content: the kernel, the image (agent, tools), and the
 // QEMU binary itself, whose state format and devices may change with it.
+// A libvirt host adds its name and versions: libvirt writes its own QEMU
+// command, and the host's QEMU is the one that loads the state.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@ struct SnapshotKeyInputs {
   std::filesystem::path qemu_binary;   // the qemu-system-x86_64 that runs it
   std::filesystem::path kernel, initrd;
   std::string guest_plan;  // what bring-up will be asked to build (JSON)
+  std::string machine;     // what else runs QEMU (Backend::machine_identity): "" for direct QEMU
 };
 
 // sha256 hex. File contents are hashed once per process for a given

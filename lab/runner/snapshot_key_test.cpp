@@ -57,6 +57,18 @@ TEST_F(SnapshotKeyTest, ANewKernelImageOrQemuIsANewKey) {
   }
 }
 
+TEST_F(SnapshotKeyTest, ALibvirtHostIsAMachineOfItsOwn) {
+  const std::string direct = snapshot_key(in_);
+  SnapshotKeyInputs libvirt = in_;
+  libvirt.machine = "libvirt host h1: libvirt 11.3.0, QEMU 10.0.2";
+  const std::string on_h1 = snapshot_key(libvirt);
+  EXPECT_NE(on_h1, direct);
+  libvirt.machine = "libvirt host h1: libvirt 11.3.0, QEMU 10.0.3";
+  EXPECT_NE(snapshot_key(libvirt), on_h1);
+  libvirt.machine = "libvirt host h2: libvirt 11.3.0, QEMU 10.0.2";
+  EXPECT_NE(snapshot_key(libvirt), on_h1);
+}
+
 TEST_F(SnapshotKeyTest, AMissingFileSaysWhich) {
   in_.kernel = dir_.path() / "gone";
   try {

@@ -42,6 +42,19 @@ void absorb_call(const vm::CallResult& call, StepOutcome& out) {
     r.message = call.finished.error.empty() ? "the agent reported failure" : call.finished.error;
 }
 
+// After the agent missed its own deadline: whether it still answers. An
+// agent that answers at once while its own timer never fired runs in a guest
+// whose timer interrupts stopped (seen under TCG, rarely, cold and restored
+// alike); one that does not answer is stuck in the kernel.
+bool agent_answers(vm::GuestSession& session) {
+  protocol::Request probe;
+  probe.op = protocol::Op::Exec;
+  probe.argv = {"true"};
+  probe.timeout_s = 5;
+  vm::CallResult r = session.call(probe, 5);
+  return r.outcome == vm::Outcome::Finished && r.finished.ok;
+}
+
 void fail_on_splats(StepOutcome& out) {
   auto& r = out.result;
   if (r.splats.empty() || r.status != Status::Passed) return;
@@ -368,6 +381,11 @@ StepOutcome execute_step(const scenario::Step& step, StepContext& ctx) {
   vm::CallResult call =
       ctx.session.call(req, std::max(0.0, std::min(step.timeout_s + margin, ctx.time_left_s)));
   absorb_call(call, out);
+  if (call.outcome == vm::Outcome::Timeout && !scenario_first && agent_answers(ctx.session)) {
+    out.result.data["guest_timers_stopped"] = true;
+    out.result.message += ": the guest's timers stopped (its agent answers at once, but its own " +
+                          std::to_string(static_cast<int>(step.timeout_s)) + " s deadline never fired)";
+  }
   if (scenario_first &&
       (call.outcome == vm::Outcome::Timeout || (call.outcome == vm::Outcome::Finished && !call.finished.ok &&
                                                 call.finished.error.starts_with("timed out")))) {

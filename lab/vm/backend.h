@@ -57,6 +57,15 @@ class Backend {
     (void)transcript;
     return nullptr;
   }
+  // What, besides its QEMU command, decides whether a machine state saved
+  // from one of this backend's guests loads into another (a snapshot's
+  // key): nothing for a QEMU famlab starts itself; the host and its
+  // libvirt and QEMU versions for a libvirt domain.
+  virtual std::string machine_identity() const { return ""; }
+  // Whether QEMU may only touch files in the guest's run directory (it runs
+  // as another user, or on another host sharing that directory): a state it
+  // saves is written there, and a state it restores is staged there.
+  virtual bool confined_to_run_dir() const { return false; }
 };
 
 }  // namespace famlab::vm

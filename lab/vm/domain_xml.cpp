@@ -95,6 +95,8 @@ std::string make_domain_xml(const plan::VmDescription& vm, const DomainOptions& 
   if (std::string windows = plan::cxl_windows_value(vm); !windows.empty())
     args.push_back({"-machine", windows});
   for (auto& o : plan::memory_and_cxl_options(vm, true)) args.push_back(std::move(o));
+  // A snapshot's state: libvirt starts QEMU paused (-S) and QEMU loads it.
+  if (!vm.restore_state.empty()) args.push_back({"-incoming", "file:" + vm.restore_state.string()});
   if (!args.empty()) {
     x << "  <qemu:commandline>\n";
     for (const auto& [name, value] : args) {

@@ -273,3 +273,18 @@ TEST(DomainXml, SharedBackingFileAsInTheArgv) {
   EXPECT_EQ(values_of(qemu_args_of(make_domain_xml(plan::through_libvirt(vm), options())), "-object"),
             argv_objects);
 }
+
+TEST(DomainXml, AStateToRestoreIsLoadedByQemuFromTheCommandLine) {
+  plan::VmInputs in;
+  in.kernel = "/k/bzImage";
+  in.run_dir = "/tmp/famlab-run-x";
+  in.restore_state = "/tmp/famlab-run-x/boot-state.mig";
+  plan::VmDescription vm = plan::describe_vm(topology::load_topology(shipped("cxl1.toml")), in);
+  const std::string xml = make_domain_xml(plan::through_libvirt(vm), options());
+  EXPECT_EQ(values_of(qemu_args_of(xml), "-incoming"),
+            std::vector<std::string>{"file:/tmp/famlab-run-x/boot-state.mig"});
+  in.restore_state.clear();
+  vm = plan::describe_vm(topology::load_topology(shipped("cxl1.toml")), in);
+  EXPECT_TRUE(
+      values_of(qemu_args_of(make_domain_xml(plan::through_libvirt(vm), options())), "-incoming").empty());
+}

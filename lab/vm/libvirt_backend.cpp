@@ -181,8 +181,10 @@ class LibvirtBackend::Pump {
   std::thread thread_;
 };
 
+// The kernel, the initrd and a state to restore go into the run directory,
+// the only place libvirt's QEMU may read (and that a remote host shares).
 plan::VmDescription stage_boot_files(plan::VmDescription vm, const fs::path& run_dir) {
-  for (fs::path* file : {&vm.boot.kernel, &vm.boot.initrd}) {
+  for (fs::path* file : {&vm.boot.kernel, &vm.boot.initrd, &vm.restore_state}) {
     if (file->empty()) continue;
     fs::path to = run_dir / ("boot-" + file->filename().string());
     std::error_code ec;
@@ -364,6 +366,10 @@ void LibvirtBackend::kill() {
 std::unique_ptr<QmpTransport> LibvirtBackend::qmp_transport(std::shared_ptr<QmpTranscript> transcript) {
   if (!dom_) throw Error("LibvirtBackend: QMP before the domain was started");
   return std::make_unique<QmpLibvirtTransport>(options_.connection, dom_.get(), std::move(transcript));
+}
+
+std::string LibvirtBackend::machine_identity() const {
+  return "libvirt host " + options_.connection->hostname() + ": " + options_.connection->versions();
 }
 
 std::string LibvirtBackend::describe() const {

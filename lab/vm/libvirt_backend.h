@@ -38,6 +38,8 @@ class LibvirtBackend : public Backend {
   std::optional<int> exited() override;
   void kill() override;
   std::string describe() const override;
+  std::string machine_identity() const override;
+  bool confined_to_run_dir() const override { return true; }
   std::optional<std::string> host_failure() const override { return host_failure_; }
   // libvirt owns QEMU's monitor: QMP goes through its passthrough.
   std::unique_ptr<QmpTransport> qmp_transport(std::shared_ptr<QmpTranscript> transcript) override;

@@ -107,6 +107,17 @@ std::string LibvirtConnection::hostname() const {
   return out;
 }
 
+std::string LibvirtConnection::versions() const {
+  auto dotted = [](unsigned long v) {
+    return std::to_string(v / 1000000) + "." + std::to_string(v / 1000 % 1000) + "." +
+           std::to_string(v % 1000);
+  };
+  unsigned long lib = 0, hv = 0;
+  std::string out = "libvirt " + (virConnectGetLibVersion(conn_, &lib) == 0 ? dotted(lib) : "?");
+  out += ", QEMU " + (virConnectGetVersion(conn_, &hv) == 0 ? dotted(hv) : "?");
+  return out;
+}
+
 bool LibvirtConnection::same_machine() const {
   std::string here = local_hostname(), there = hostname();
   return !here.empty() && !there.empty() && (here == there || short_name(here) == short_name(there));

@@ -44,6 +44,8 @@ class LibvirtConnection {
   bool alive() const;
   // The host's name as libvirt reports it.
   std::string hostname() const;
+  // "libvirt X.Y.Z, QEMU X.Y.Z" as the host reports them.
+  std::string versions() const;
   // Whether the host is the machine famlab runs on: its files (run
   // directory, kernel) are the host's files.
   bool same_machine() const;
