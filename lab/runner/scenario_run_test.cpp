@@ -187,6 +187,39 @@ TEST(StepLoop, TheScenarioTimeoutBoundsAStepsDeadline) {
   EXPECT_LT(s, 15) << "the step ran past its scenario's timeout";
 }
 
+// The agent enforces a step's timeout itself; the host waits 15 s longer.
+// When even that passes, an agent that answers a probe at once is in a guest
+// whose timers stopped; one that does not is stuck in the guest's kernel.
+TEST(StepLoop, AnAgentThatMissedItsOwnDeadlineButAnswersMeansTheGuestsTimersStopped) {
+  ScriptedGuest g("", shell_like());
+  auto step = run("wait", "hang");
+  step.timeout_s = 1;
+  auto res = run_on(scenario_of({step}), {g.guest.get()});
+  EXPECT_EQ(res.status, Status::Failed);
+  EXPECT_EQ(res.steps[0].data.value("guest_timers_stopped", false), true) << res.steps[0].data.dump();
+  EXPECT_NE(
+      res.steps[0].message.find("the guest's timers stopped (its agent answers at once, but its own 1 s "
+                                "deadline never fired)"),
+      std::string::npos)
+      << res.steps[0].message;
+  ASSERT_GE(g.backend->requests().size(), 2u);
+  EXPECT_EQ(g.backend->requests()[1].argv, std::vector<std::string>{"true"});  // the probe
+}
+
+TEST(StepLoop, AnAgentThatAnswersNothingIsStuckNotATimerProblem) {
+  ScriptedGuest g("", [](const protocol::Request&) {
+    Reply r;
+    r.never_answer = true;
+    return r;
+  });
+  auto step = run("wait", "hang");
+  step.timeout_s = 1;
+  auto res = run_on(scenario_of({step}), {g.guest.get()});
+  EXPECT_EQ(res.status, Status::Failed);
+  EXPECT_FALSE(res.steps[0].data.is_object() && res.steps[0].data.contains("guest_timers_stopped"));
+  EXPECT_EQ(res.steps[0].message.find("timers stopped"), std::string::npos) << res.steps[0].message;
+}
+
 TEST(StepLoop, AMalformedAgentResultIsTheAgentsFaultNamingTheField) {
   ScriptedGuest g("", [](const protocol::Request&) {
     Reply r;
