@@ -30,6 +30,8 @@
 - snapshot_start: scenario start to its first step (the boot step) and to
   devdax ready, cold (--cold) and restored from a snapshot, side by side,
   median of RUNS, per topology; and what taking the snapshot cost;
+- libvirt_snapshot_start: the same through a private libvirtd
+  (scripts/private-libvirtd), one device, with famlab's own wall time;
 - matrix_wall: every shipped scenario on every kernel it lists, once
   --cold, once taking snapshots (an empty snapshot store), once restoring
   them: the nightly's wall time before and after snapshots.
@@ -273,6 +275,70 @@ def snapshot_start(kernel="plain"):
                  snapshot_bytes=taken.get("bytes"), save_seconds=taken.get("save_seconds"))
 
 
+class PrivateLibvirtd:
+    """scripts/private-libvirtd in a temporary directory (as the e2e tests run
+    it), with a TMPDIR for famlab's run directories that libvirt-qemu can
+    enter; stopped, and everything removed, on exit."""
+
+    def __enter__(self):
+        self.base = pathlib.Path(tempfile.mkdtemp(prefix="famlab-bench-libvirtd-"))
+        self.runs = pathlib.Path(tempfile.mkdtemp(prefix="famlab-bench-lvruns-", dir="/tmp"))
+        self.runs.chmod(0o711)
+        self.log = open(self.base / "daemon.out", "w")
+        self.proc = subprocess.Popen([str(ROOT / "scripts/private-libvirtd"), str(self.base)],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.uri = f"qemu:///system?socket={self.base}/run/libvirt-sock"
+        deadline = time.monotonic() + 30
+        while subprocess.run(["virsh", "-c", self.uri, "version"], capture_output=True).returncode != 0:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                sys.exit("libvirtd did not come up: " + (self.base / "daemon.out").read_text())
+            time.sleep(0.1)
+        subprocess.run(["virsh", "-c", self.uri, "capabilities"], capture_output=True)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.base, ignore_errors=True)
+        shutil.rmtree(self.runs, ignore_errors=True)
+
+
+def libvirt_snapshot_start(kernel="plain"):
+    """snapshot_start through a private libvirtd: the boot step and boot to
+    ready, cold and restored, alternating runs, one device (cxl1)."""
+    with PrivateLibvirtd() as lv, tempfile.TemporaryDirectory() as d:
+        os.environ["TMPDIR"] = str(lv.runs)
+        try:
+            sc = bringup_scenario(d, "snap-libvirt-cxl1", "cxl1")
+            rep, _ = famlab_run("--connect", lv.uri, "--kernel", kernel, sc)  # takes the snapshot if none
+            taken = rep["scenarios"][0]["steps"][0]["data"].get("snapshot", {})
+            figures = {"cold": ([], [], []), "restored": ([], [], [])}
+            for _ in range(RUNS):
+                for mode, args in [("cold", ["--cold"]), ("restored", [])]:
+                    rep, wall = famlab_run(*args, "--connect", lv.uri, "--kernel", kernel, sc)
+                    sc_rep = rep["scenarios"][0]
+                    boot = sc_rep["steps"][0]
+                    if mode == "restored" and "restored" not in boot["data"].get("snapshot", {}):
+                        sys.exit(f"libvirt_snapshot_start: not restored: {boot}")
+                    figures[mode][0].append(boot["seconds"])
+                    figures[mode][1].append(sc_rep["boot_to_ready_seconds"])
+                    figures[mode][2].append(wall)
+        finally:
+            del os.environ["TMPDIR"]
+    med = {m: [statistics.median(x) for x in f] for m, f in figures.items()}
+    emit(metric="libvirt_snapshot_start", kernel=kernel, topology="cxl1", unit="s",
+         cold_to_first_step=round(med["cold"][0], 3), restored_to_first_step=round(med["restored"][0], 3),
+         cold_to_ready=round(med["cold"][1], 3), restored_to_ready=round(med["restored"][1], 3),
+         cold_famlab_wall=round(med["cold"][2], 3), restored_famlab_wall=round(med["restored"][2], 3),
+         ratio_to_ready=round(med["cold"][1] / med["restored"][1], 1),
+         snapshot_bytes=taken.get("bytes"), save_seconds=taken.get("save_seconds"))
+
+
 def matrix_wall():
     """The nightly's matrix: cold, then snapshots from an empty store, then warm."""
     store = pathlib.Path(os.environ.get("FAMLAB_CACHE") or pathlib.Path.home() / ".cache/famlab") / "snapshots"
@@ -335,6 +401,7 @@ def main():
     ready_by_topology()
     boot_breakdown()
     snapshot_start()
+    libvirt_snapshot_start()
     suite_jobs()
     rep, wall = famlab_run(ROOT / "scenarios")
     emit(metric="default_suite_wall", kernel="plain", unit="s", value=round(wall, 1),
@@ -343,7 +410,7 @@ def main():
 
 
 GROUPS = {"ready_by_topology": ready_by_topology, "boot_breakdown": boot_breakdown,
-          "snapshot_start": snapshot_start, "suite_jobs": suite_jobs, "matrix_wall": matrix_wall,
+          "snapshot_start": snapshot_start, "libvirt_snapshot_start": libvirt_snapshot_start, "suite_jobs": suite_jobs, "matrix_wall": matrix_wall,
           "fmap_fuzz_rate": fmap_fuzz_rate, "multi_guest_ready": multi_guest_ready}
 
 

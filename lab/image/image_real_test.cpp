@@ -58,7 +58,7 @@ std::string boot(const kernel::Kernel& k, const Image& img, const fs::path& log)
                                    "-accel",
                                    "tcg",
                                    "-cpu",
-                                   "qemu64,-hypervisor",
+                                   "qemu64,+rdrand,-hypervisor",
                                    "-smp",
                                    "2",
                                    "-machine",

@@ -32,6 +32,7 @@ void add_machine(std::vector<std::string>& argv, const VmDescription& vm) {
   argv.push_back("qemu-system-x86_64");
   add(argv, "-accel", m.accel == Accel::Kvm ? "kvm" : "tcg");
   std::string cpu = m.cpu_model;
+  for (const auto& f : m.cpu_features_on) cpu += ",+" + f;
   for (const auto& f : m.cpu_features_off) cpu += ",-" + f;
   add(argv, "-cpu", cpu);
   add(argv, "-machine", m.type + (m.cxl ? ",cxl=on" : ""));

@@ -42,7 +42,7 @@ TEST(QemuArgs, OneDeviceTopologyInFull) {
       "-accel",
       "tcg",
       "-cpu",
-      "qemu64,-hypervisor",
+      "qemu64,+rdrand,-hypervisor",
       "-machine",
       "q35,cxl=on",
       "-m",

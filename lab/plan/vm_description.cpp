@@ -112,6 +112,11 @@ VmDescription describe_vm(const Topology& t, const VmInputs& in) {
   // ("Failed to synchronize CPU cache state") unless built with
   // CXL_REGION_INVALIDATION_TEST.
   m.cpu_features_off = {"hypervisor"};
+  // RDRAND, which TCG emulates: the kernel trusts it (random.trust_cpu is
+  // on by default) and its CRNG is ready before /init. Without it the first
+  // use of randomness in a cold guest (daxctl, mkfs uuids) waited 1-2 s
+  // under TCG for the kernel's jitter entropy.
+  m.cpu_features_on = {"rdrand"};
   m.memory = t.machine.memory;
   m.maxmem = t.machine.maxmem;
   m.memory_slots = 8;

@@ -36,6 +36,7 @@ struct MachineSpec {
   bool cxl = false;  // cxl=on: CXL host bridges and windows exist
   Accel accel = Accel::Tcg;
   std::string cpu_model = "qemu64";
+  std::vector<std::string> cpu_features_on;   // CPUID features added to the model
   std::vector<std::string> cpu_features_off;  // CPUID features hidden from the guest
   uint64_t memory = 0;
   uint64_t maxmem = 0;  // 0 = no hotplug range

@@ -113,10 +113,16 @@ nlohmann::json take_snapshot(Guest& guest, SnapshotStore& store, const std::stri
   const bool confined = guest.backend && guest.backend->confined_to_run_dir();
   const fs::path written = confined ? guest.run_dir / "snapshot-state.mig" : dir / "state.mig";
   try {
-    vm::SavedState saved = vm::save_machine_state(*guest.qmp, written, 120);
+    // The boot's logs as they stand when the guest stops: the kernel log
+    // records the agent sent before then are read in first (it sends its
+    // hello before the boot's records). A restored agent sends the rest.
+    auto keep_boot_logs = [&] {
+      guest.session->idle_check();
+      for (const char* log : {"serial.log", "dmesg.log"})
+        if (fs::exists(guest.artifacts / log)) fs::copy_file(guest.artifacts / log, dir / log);
+    };
+    vm::SavedState saved = vm::save_machine_state(*guest.qmp, written, 120, keep_boot_logs);
     if (confined) move_file(written, dir / "state.mig");
-    for (const char* log : {"serial.log", "dmesg.log"})
-      if (fs::exists(guest.artifacts / log)) fs::copy_file(guest.artifacts / log, dir / log);
     std::time_t now = std::time(nullptr);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));

@@ -47,13 +47,15 @@ std::vector<std::string> without_run_dir(const std::vector<std::string>& argv,
 
 std::string snapshot_key(const SnapshotKeyInputs& in) {
   Hasher h;
-  h.add("famlab snapshot 1");
+  // The format: 2 since the boot's logs are copied while the guest is
+  // stopped (snapshots of 1 could miss the first kernel log records).
+  h.add("famlab snapshot 2");
   for (const auto& a : without_run_dir(in.qemu_argv, in.run_dir)) h.add(a);
   h.add("qemu").add(file_hash(in.qemu_binary));
   h.add("kernel").add(file_hash(in.kernel));
   h.add("initrd").add(file_hash(in.initrd));
   h.add("plan").add(in.guest_plan);
-  // Only when there is one: the keys of direct-QEMU snapshots stay as they were.
+  // Only for a libvirt host (Backend::machine_identity).
   if (!in.machine.empty()) h.add("machine").add(in.machine);
   return h.hex();
 }

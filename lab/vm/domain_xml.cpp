@@ -60,6 +60,8 @@ std::string make_domain_xml(const plan::VmDescription& vm, const DomainOptions& 
   if (!m.cpu_model.empty()) x << "    <model fallback='forbid'>" << xml_escape(m.cpu_model) << "</model>\n";
   // QEMU's -smp N is N cores in one socket; libvirt would make N sockets.
   x << "    <topology sockets='1' dies='1' clusters='1' cores='" << m.cpus << "' threads='1'/>\n";
+  for (const auto& f : m.cpu_features_on)
+    x << "    <feature policy='require' name='" << xml_escape(f) << "'/>\n";
   for (const auto& f : m.cpu_features_off)
     x << "    <feature policy='disable' name='" << xml_escape(f) << "'/>\n";
   // libvirt needs a NUMA cell for memory slots (maxMemory).

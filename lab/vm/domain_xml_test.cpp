@@ -105,6 +105,7 @@ TEST(DomainXml, EveryShippedTopologyValidatesAndKeepsItsHardware) {
     EXPECT_NE(xml.find("machine='q35'"), std::string::npos);
     EXPECT_NE(xml.find("<model fallback='forbid'>qemu64</model>"), std::string::npos);
     EXPECT_NE(xml.find("<feature policy='disable' name='hypervisor'/>"), std::string::npos);
+    EXPECT_NE(xml.find("<feature policy='require' name='rdrand'/>"), std::string::npos);
     EXPECT_NE(xml.find("<kernel>/k/bzImage</kernel>"), std::string::npos);
     EXPECT_NE(xml.find("<initrd>/k/initrd.cpio</initrd>"), std::string::npos);
     EXPECT_NE(xml.find("<cmdline>" + vm.boot.cmdline + "</cmdline>"), std::string::npos);

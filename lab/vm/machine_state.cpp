@@ -32,12 +32,14 @@ void await_migration(QmpClient& qmp, const std::string& what, Clock::time_point 
 
 }  // namespace
 
-SavedState save_machine_state(QmpClient& qmp, const std::filesystem::path& file, double timeout_s) {
+SavedState save_machine_state(QmpClient& qmp, const std::filesystem::path& file, double timeout_s,
+                              const std::function<void()>& while_stopped) {
   auto t0 = Clock::now();
   auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
   must(qmp.execute("stop"), "stopping the guest for its snapshot");
   SavedState out;
   try {
+    if (while_stopped) while_stopped();
     must(qmp.execute("migrate", {{"uri", "file:" + file.string()}}), "saving the machine state");
     await_migration(qmp, "saving the machine state", deadline);
   } catch (const Error&) {

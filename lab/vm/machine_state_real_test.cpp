@@ -19,7 +19,16 @@ TEST(MachineStateRealQemu, SavedStateLoadsIntoASecondQemuThatThenRuns) {
   RunDir dir("famlab-state-test-");
   std::filesystem::path file = dir.path() / "state.mig";
   FrozenQemu source("cxl1.toml");
-  vm::SavedState saved = vm::save_machine_state(source.client(), file, 60);
+  // The hook runs while the guest is paused and before anything is written.
+  std::string status_in_hook;
+  bool file_in_hook = true;
+  vm::SavedState saved = vm::save_machine_state(source.client(), file, 60, [&] {
+    status_in_hook = source.client().execute("query-status").value->value("status", "");
+    file_in_hook = std::filesystem::exists(file);
+  });
+  // (This frozen source never ran: "prelaunch"; a booted guest says "paused".)
+  EXPECT_TRUE(status_in_hook == "paused" || status_in_hook == "prelaunch") << status_in_hook;
+  EXPECT_FALSE(file_in_hook);
   EXPECT_GT(saved.bytes, 1u << 20);
   EXPECT_EQ(saved.bytes, std::filesystem::file_size(file));
   // The source runs on after its snapshot.
