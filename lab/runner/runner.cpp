@@ -239,15 +239,27 @@ report::ScenarioResult Runner::run_confirmed(const scenario::Scenario& sc, const
   const std::string why = needs_a_cold_confirmation(first);
   if (why.empty()) return first;
   term.info("   " + why + ": running it once more from a cold boot");
+  // The first run's folder waits beside the report while the cold run
+  // fills the scenario's; it goes inside afterwards, or away if the host is
+  // lost meanwhile (the pool runs the scenario again).
   const fs::path kept = options_.report_dir / (folder + ".first-run");
-  fs::remove_all(kept);
-  fs::rename(first.artifacts, kept);
-  report::ScenarioResult cold = run_one(sc, kreq, folder, term, where, /*cold=*/true);
   std::error_code ec;
-  fs::rename(kept, cold.artifacts / "first-run", ec);
-  if (ec) fs::remove_all(kept);
-  cold.attempts.push_back("first run (artifacts in first-run/): " + why + "; " +
-                          report::to_string(first.status) + ": " + first.message);
+  fs::remove_all(kept, ec);
+  fs::rename(first.artifacts, kept, ec);
+  const bool have_kept = !ec;
+  report::ScenarioResult cold;
+  try {
+    cold = run_one(sc, kreq, folder, term, where, /*cold=*/true);
+  } catch (const vm::HostError&) {
+    fs::remove_all(kept, ec);
+    throw;
+  }
+  if (have_kept) {
+    fs::rename(kept, cold.artifacts / "first-run", ec);
+    if (ec) fs::remove_all(kept, ec);
+  }
+  cold.attempts.push_back("first run" + std::string(have_kept ? " (artifacts in first-run/)" : "") + ": " +
+                          why + "; " + report::to_string(first.status) + ": " + first.message);
   if (cold.status == Status::Passed)
     term.info("   WARNING: " + sc.name + " failed once (" + why +
               ") and passed from a cold boot; the cold result stands (first-run/ has the other)");
