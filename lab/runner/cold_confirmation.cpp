@@ -1,9 +1,8 @@
 #include "lab/runner/cold_confirmation.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "base/small_file.h"
 #include "lab/runner/snapshot_boot.h"
 
 namespace famlab::runner {
@@ -15,11 +14,8 @@ namespace {
 constexpr const char* kLostTimer = "timer wakeup didn't happen";
 
 bool says_a_timer_was_lost(const fs::path& kernel_log) {
-  std::ifstream in(kernel_log);
-  if (!in) return false;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str().find(kLostTimer) != std::string::npos;
+  auto text = try_read_small_file(kernel_log);
+  return text && text->find(kLostTimer) != std::string::npos;
 }
 
 // The guests' kernel logs: the scenario's own folder, or one folder per

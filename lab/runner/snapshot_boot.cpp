@@ -117,7 +117,7 @@ nlohmann::json take_snapshot(Guest& guest, SnapshotStore& store, const std::stri
     // records the agent sent before then are read in first (it sends its
     // hello before the boot's records). A restored agent sends the rest.
     auto keep_boot_logs = [&] {
-      guest.session->idle_check();
+      guest.session->read_pending();
       for (const char* log : {"serial.log", "dmesg.log"})
         if (fs::exists(guest.artifacts / log)) fs::copy_file(guest.artifacts / log, dir / log);
     };

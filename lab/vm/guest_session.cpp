@@ -283,6 +283,10 @@ CallResult GuestSession::idle_check() {
   return r;
 }
 
+void GuestSession::read_pending() {
+  if (started_) pump(Clock::now() + std::chrono::milliseconds(40), {});
+}
+
 kernel::Symbolizer* GuestSession::symbolizer() {
   if (symbolizer_made_) return symbolizer_.get();
   symbolizer_made_ = true;

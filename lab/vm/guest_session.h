@@ -80,6 +80,10 @@ class GuestSession {
   // while it is fine; Panic or VmExited when it died, with the splats it
   // logged since the last call.
   CallResult idle_check();
+  // Reads in what the guest has already sent (console, kernel log, agent
+  // lines) into the logs, judging nothing: kernel splats among it stay for
+  // the next call or idle_check.
+  void read_pending();
 
   double elapsed() const;  // seconds since start
   // How the VM ended, once it did: an exit code, or 128 + the signal that
